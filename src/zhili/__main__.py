@@ -1,0 +1,15 @@
+"""The ``zhili`` console script: Django's management commands for this project."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["zhili", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,6 @@
+
+from zhili.cases import views  # noqa: F401
+
+app_name = "cases"
+
+urlpatterns: list[object] = []

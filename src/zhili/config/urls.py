@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from zhili.config.api import api
+
+urlpatterns = [
+    path("", include("zhili.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("zhili.accounts.urls")),
+    path("geo/", include("zhili.geo.urls")),
+    path("cases/", include("zhili.cases.urls")),
+    path("textintel/", include("zhili.textintel.urls")),
+    path("indicators/", include("zhili.indicators.urls")),
+    path("enterprises/", include("zhili.enterprises.urls")),
+    path("dashboard/", include("zhili.dashboard.urls")),
+    path("open311/v2/", include("zhili.cases.open311_urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,5 @@
+"""API routes of the dashboard app."""
+
+from ninja import Router
+
+router = Router(tags=["dashboard"])

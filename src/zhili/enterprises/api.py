@@ -1,0 +1,5 @@
+"""API routes of the enterprises app."""
+
+from ninja import Router
+
+router = Router(tags=["enterprises"])

@@ -1,0 +1,6 @@
+
+from zhili.enterprises import views  # noqa: F401
+
+app_name = "enterprises"
+
+urlpatterns: list[object] = []

@@ -1,0 +1,5 @@
+"""API routes of the indicators app."""
+
+from ninja import Router
+
+router = Router(tags=["indicators"])

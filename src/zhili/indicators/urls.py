@@ -1,0 +1,6 @@
+
+from zhili.indicators import views  # noqa: F401
+
+app_name = "indicators"
+
+urlpatterns: list[object] = []

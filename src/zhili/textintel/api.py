@@ -1,0 +1,5 @@
+"""API routes of the textintel app."""
+
+from ninja import Router
+
+router = Router(tags=["textintel"])

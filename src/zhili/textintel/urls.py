@@ -1,0 +1,6 @@
+
+from zhili.textintel import views  # noqa: F401
+
+app_name = "textintel"
+
+urlpatterns: list[object] = []
