@@ -45,3 +45,18 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.grid}"
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept briefly to throttle password guessing (by username and by address)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    remote_address = models.CharField(max_length=64, db_index=True)
+    occurred_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.remote_address} {self.occurred_at:%Y-%m-%d %H:%M}"

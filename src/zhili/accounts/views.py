@@ -6,7 +6,12 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
-login_page = auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True)
+from zhili.accounts.forms import ZhiliAuthenticationForm
+
+login_page = auth_views.LoginView.as_view(
+    template_name="accounts/login.html", redirect_authenticated_user=True,
+    authentication_form=ZhiliAuthenticationForm,
+)
 
 
 @require_POST

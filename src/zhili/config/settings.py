@@ -96,6 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-zhili.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ZHILI_TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -122,6 +124,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Front-end libraries come from the npm registry (package.json) into node_modules by the setup;
 # they are served from our own origin, never from a CDN, and never copied into the repository.
 NODE_MODULES_DIR = REPOSITORY_DIR / "node_modules"

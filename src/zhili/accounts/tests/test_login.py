@@ -1,0 +1,47 @@
+"""Sign-in: throttling after repeated failures, TOTP for roles that enable it."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from zhili.accounts.models import LoginFailure, User
+from zhili.accounts.roles import Role
+from zhili.accounts.services import LOGIN_FAILURE_LIMIT, user_totp_enable
+
+PASSWORD = "Correct-Horse-2026"
+
+
+@pytest.mark.django_db
+def test_correct_password_signs_in_and_clears_failures(client: Client) -> None:
+    User.objects.create_user(username="op", password=PASSWORD, role=Role.OPERATOR)
+    client.post(reverse("accounts:login"), {"username": "op", "password": "wrong"})
+    assert LoginFailure.objects.filter(username="op").count() == 1
+    response = client.post(reverse("accounts:login"), {"username": "op", "password": PASSWORD})
+    assert response.status_code == 302
+    assert LoginFailure.objects.filter(username="op").count() == 0
+
+
+@pytest.mark.django_db
+def test_repeated_failures_lock_the_username_even_for_the_right_password(client: Client) -> None:
+    User.objects.create_user(username="op", password=PASSWORD, role=Role.OPERATOR)
+    for _attempt in range(LOGIN_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": "op", "password": "wrong"})
+    response = client.post(reverse("accounts:login"), {"username": "op", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "登录失败次数过多" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_totp_is_required_once_enabled(client: Client) -> None:
+    admin_user = User.objects.create_user(username="boss", password=PASSWORD, role=Role.ADMIN)
+    user_totp_enable(user=admin_user)
+    admin_user.refresh_from_db()
+    response = client.post(reverse("accounts:login"), {"username": "boss", "password": PASSWORD, "totp_code": "000000"})
+    assert "动态口令不正确" in response.content.decode()
+    code = pyotp.TOTP(admin_user.totp_secret).now()
+    response = client.post(reverse("accounts:login"), {"username": "boss", "password": PASSWORD, "totp_code": code})
+    assert response.status_code == 302
