@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from zhili.audit.models import AuditChainHead, AuditRecord
 from zhili.core import clock
@@ -88,3 +89,22 @@ def audit_chain_verify() -> AuditVerification:
     """Walk the whole chain in order; report the first record whose hash or link is wrong."""
     head = AuditChainHead.objects.filter(pk=1).first()
     return _verify_records(AuditRecord.objects.order_by("id").iterator(chunk_size=2000), head)
+
+
+@contextlib.contextmanager
+def audit_maintenance_mode(database_alias: str = "default") -> Iterator[None]:
+    """Let a whole-database wipe (``zhili flush``) past the append-only triggers, and only that."""
+    connection = connections[database_alias]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET zhili.audit_maintenance = 'on'")
+        elif connection.vendor == "sqlite":
+            cursor.execute("INSERT INTO audit_maintenance (enabled) VALUES (1)")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("RESET zhili.audit_maintenance")
+            elif connection.vendor == "sqlite":
+                cursor.execute("DELETE FROM audit_maintenance")
