@@ -1,7 +1,32 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from zhili.accounts.permissions import ObjectScope
+    from zhili.cases.models import Case
+
+
+def case_scope(case: Case) -> ObjectScope:
+    """Where a case lies for permission checks: its grid's subtree, its current department, its reporter."""
+    from zhili.accounts.permissions import ObjectScope
+
+    return ObjectScope(
+        area_paths=(case.area_path,) if case.area_path else (),
+        department_ids=frozenset({case.department_id}) if case.department_id else frozenset(),
+        owner_user_id=case.reporter_user_id,
+    )
 
 
 class CasesConfig(AppConfig):
     name = "zhili.cases"
     label = "cases"
     verbose_name = "案件"
+
+    def ready(self) -> None:
+        from zhili.accounts.permissions import register_scope_resolver
+        from zhili.cases.models import Case
+
+        register_scope_resolver(Case, case_scope)

@@ -1,1 +1,90 @@
-"""Models of the dashboard app."""
+"""Read models of the dashboards: a daily rollup of cases, so KPI pages never scan the case table.
+
+One row per (day the case was received, grid, department, category) with counts of what has
+happened to those cases so far. The rows of a day are recomputed from the case table by
+:func:`zhili.dashboard.services.case_rollup_refresh` (a periodic job); days after the last
+refreshed day are aggregated live from the case table (normally only today).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The counters of a rollup row, in the order the pages and exports use them.
+ROLLUP_COUNTERS: tuple[str, ...] = (
+    "created_count",
+    "dispatched_count",
+    "accepted_count",
+    "accepted_on_time_count",
+    "finished_count",
+    "finished_on_time_count",
+    "self_handled_count",
+    "reopened_count",
+    "merged_count",
+    "cancelled_count",
+    "rated_count",
+    "satisfied_count",
+    "basically_satisfied_count",
+    "unsatisfied_count",
+    "resolved_known_count",
+    "resolved_count",
+    "handling_seconds_sum",
+)
+
+
+class DailyCaseRollup(models.Model):
+    """Counts of the cases received on ``day`` in one grid, for one department and category."""
+
+    day = models.DateField(_("受理日期"))
+    grid = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                             related_name="+")
+    department = models.ForeignKey("geo.Department", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                   db_constraint=False, related_name="+")
+    category = models.ForeignKey("geo.MatterCategory", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                 db_constraint=False, related_name="+")
+    # the grid's materialised path, so an area subtree is one prefix filter
+    area_path = models.CharField(max_length=400, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    dispatched_count = models.PositiveIntegerField(default=0)
+    accepted_count = models.PositiveIntegerField(default=0)
+    accepted_on_time_count = models.PositiveIntegerField(default=0)
+    finished_count = models.PositiveIntegerField(default=0)
+    finished_on_time_count = models.PositiveIntegerField(default=0)
+    self_handled_count = models.PositiveIntegerField(default=0)
+    reopened_count = models.PositiveIntegerField(default=0)
+    merged_count = models.PositiveIntegerField(default=0)
+    cancelled_count = models.PositiveIntegerField(default=0)
+    rated_count = models.PositiveIntegerField(default=0)
+    satisfied_count = models.PositiveIntegerField(default=0)
+    basically_satisfied_count = models.PositiveIntegerField(default=0)
+    unsatisfied_count = models.PositiveIntegerField(default=0)
+    resolved_known_count = models.PositiveIntegerField(default=0)
+    resolved_count = models.PositiveIntegerField(default=0)
+    handling_seconds_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("案件日汇总")
+        verbose_name_plural = _("案件日汇总")
+        indexes = [
+            models.Index(fields=["day"], name="dashboard_rollup_day"),
+            models.Index(fields=["area_path", "day"], name="dashboard_rollup_path_day"),
+            models.Index(fields=["department", "day"], name="dashboard_rollup_dept_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} grid={self.grid_id} department={self.department_id} category={self.category_id}"
+
+
+class RollupState(models.Model):
+    """One row: through which day the rollup is complete, and when it was last refreshed."""
+
+    refreshed_through = models.DateField(_("已汇总至"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("汇总时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("汇总状态")
+        verbose_name_plural = _("汇总状态")
+
+    def __str__(self) -> str:
+        return f"rollup through {self.refreshed_through}"

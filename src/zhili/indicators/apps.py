@@ -5,3 +5,14 @@ class IndicatorsConfig(AppConfig):
     name = "zhili.indicators"
     label = "indicators"
     verbose_name = "规划指标"
+
+    def ready(self) -> None:
+        from zhili.accounts.permissions import ObjectScope, register_scope_resolver
+        from zhili.indicators.case_metrics import register_case_metrics
+        from zhili.indicators.models import Plan
+
+        def plan_scope(plan: Plan) -> ObjectScope:
+            return ObjectScope(area_paths=(plan.scope_area.path,) if plan.scope_area_id else ())
+
+        register_scope_resolver(Plan, plan_scope)
+        register_case_metrics()

@@ -1,1 +1,160 @@
 """Pages of the textintel app (thin: parse, call a service or selector, render)."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from zhili.accounts.permissions import Action, require
+from zhili.core.errors import ApplicationError
+from zhili.textintel import selectors, services
+from zhili.textintel.exports import hot_issues_workbook
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _error_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    return render(request, "textintel/error.html", {"error": error}, status=error.status_code)
+
+
+def _uploaded_bytes(request: HttpRequest, field: str) -> tuple[bytes, str]:
+    upload = request.FILES.get(field)
+    if upload is None:
+        raise ApplicationError("upload_missing", _("请选择要上传的文件。"))
+    if upload.size and upload.size > MAX_UPLOAD_BYTES:
+        raise ApplicationError("upload_too_large", _("文件超过 50 MB：请拆分后再上传。"))
+    return upload.read(), upload.name or "upload.csv"
+
+
+@login_required
+@require_GET
+def models_page(request: HttpRequest) -> HttpResponse:
+    """分类模型: versions with metrics, activate / roll back, train from a file."""
+    try:
+        require(request.user, Action.CLASSIFIER_MANAGE)
+    except ApplicationError as error:
+        return _error_page(request, error)
+    return render(request, "textintel/models.html", {
+        "models": selectors.classifier_model_list(),
+        "jobs": selectors.classifier_training_job_list(),
+        "active": selectors.active_classifier_model(),
+    })
+
+
+@login_required
+@require_GET
+def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
+    try:
+        require(request.user, Action.CLASSIFIER_MANAGE)
+    except ApplicationError as error:
+        return _error_page(request, error)
+    model = selectors.classifier_model_list().filter(pk=model_id).first()
+    if model is None:
+        return _error_page(request, ApplicationError("classifier_model_not_found", _("模型不存在。"), status_code=404))
+    metrics = model.metrics
+    labels = metrics.get("confusion_labels", [])
+    confusion_rows = list(zip(labels, metrics.get("confusion_matrix", []), strict=False))
+    return render(request, "textintel/model_detail.html", {
+        "model": model, "per_class": sorted(metrics.get("per_class", {}).items()),
+        "confusion_labels": labels, "confusion_rows": confusion_rows,
+    })
+
+
+@login_required
+@require_POST
+def model_activate(request: HttpRequest, model_id: int) -> HttpResponse:
+    try:
+        require(request.user, Action.CLASSIFIER_MANAGE)
+        model = services.classifier_model_activate(model_id=model_id, actor_id=request.user.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已启用 %(model)s，受理分类即刻使用该版本。") % {"model": model})
+    return redirect("textintel:models")
+
+
+@login_required
+@require_POST
+def model_deactivate(request: HttpRequest, model_id: int) -> HttpResponse:
+    try:
+        require(request.user, Action.CLASSIFIER_MANAGE)
+        model = services.classifier_model_deactivate(model_id=model_id, actor_id=request.user.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已停用 %(model)s，受理分类改用关键词规则。") % {"model": model})
+    return redirect("textintel:models")
+
+
+@login_required
+@require_POST
+def model_train(request: HttpRequest) -> HttpResponse:
+    """Queue a training job for an uploaded labelled file (the file is checked first)."""
+    try:
+        require(request.user, Action.CLASSIFIER_MANAGE)
+        data, file_name = _uploaded_bytes(request, "data")
+        job = services.classifier_training_job_create(
+            name=request.POST.get("name", "category").strip() or "category", data=data, file_name=file_name,
+            text_columns=[column.strip() for column in request.POST.get("text_columns", "").split(",")],
+            label_column=request.POST.get("label_column", "").strip(), actor_id=request.user.pk,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("训练任务 #%(id)d 已提交，完成后会出现在模型列表中。") % {"id": job.pk})
+    return redirect("textintel:models")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hot_issues_page(request: HttpRequest) -> HttpResponse:
+    """热点问题: the latest (or chosen) run; upload a messages file or compute from cases."""
+    try:
+        require(request.user, Action.HOT_ISSUE_VIEW)
+    except ApplicationError as error:
+        return _error_page(request, error)
+    if request.method == "POST":
+        try:
+            if request.POST.get("source") == "cases":
+                run = services.hot_issue_run_create_from_cases(actor_id=request.user.pk)
+            else:
+                data, file_name = _uploaded_bytes(request, "messages")
+                run = services.hot_issue_run_create_from_file(data=data, file_name=file_name,
+                                                              actor_id=request.user.pk)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("textintel:hot_issues")
+        messages.success(request, _("已计算 %(count)d 个热点问题。") % {"count": run.issue_count})
+        return redirect(f"{reverse('textintel:hot_issues')}?run={run.pk}")
+    runs = selectors.hot_issue_run_list()
+    run_id = request.GET.get("run", "")
+    run = next((item for item in runs if str(item.pk) == run_id), None) or (runs[0] if runs else None)
+    issues = selectors.hot_issues_of_run(run, limit=100) if run else []
+    return render(request, "textintel/hot_issues.html", {"runs": runs, "run": run, "issues": issues})
+
+
+@login_required
+@require_GET
+def hot_issues_export(request: HttpRequest, run_id: int) -> HttpResponse:
+    try:
+        require(request.user, Action.HOT_ISSUE_VIEW)
+    except ApplicationError as error:
+        return _error_page(request, error)
+    run = next((item for item in selectors.hot_issue_run_list(limit=1000) if item.pk == run_id), None)
+    if run is None:
+        return _error_page(request, ApplicationError("hot_issue_run_not_found", _("热点计算记录不存在。"),
+                                                     status_code=404))
+    buffer = io.BytesIO()
+    hot_issues_workbook(run, selectors.hot_issues_of_run(run)).save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="hot-issues-{run.pk}.xlsx"'
+    return response

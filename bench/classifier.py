@@ -1,0 +1,86 @@
+"""Category classifier: train on train_segmented.csv, evaluate on dev_raw.csv (held out, raw text).
+
+Also trains the issue's baseline in the same run (char 1–2-gram TF-IDF + LinearSVC on the text as
+given) and evaluates it the same way. Prints one JSON line with ``macro_f1``, ``baseline_macro_f1``,
+``ms_per_message`` (prediction, one process, one message at a time is slower: this is per message
+of a batch of dev_raw), ``train_seconds`` and the projected seconds for 10,000 messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+os.environ.setdefault("ZHILI_DATA_DIR", tempfile.mkdtemp(prefix="zhili-bench-classifier-"))
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+DATA = REPOSITORY.parent / "shared" / "data" / "citizen-messages"
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import f1_score
+    from sklearn.svm import LinearSVC
+
+    from zhili.textintel.classifier import classifier_evaluate_on, classifier_fit
+
+    train = _read(DATA / "train_segmented.csv")
+    dev = _read(DATA / "dev_raw.csv")
+    train_texts = [row["text"] for row in train]
+    train_labels = [row["label"] for row in train]
+    dev_texts = [f"{row['title']} {row['content']}" for row in dev]
+    dev_labels = [row["label"] for row in dev]
+    print(f"train {len(train_texts)}, dev {len(dev_texts)}", file=sys.stderr)
+
+    started = time.perf_counter()
+    classifier = classifier_fit(name="bench", texts=train_texts, labels=train_labels,
+                                progress=lambda message: print(message, file=sys.stderr))
+    train_seconds = time.perf_counter() - started
+    classifier.predict(dev_texts[:5])  # warm-up (jieba dictionary already loaded by training)
+    evaluation = classifier_evaluate_on(classifier, texts=dev_texts, labels=dev_labels)
+    started = time.perf_counter()
+    for text in dev_texts[:200]:
+        classifier.predict([text])
+    single_ms = 1000 * (time.perf_counter() - started) / 200
+
+    print("baseline …", file=sys.stderr)
+    baseline_started = time.perf_counter()
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)
+    baseline = LinearSVC().fit(vectorizer.fit_transform(train_texts), train_labels)
+    baseline_seconds = time.perf_counter() - baseline_started
+    baseline_predicted = baseline.predict(vectorizer.transform(dev_texts))
+    baseline_f1 = f1_score(dev_labels, baseline_predicted, average="macro")
+
+    print(json.dumps({
+        "macro_f1": evaluation.macro_f1,
+        "baseline_macro_f1": round(float(baseline_f1), 4),
+        "accuracy": evaluation.accuracy,
+        "ms_per_message": evaluation.ms_per_message,
+        "ms_per_single_message_call": round(single_ms, 3),
+        "train_seconds": round(train_seconds, 2),
+        "train_messages": len(train_texts),
+        "projected_train_seconds_10000": round(train_seconds * 10_000 / len(train_texts), 1),
+        "baseline_train_seconds": round(baseline_seconds, 2),
+        "per_class_f1": {label: figures["f1"] for label, figures in evaluation.per_class.items()},
+    }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

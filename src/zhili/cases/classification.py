@@ -1,0 +1,162 @@
+"""One interface for "which matter is this?": :func:`matter_proposals`.
+
+Keyword rules from the matters catalog (``Matter.keywords``) always work. When text intelligence
+has an active trained category classifier, the two combine: the model picks the category, the
+keywords pick the matter inside it. Confidence is a number in 0..1 that the auto-dispatch
+threshold (``policy.auto_dispatch_threshold``) compares against.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from zhili.geo.models import Matter
+
+_CATALOG_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class MatterProposal:
+    matter_id: int
+    matter_code: str
+    matter_name: str
+    category_id: int
+    category_code: str
+    category_name: str
+    department_id: int
+    confidence: float
+    source: str  # "keywords", "model", "model+keywords"
+
+
+@dataclass(frozen=True)
+class _CatalogMatter:
+    matter_id: int
+    code: str
+    name: str
+    category_id: int
+    category_code: str
+    category_name: str
+    department_id: int
+    keywords: tuple[str, ...]
+
+
+class _CategoryClassifier(Protocol):
+    def predict(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]: ...
+
+
+_catalog_lock = threading.Lock()
+_catalog: tuple[float, tuple[_CatalogMatter, ...]] | None = None
+
+
+def _catalog_current() -> tuple[_CatalogMatter, ...]:
+    global _catalog
+    ttl = 0.0 if getattr(settings, "TESTING", False) else _CATALOG_SECONDS
+    with _catalog_lock:
+        if _catalog is not None and time.monotonic() - _catalog[0] < ttl:
+            return _catalog[1]
+    rows = tuple(
+        _CatalogMatter(
+            matter_id=matter.pk, code=matter.code, name=matter.name, category_id=matter.category_id,
+            category_code=matter.category.code, category_name=matter.category.name,
+            department_id=matter.department_id,
+            keywords=tuple(_normalise(word) for word in matter.keyword_list if word),
+        )
+        for matter in Matter.objects.filter(is_active=True).select_related("category").order_by("code")
+    )
+    with _catalog_lock:
+        _catalog = (time.monotonic(), rows)
+    return rows
+
+
+def matter_catalog_clear() -> None:
+    global _catalog
+    with _catalog_lock:
+        _catalog = None
+
+
+def _normalise(text: str) -> str:
+    # full-width → half-width and lower case, so "ＷＩＦＩ" and "wifi" match
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _keyword_hits(text: str, matter: _CatalogMatter) -> float:
+    # longer keywords are more specific: weight by length, capped so one long phrase does not dominate
+    return sum(min(len(word), 4) / 2 for word in matter.keywords if word in text)
+
+
+def _active_classifier() -> _CategoryClassifier | None:
+    try:
+        from zhili.textintel.selectors import active_category_classifier
+    except ImportError:
+        return None
+    classifier: Any = active_category_classifier()
+    return classifier  # type: ignore[no-any-return]
+
+
+def _proposal(matter: _CatalogMatter, confidence: float, source: str) -> MatterProposal:
+    return MatterProposal(
+        matter_id=matter.matter_id, matter_code=matter.code, matter_name=matter.name,
+        category_id=matter.category_id, category_code=matter.category_code, category_name=matter.category_name,
+        department_id=matter.department_id, confidence=round(max(0.0, min(confidence, 0.99)), 4), source=source,
+    )
+
+
+def _keyword_proposals(text: str, catalog: Sequence[_CatalogMatter], limit: int) -> list[MatterProposal]:
+    scored = sorted(((_keyword_hits(text, matter), matter) for matter in catalog), key=lambda pair: -pair[0])
+    scored = [(score, matter) for score, matter in scored if score > 0]
+    if not scored:
+        return []
+    total = sum(score for score, _matter in scored)
+    best_score = scored[0][0]
+    # strength grows with evidence (1 keyword ≈ 0.6, 2 ≈ 0.8, 3+ ≈ 0.9); share splits it among rivals
+    strength = 1.0 - 0.4 ** (1 + best_score / 2)
+    return [_proposal(matter, strength * score / total, "keywords") for score, matter in scored[:limit]]
+
+
+def _model_proposals(text: str, catalog: Sequence[_CatalogMatter], classifier: _CategoryClassifier,
+                     limit: int) -> list[MatterProposal]:
+    by_category: dict[str, list[_CatalogMatter]] = {}
+    for matter in catalog:
+        by_category.setdefault(matter.category_name, []).append(matter)
+        by_category.setdefault(matter.category_code, []).append(matter)
+    proposals: list[MatterProposal] = []
+    for category, probability in classifier.predict([text])[0]:
+        matters = by_category.get(category, [])
+        if not matters:
+            continue
+        hits = [(_keyword_hits(text, matter), matter) for matter in matters]
+        hits.sort(key=lambda pair: -pair[0])
+        total = sum(score for score, _matter in hits)
+        if total > 0:
+            for score, matter in hits:
+                if score > 0:
+                    proposals.append(_proposal(matter, probability * score / total, "model+keywords"))
+        else:
+            # the model is sure of the category but no keyword names the matter: the first matter of
+            # the category, at half the confidence, so it goes to the dispatcher unless very sure
+            proposals.append(_proposal(hits[0][1], probability * (1.0 if len(matters) == 1 else 0.5), "model"))
+    proposals.sort(key=lambda proposal: -proposal.confidence)
+    return proposals[:limit]
+
+
+def matter_proposals(text: str, *, limit: int = 3) -> list[MatterProposal]:
+    """The best matters for ``text``, most confident first (empty when nothing matches)."""
+    normalised = _normalise(text or "")
+    if not normalised.strip():
+        return []
+    catalog = _catalog_current()
+    if not catalog:
+        return []
+    classifier = _active_classifier()
+    if classifier is not None:
+        proposals = _model_proposals(normalised, catalog, classifier, limit)
+        if proposals:
+            return proposals
+    return _keyword_proposals(normalised, catalog, limit)

@@ -1,0 +1,398 @@
+"""Intake: every channel's report becomes one case here (一口受理).
+
+:func:`case_intake` locates the report (grid from the point, else from the address text),
+proposes category → matter → department with a confidence, looks for open duplicates nearby,
+sets the priority, and dispatches automatically when the proposal is confident, names one
+department and no likely duplicate holds it; otherwise the case waits in the triage queue.
+
+With an idempotency key, a retried request returns the case of the first attempt and never
+creates a second one, even when the retries race (the key is a unique column of the case).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+
+from zhili.audit.services import audit_record_append
+from zhili.cases import policy
+from zhili.cases.classification import MatterProposal, matter_proposals
+from zhili.cases.models import (
+    AttachmentKind,
+    Case,
+    CaseChannel,
+    CaseEvent,
+    CaseNumberCounter,
+    Priority,
+)
+from zhili.cases.personal_data import name_mask, personal_encrypt, phone_lookup_hash, phone_mask, phone_normalize
+from zhili.cases.services import sla
+from zhili.cases.services.attachments import ValidatedPhoto, attachments_build
+from zhili.cases.services.lifecycle import TransitionDetails, transition_apply
+from zhili.cases.services.notifications import notifications_save
+from zhili.cases.states import OPEN_STATUSES, CaseAction, CaseStatus
+from zhili.cases.working_time import working_calendar_current
+from zhili.core import clock
+from zhili.core.errors import ApplicationError
+from zhili.geo.models import Address, Matter
+
+if TYPE_CHECKING:
+    from zhili.accounts.models import User
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_CODE_LENGTH = 12
+ADDRESS_MATCH_MIN_SCORE = 0.6
+URGENT_WORDS = ("燃气泄漏", "漏气", "煤气", "起火", "着火", "火灾", "触电", "漏电", "坍塌", "倒塌", "塌陷",
+                "井盖丢失", "井盖缺失", "爆炸", "溺水", "危及生命", "人身安全")
+CHANNELS_NEEDING_DISTRICT_LOCATION = {CaseChannel.CITIZEN_APP, CaseChannel.PATROL, CaseChannel.OPEN311,
+                                      CaseChannel.API}
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """What a reporter told us, in any channel. Coordinates may be WGS-84, GCJ-02 or BD-09."""
+
+    channel: str
+    description: str
+    title: str = ""
+    address_text: str = ""
+    address_id: int | None = None
+    longitude: float | None = None
+    latitude: float | None = None
+    coordinate_system: str = "wgs84"
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_id_number: str = ""
+    matter_code: str = ""  # chosen by the client (Open311 service_code) or the operator
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    media_url: str = ""
+    external_id: str = ""
+    created_at: dt.datetime | None = None  # historical imports only
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    replayed: bool
+    proposals: list[MatterProposal]
+    duplicates: list[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class ResolvedLocation:
+    longitude: float | None
+    latitude: float | None
+    grid_id: int | None
+    area_path: str
+    address_id: int | None
+    address_text: str
+    note: str
+
+
+# -- numbers and codes --------------------------------------------------------------------------
+
+def case_number_allocate(at: dt.datetime) -> str:
+    """The next case number of ``at``'s (China) day: ``YYYYMMDD`` + 6-digit sequence.
+
+    One UPDATE … RETURNING on the day's counter row, in its own short transaction, so the row
+    lock is not held through the rest of intake; concurrent callers never get the same number.
+    """
+    day = at.astimezone(clock.CHINA_TIME_ZONE).date()
+    table = CaseNumberCounter._meta.db_table
+    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE day = %s RETURNING last_value"  # noqa: S608
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [day])
+        row = cursor.fetchone()
+        if row is None:
+            CaseNumberCounter.objects.bulk_create([CaseNumberCounter(day=day, last_value=0)], ignore_conflicts=True)
+            cursor.execute(sql, [day])
+            row = cursor.fetchone()
+    return f"{day:%Y%m%d}{int(row[0]):06d}"
+
+
+def tracking_code_new() -> str:
+    """Random, unguessable (31^12 ≈ 7.9e17) and easy to read aloud: no 0/O, 1/I/L."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
+
+
+# -- validation and enrichment ------------------------------------------------------------------
+
+def _clean_text(text: str) -> str:
+    # drop control characters except line breaks; keep emoji and traditional characters as typed
+    return "".join(ch for ch in (text or "") if ch in "\n\t" or ch.isprintable()).strip()
+
+
+def _validate(request: IntakeRequest) -> tuple[str, str]:
+    if request.channel not in CaseChannel.values:
+        raise ApplicationError("channel_invalid", _("未知的受理渠道「%(channel)s」。") % {"channel": request.channel})
+    description = _clean_text(request.description)
+    if not description:
+        raise ApplicationError("description_required", _("请填写诉求内容：发生了什么问题、在哪里。"),
+                               details={"field": "description"})
+    if len(description) > policy.DESCRIPTION_MAX_CHARACTERS:
+        raise ApplicationError(
+            "description_too_long",
+            _("诉求内容有 %(length)d 字，超过 %(limit)d 字的上限，请精简后再提交（可把材料作为附件上传）。") % {
+                "length": len(description), "limit": policy.DESCRIPTION_MAX_CHARACTERS},
+            details={"field": "description", "length": len(description)},
+        )
+    if request.reporter_phone:
+        digits = phone_normalize(request.reporter_phone)
+        if not 7 <= len(digits) <= 15:
+            raise ApplicationError("phone_invalid", _("联系电话格式不正确，请填写手机号或带区号的固定电话。"),
+                                   details={"field": "reporter_phone"})
+    title = _clean_text(request.title).replace("\n", " ")[:120] or description.replace("\n", " ")[:30]
+    return description, title
+
+
+def _locate(request: IntakeRequest) -> ResolvedLocation:
+    from zhili.geo.coordinates import to_wgs84
+    from zhili.geo.selectors import address_candidates, grid_for_point
+
+    longitude, latitude = request.longitude, request.latitude
+    if (longitude is None) != (latitude is None):
+        raise ApplicationError("coordinates_incomplete", _("经度和纬度需要同时提供。"))
+    address_text = _clean_text(request.address_text)[:300]
+    grid_id: int | None = None
+    area_path = ""
+    address_id: int | None = None
+    note = ""
+    if longitude is not None and latitude is not None:
+        if not (math.isfinite(longitude) and math.isfinite(latitude)
+                and -180 <= longitude <= 180 and -90 <= latitude <= 90):
+            raise ApplicationError("coordinates_invalid", _("坐标不合法：经度应在 -180～180，纬度应在 -90～90 之间。"))
+        try:
+            longitude, latitude = to_wgs84(longitude, latitude, request.coordinate_system or "wgs84")
+        except ValueError as error:
+            raise ApplicationError("coordinate_system_invalid", _(
+                "不支持的坐标系「%(system)s」，请使用 wgs84、gcj02 或 bd09。") % {
+                "system": request.coordinate_system}) from error
+        location = grid_for_point(longitude=longitude, latitude=latitude)
+        if location is not None:
+            grid_id, area_path = location.grid_id, location.path
+    if request.address_id is not None and grid_id is None:
+        address = Address.objects.filter(pk=request.address_id).select_related("grid").first()
+        if address is None:
+            raise ApplicationError("address_not_found", _("标准地址编号不存在，请核对后重试或直接填写地址。"))
+        grid_id, area_path, address_id = address.grid_id, address.grid.path, address.pk
+        address_text = address_text or address.full_text
+        if longitude is None:
+            longitude, latitude = address.longitude, address.latitude
+    if grid_id is None and address_text:
+        candidates = address_candidates(address_text, limit=1)
+        if candidates and candidates[0].score >= ADDRESS_MATCH_MIN_SCORE:
+            best = candidates[0]
+            grid_id, address_id = best.grid_id, best.address_id
+            area_path = _grid_path(best.grid_id)
+            if longitude is None:
+                longitude, latitude = best.longitude, best.latitude
+            note = _("按地址匹配定位（%(address)s，匹配度 %(score).0f%%）") % {
+                "address": best.full_text, "score": best.score * 100}
+    if grid_id is None:
+        if request.longitude is not None or address_text:
+            if request.channel in CHANNELS_NEEDING_DISTRICT_LOCATION and (
+                    request.longitude is not None or request.channel != CaseChannel.OPEN311):
+                raise ApplicationError(
+                    "location_outside_district",
+                    _("所选位置不在本区网格范围内。请在地图上重新选择问题发生地点，或拨打 12345 由坐席受理。"),
+                    details={"field": "location"},
+                )
+            note = _("位置不在本区网格范围内，待派单员确认")
+        elif request.channel in CHANNELS_NEEDING_DISTRICT_LOCATION:
+            raise ApplicationError("location_required", _("请提供问题发生的位置：在地图上选点，或填写详细地址。"),
+                                   details={"field": "location"})
+        else:
+            note = _("未提供位置，待派单员确认")
+    return ResolvedLocation(longitude=longitude, latitude=latitude, grid_id=grid_id, area_path=area_path,
+                            address_id=address_id, address_text=address_text, note=note)
+
+
+def _grid_path(grid_id: int) -> str:
+    from zhili.geo.models import Area
+
+    return Area.objects.filter(pk=grid_id).values_list("path", flat=True).first() or ""
+
+
+def _duplicate_candidates(*, description: str, location: ResolvedLocation, category_code: str | None,
+                          at: dt.datetime) -> list[tuple[int, float]]:
+    """Open cases near the new one in place and time, scored by text intelligence (bounded query)."""
+    query = Case.objects.filter(status__in=sorted(OPEN_STATUSES),
+                                created_at__gte=at - dt.timedelta(days=policy.duplicate_window_days()))
+    if location.longitude is not None and location.latitude is not None:
+        radius = policy.duplicate_radius_degrees()
+        query = query.filter(longitude__range=(location.longitude - radius, location.longitude + radius),
+                             latitude__range=(location.latitude - radius, location.latitude + radius))
+    elif location.grid_id is not None:
+        query = query.filter(grid_id=location.grid_id)
+    else:
+        return []
+    rows = list(query.order_by("-created_at").values_list(
+        "id", "description", "longitude", "latitude", "category__code", "created_at",
+    )[:policy.DUPLICATE_CANDIDATE_LIMIT])
+    if not rows:
+        return []
+    from zhili.textintel.duplicates import DuplicateCandidate, duplicate_scores
+
+    candidates = [DuplicateCandidate(case_id=row[0], text=row[1], longitude=row[2], latitude=row[3],
+                                     category_code=row[4], created_at=row[5]) for row in rows]
+    scores = duplicate_scores(text=description, longitude=location.longitude, latitude=location.latitude,
+                              category_code=category_code, created_at=at, candidates=candidates)
+    return [(case_id, round(score, 3)) for case_id, score in scores[:5]]
+
+
+def _priority(description: str, matter: Matter | None) -> int:
+    from zhili.geo.models import Urgency
+
+    priority = Priority.NORMAL
+    if matter is not None and matter.urgency == Urgency.EMERGENCY:
+        priority = Priority.CRITICAL
+    elif matter is not None and matter.urgency == Urgency.URGENT:
+        priority = Priority.HIGH
+    if any(word in description for word in URGENT_WORDS):
+        priority = max(priority, Priority.HIGH)
+    return int(priority)
+
+
+def _request_hash(request: IntakeRequest, photos: Sequence[ValidatedPhoto]) -> str:
+    payload = asdict(request)
+    payload["created_at"] = request.created_at.isoformat() if request.created_at else None
+    payload["photos"] = [photo.sha256 for photo in photos]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def _replay(intake_key: str, request_hash: str) -> IntakeResult | None:
+    existing = Case.objects.filter(intake_key=intake_key).first()
+    if existing is None:
+        return None
+    if existing.intake_request_hash and existing.intake_request_hash != request_hash:
+        raise ApplicationError(
+            "idempotency_key_reused",
+            _("该 Idempotency-Key 已用于另一份内容不同的请求（工单 %(number)s）。新的诉求请使用新的 Key。") % {
+                "number": existing.number},
+            status_code=422,
+        )
+    return IntakeResult(case=existing, replayed=True, proposals=[], duplicates=list(existing.duplicate_candidates))
+
+
+def _matter_for(request: IntakeRequest, proposals: list[MatterProposal]) -> tuple[Matter | None, float]:
+    if request.matter_code:
+        matter = Matter.objects.select_related("category", "department").filter(
+            code=request.matter_code, is_active=True).first()
+        if matter is None:
+            raise ApplicationError("matter_not_found", _("事项编码「%(code)s」不存在或已停用。") % {
+                "code": request.matter_code}, status_code=404, details={"field": "service_code"})
+        return matter, 1.0
+    if not proposals:
+        return None, 0.0
+    matter = Matter.objects.select_related("category", "department").filter(pk=proposals[0].matter_id).first()
+    return matter, proposals[0].confidence
+
+
+def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str = "", idempotency_key: str = "",
+                photos: Sequence[ValidatedPhoto] = (), actor_label: str = "") -> IntakeResult:
+    """Create one case from a report (see the module docstring); returns it with the proposals.
+
+    ``client_key`` names the calling client ("user:7", "apikey:3") so idempotency keys of
+    different clients never collide. Photos must already be validated (``photos_validate``).
+    """
+    description, title = _validate(request)
+    idempotency_key = (idempotency_key or "").strip()
+    if len(idempotency_key) > 120:
+        raise ApplicationError("idempotency_key_invalid", _("Idempotency-Key 不能超过 120 个字符。"))
+    intake_key = f"{client_key or 'anonymous'}:{idempotency_key}" if idempotency_key else None
+    request_hash = _request_hash(request, photos) if intake_key else ""
+    if intake_key is not None:
+        replay = _replay(intake_key, request_hash)
+        if replay is not None:
+            return replay
+    location = _locate(request)
+    proposals = matter_proposals(f"{title}\n{description}")
+    matter, confidence = _matter_for(request, proposals)
+    at = clock.now()
+    created_at = request.created_at or at
+    duplicates = _duplicate_candidates(description=description, location=location,
+                                       category_code=matter.category.code if matter else None, at=created_at)
+    number = case_number_allocate(created_at)
+    phone = request.reporter_phone.strip()
+    actor_id = actor.pk if actor is not None else None
+    label = actor_label or (str(actor) if actor is not None else _("系统接口"))
+    case = Case(
+        number=number, tracking_code=tracking_code_new(), channel=request.channel, status=CaseStatus.RECEIVED,
+        title=title, description=description, address_text=location.address_text, address_id=location.address_id,
+        longitude=location.longitude, latitude=location.latitude, grid_id=location.grid_id,
+        area_path=location.area_path, location_note=location.note,
+        matter=matter, category_id=matter.category_id if matter else None,
+        department_id=matter.department_id if matter else None,
+        classification_confidence=confidence, priority=_priority(description, matter),
+        is_urgent=sla.matter_is_urgent(matter),
+        reporter_user=actor if actor is not None and actor.role == "citizen" else None,
+        reporter_name_encrypted=personal_encrypt(request.reporter_name.strip()[:60]),
+        reporter_phone_encrypted=personal_encrypt(phone),
+        reporter_id_number_encrypted=personal_encrypt(request.reporter_id_number.strip()[:18]),
+        reporter_name_masked=name_mask(request.reporter_name)[:40], reporter_phone_masked=phone_mask(phone),
+        reporter_phone_hash=phone_lookup_hash(phone), created_by_id=actor_id if actor and actor.role != "citizen" else None,
+        duplicate_candidates=[[case_id, score] for case_id, score in duplicates],
+        intake_key=intake_key, intake_request_hash=request_hash, external_id=request.external_id[:64],
+        media_url=request.media_url[:500], attributes=dict(request.attributes),
+        created_at=created_at, updated_at=at,
+    )
+    if matter is not None:
+        case.matter = matter
+        if matter.department_id:
+            case.department = matter.department
+    calendar = working_calendar_current()
+    # the dispatcher's clock runs from intake until a department is chosen
+    deadline = sla.stage_deadline(created_at, sla.dispatch_limit(), calendar)
+    case.stage_due_at, case.stage_warn_at = deadline.due_at, deadline.warn_at
+    create_event = CaseEvent(case=case, action=CaseAction.CREATE, from_status="", to_status=CaseStatus.RECEIVED,
+                             actor_id=actor_id, actor_label=label, occurred_at=created_at,
+                             data={"channel": request.channel, "matter": matter.code if matter else None,
+                                   "confidence": round(confidence, 3), "grid_id": location.grid_id,
+                                   "duplicates": case.duplicate_candidates, "location_note": location.note})
+    events = [create_event]
+    notifications = []
+    likely_duplicate = bool(duplicates) and duplicates[0][1] >= policy.duplicate_threshold()
+    auto_dispatch = (request.channel != CaseChannel.IMPORT and matter is not None and matter.department_id is not None
+                     and matter.department.is_active and confidence >= policy.auto_dispatch_threshold()
+                     and not likely_duplicate)
+    if auto_dispatch:
+        applied = transition_apply(case, action=CaseAction.DISPATCH, details=TransitionDetails(
+            note=_("置信度 %(confidence).0f%%，自动派单") % {"confidence": confidence * 100}),
+            actor_id=None, actor_label=_("自动派单"), at=at, calendar=calendar)
+        events += applied.events
+        notifications += applied.notifications
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+            CaseEvent.objects.bulk_create(events)
+            if photos:
+                kind = AttachmentKind.PHOTO
+                attachments = attachments_build(case=case, photos=photos, kind=kind, uploaded_by_id=actor_id, at=at)
+                for attachment in attachments:
+                    attachment.event = create_event
+                    attachment.save(update_fields=["event"])
+            notifications_save(notifications)
+            audit_record_append(
+                actor_id=actor_id, actor_label=label, action="case.create", object_type="case", object_id=number,
+                data={"channel": request.channel, "status": case.status,
+                      "matter": matter.code if matter else None, "confidence": round(confidence, 3),
+                      "department": case.department.code if case.department_id and case.department else None,
+                      "grid_id": location.grid_id, "duplicates": case.duplicate_candidates},
+            )
+    except IntegrityError:
+        if intake_key is not None:
+            replay = _replay(intake_key, request_hash)
+            if replay is not None:
+                return replay
+        raise
+    return IntakeResult(case=case, replayed=False, proposals=proposals, duplicates=duplicates)
+

@@ -1,0 +1,154 @@
+"""Chinese working time: holidays, make-up working days (调休) and office hours.
+
+Deadlines are pure functions of (start, limit, calendar). The calendar answers "is this date a
+working day?" from, in order: the hand-entered :class:`~zhili.cases.models.WorkingCalendarOverride`
+rows (an administrator types in a year's official schedule), the ``chinesecalendar`` library
+(holidays and 调休 as published by the State Council), and for years neither knows, Monday–Friday.
+
+Office hours are 09:00–12:00 and 13:30–17:30 (7 working hours a day). A limit of N working days
+is N × 7 working hours, so "5 working days from Tuesday 15:00" ends at 15:00 on the fifth
+following working day. Urgent matters count natural hours instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import chinese_calendar
+
+from zhili.core.clock import CHINA_TIME_ZONE
+
+OFFICE_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
+    (dt.time(9, 0), dt.time(12, 0)),
+    (dt.time(13, 30), dt.time(17, 30)),
+)
+WORKING_MINUTES_PER_DAY = 420
+_MAX_DAYS_SCANNED = 3 * 366
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which dates are working days; ``overrides`` win over the library."""
+
+    overrides: Mapping[dt.date, bool] = field(default_factory=dict)
+
+    def is_workday(self, day: dt.date) -> bool:
+        override = self.overrides.get(day)
+        if override is not None:
+            return override
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            return day.weekday() < 5
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """A stage's limit: working minutes (office hours on working days) or natural minutes."""
+
+    minutes: int
+    natural: bool = False
+
+    @classmethod
+    def working_days(cls, days: float) -> TimeLimit:
+        return cls(minutes=round(days * WORKING_MINUTES_PER_DAY))
+
+    @classmethod
+    def working_hours(cls, hours: float) -> TimeLimit:
+        return cls(minutes=round(hours * 60))
+
+    @classmethod
+    def natural_hours(cls, hours: float) -> TimeLimit:
+        return cls(minutes=round(hours * 60), natural=True)
+
+    def scaled(self, share: float) -> TimeLimit:
+        return TimeLimit(minutes=round(self.minutes * share), natural=self.natural)
+
+
+def add_working_time(start: dt.datetime, minutes: float, calendar: WorkingCalendar) -> dt.datetime:
+    """The instant when ``minutes`` of office time have passed after ``start``.
+
+    Time before office hours, at lunch, after hours, on holidays and weekends does not count;
+    调休 Saturdays/Sundays count. The result is aware, in China time.
+    """
+    if start.tzinfo is None:
+        raise ValueError("add_working_time() needs an aware datetime")
+    cursor = start.astimezone(CHINA_TIME_ZONE)
+    remaining = dt.timedelta(minutes=minutes)
+    if remaining <= dt.timedelta(0):
+        return cursor
+    day = cursor.date()
+    for _ in range(_MAX_DAYS_SCANNED):
+        if calendar.is_workday(day):
+            for begin, end in OFFICE_PERIODS:
+                period_start = dt.datetime.combine(day, begin, CHINA_TIME_ZONE)
+                period_end = dt.datetime.combine(day, end, CHINA_TIME_ZONE)
+                if cursor >= period_end:
+                    continue
+                effective_start = max(cursor, period_start)
+                available = period_end - effective_start
+                if remaining <= available:
+                    return effective_start + remaining
+                remaining -= available
+                cursor = period_end
+        day += dt.timedelta(days=1)
+        cursor = dt.datetime.combine(day, dt.time(0, 0), CHINA_TIME_ZONE)
+    raise ValueError("working time limit longer than three years")
+
+
+def working_minutes_between(start: dt.datetime, end: dt.datetime, calendar: WorkingCalendar) -> float:
+    """Office minutes between two instants (0 when ``end`` is not after ``start``)."""
+    if end <= start:
+        return 0.0
+    first = start.astimezone(CHINA_TIME_ZONE)
+    last = end.astimezone(CHINA_TIME_ZONE)
+    total = dt.timedelta(0)
+    day = first.date()
+    while day <= last.date():
+        if calendar.is_workday(day):
+            for begin, stop in OFFICE_PERIODS:
+                period_start = max(first, dt.datetime.combine(day, begin, CHINA_TIME_ZONE))
+                period_end = min(last, dt.datetime.combine(day, stop, CHINA_TIME_ZONE))
+                if period_end > period_start:
+                    total += period_end - period_start
+        day += dt.timedelta(days=1)
+    return total.total_seconds() / 60
+
+
+def deadline_after(start: dt.datetime, limit: TimeLimit, calendar: WorkingCalendar) -> dt.datetime:
+    """The deadline of a stage that starts at ``start`` with ``limit``."""
+    if limit.natural:
+        return start.astimezone(CHINA_TIME_ZONE) + dt.timedelta(minutes=limit.minutes)
+    return add_working_time(start, limit.minutes, calendar)
+
+
+# -- the process-wide calendar, rebuilt when the override table changes -------------------------
+
+_CACHE_SECONDS = 60.0
+_cache_lock = threading.Lock()
+_cached: tuple[float, WorkingCalendar] | None = None
+
+
+def working_calendar_current() -> WorkingCalendar:
+    """The calendar with today's overrides (cached per process for a minute)."""
+    global _cached
+    with _cache_lock:
+        if _cached is not None and time.monotonic() - _cached[0] < _CACHE_SECONDS:
+            return _cached[1]
+    from zhili.cases.models import WorkingCalendarOverride
+
+    overrides = dict(WorkingCalendarOverride.objects.values_list("day", "is_workday"))
+    calendar = WorkingCalendar(overrides=overrides)
+    with _cache_lock:
+        _cached = (time.monotonic(), calendar)
+    return calendar
+
+
+def working_calendar_cache_clear() -> None:
+    global _cached
+    with _cache_lock:
+        _cached = None

@@ -1,0 +1,705 @@
+"""Reads of the dashboards: KPIs, map values, feed, rankings, trends and hot spots.
+
+Counts of cases by the day they were received come from :class:`DailyCaseRollup` for the days the
+rollup covers and from one indexed aggregate over the case table for the days after (normally only
+today), so a page costs a few small queries whatever the size of the case table. "Now" figures (open,
+yellow, red) are live counts over the open cases (indexed by status).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from zhili.accounts.models import User
+from zhili.accounts.permissions import Action, user_area_paths, user_can
+from zhili.cases.models import Case, Rating, SlaState
+from zhili.cases.states import OPEN_STATUSES, CaseStatus
+from zhili.core import clock
+from zhili.core.errors import NotFoundError, PermissionDeniedError
+from zhili.dashboard.areas import AreaNode, AreaTree, area_tree
+from zhili.dashboard.models import ROLLUP_COUNTERS, DailyCaseRollup, RollupState
+from zhili.geo.models import AreaLevel, Department, MatterCategory
+
+GroupField = Literal["day", "grid", "department", "category"]
+GroupKey = tuple[Any, ...]
+Source = Literal["rollup", "raw"]
+
+_ROLLUP_FIELD: dict[str, str] = {"day": "day", "grid": "grid_id", "department": "department_id",
+                                 "category": "category_id"}
+_CASE_FIELD: dict[str, str] = {"day": "received_day", "grid": "grid_id", "department": "department_id",
+                               "category": "category_id"}
+
+
+# --- time -----------------------------------------------------------------------------------------------------
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Local midnight (Asia/Shanghai) at the start of ``day``, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=clock.CHINA_TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of whole days, both ends included."""
+
+    first_day: dt.date
+    last_day: dt.date
+    is_month: bool = False
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def label(self) -> str:
+        if self.is_month:
+            return f"{self.first_day:%Y-%m}"
+        return f"{self.first_day:%Y-%m-%d} ~ {self.last_day:%Y-%m-%d}"
+
+    def previous(self) -> Period:
+        """The period a month-on-month comparison uses: the previous month (same number of days when
+        this month is still running), or the same number of days just before."""
+        if self.is_month:
+            last_of_previous = self.first_day - dt.timedelta(days=1)
+            first_of_previous = last_of_previous.replace(day=1)
+            last = min(last_of_previous, first_of_previous + dt.timedelta(days=self.days - 1))
+            return Period(first_of_previous, last, is_month=True)
+        return Period(self.first_day - dt.timedelta(days=self.days), self.first_day - dt.timedelta(days=1))
+
+
+def month_period(year: int, month: int, *, today: dt.date | None = None) -> Period:
+    """The month, cut at today when it is the running month."""
+    today = today or clock.today()
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return Period(first, min(last, max(today, first)), is_month=True)
+
+
+def recent_period(days: int, *, today: dt.date | None = None) -> Period:
+    today = today or clock.today()
+    return Period(today - dt.timedelta(days=days - 1), today)
+
+
+# --- counts -------------------------------------------------------------------------------------------------
+
+def _percent(part: int, whole: int) -> float | None:
+    if whole <= 0:
+        return None
+    return round(100.0 * part / whole, 1)
+
+
+@dataclass
+class KpiCounts:
+    """The counters of a set of cases (received in some period) and the KPIs derived from them."""
+
+    created_count: int = 0
+    dispatched_count: int = 0
+    accepted_count: int = 0
+    accepted_on_time_count: int = 0
+    finished_count: int = 0
+    finished_on_time_count: int = 0
+    self_handled_count: int = 0
+    reopened_count: int = 0
+    merged_count: int = 0
+    cancelled_count: int = 0
+    rated_count: int = 0
+    satisfied_count: int = 0
+    basically_satisfied_count: int = 0
+    unsatisfied_count: int = 0
+    resolved_known_count: int = 0
+    resolved_count: int = 0
+    handling_seconds_sum: int = 0
+
+    def add(self, other: KpiCounts) -> None:
+        for counter in ROLLUP_COUNTERS:
+            setattr(self, counter, getattr(self, counter) + getattr(other, counter))
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        for counter in ROLLUP_COUNTERS:
+            setattr(self, counter, getattr(self, counter) + int(row.get(counter) or 0))
+
+    @property
+    def accept_on_time_rate(self) -> float | None:
+        """按时签收率 (响应率): signed for within the limit, of those signed for."""
+        return _percent(self.accepted_on_time_count, self.accepted_count)
+
+    @property
+    def finish_on_time_rate(self) -> float | None:
+        """按期办结率: finished within the limit, of those finished."""
+        return _percent(self.finished_on_time_count, self.finished_count)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: 满意 + 基本满意, of those rated."""
+        return _percent(self.satisfied_count + self.basically_satisfied_count, self.rated_count)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        """解决率: the citizen said it was solved, of those who answered."""
+        return _percent(self.resolved_count, self.resolved_known_count)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        """重办率: reopened at least once, of those finished."""
+        return _percent(self.reopened_count, self.finished_count)
+
+    @property
+    def duplicate_rate(self) -> float | None:
+        """重复诉求率: merged into an earlier case, of those received."""
+        return _percent(self.merged_count, self.created_count)
+
+    @property
+    def average_handling_hours(self) -> float | None:
+        if self.finished_count <= 0:
+            return None
+        return round(self.handling_seconds_sum / self.finished_count / 3600.0, 1)
+
+    @property
+    def score(self) -> float | None:
+        """The ranking score (红黑榜): the mean of 按期办结率, 满意率 and 按时签收率 that are known."""
+        rates = [rate for rate in (self.finish_on_time_rate, self.satisfaction_rate, self.accept_on_time_rate)
+                 if rate is not None]
+        if not rates:
+            return None
+        return round(sum(rates) / len(rates), 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        values: dict[str, Any] = {item.name: getattr(self, item.name) for item in fields(self)}
+        for name in KPI_NAMES:
+            values[name] = getattr(self, name)
+        return values
+
+
+KPI_NAMES: tuple[str, ...] = (
+    "accept_on_time_rate", "finish_on_time_rate", "satisfaction_rate", "resolution_rate", "reopen_rate",
+    "duplicate_rate", "average_handling_hours", "score",
+)
+
+
+def kpi_labels() -> dict[str, str]:
+    """Display names of the counters and KPIs (in the active language)."""
+    return {
+        "created_count": _("受理量"),
+        "finished_count": _("办结量"),
+        "accept_on_time_rate": _("按时签收率"),
+        "finish_on_time_rate": _("按期办结率"),
+        "satisfaction_rate": _("满意率"),
+        "resolution_rate": _("解决率"),
+        "reopen_rate": _("重办率"),
+        "duplicate_rate": _("重复诉求率"),
+        "average_handling_hours": _("平均办理时长(小时)"),
+        "score": _("综合得分"),
+    }
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a figure counts: an area subtree (or several), a department, a category."""
+
+    area_paths: tuple[str, ...] = ()
+    department_id: int | None = None
+    category_id: int | None = None
+
+    def _path_q(self, field_name: str) -> Q:
+        condition = Q()
+        for path in self.area_paths:
+            condition |= Q(**{f"{field_name}__startswith": path})
+        return condition
+
+    def apply_to_cases(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        if self.area_paths:
+            queryset = queryset.filter(self._path_q("area_path"))
+        if self.department_id is not None:
+            queryset = queryset.filter(department_id=self.department_id)
+        if self.category_id is not None:
+            queryset = queryset.filter(category_id=self.category_id)
+        return queryset
+
+    def apply_to_rollup(self, queryset: QuerySet[DailyCaseRollup]) -> QuerySet[DailyCaseRollup]:
+        if self.area_paths:
+            queryset = queryset.filter(self._path_q("area_path"))
+        if self.department_id is not None:
+            queryset = queryset.filter(department_id=self.department_id)
+        if self.category_id is not None:
+            queryset = queryset.filter(category_id=self.category_id)
+        return queryset
+
+
+def case_counter_aggregates() -> dict[str, Any]:
+    """The aggregate expressions over ``Case`` that give one rollup row's counters."""
+    return {
+        "created_count": Count("id"),
+        "dispatched_count": Count("id", filter=Q(dispatched_at__isnull=False)),
+        "accepted_count": Count("id", filter=Q(accepted_at__isnull=False)),
+        "accepted_on_time_count": Count("id", filter=Q(accepted_on_time=True)),
+        "finished_count": Count("id", filter=Q(finished_at__isnull=False)),
+        "finished_on_time_count": Count("id", filter=Q(finished_on_time=True)),
+        "self_handled_count": Count("id", filter=Q(self_handled=True)),
+        "reopened_count": Count("id", filter=Q(reopen_count__gt=0)),
+        "merged_count": Count("id", filter=Q(status=CaseStatus.MERGED)),
+        "cancelled_count": Count("id", filter=Q(status=CaseStatus.CANCELLED)),
+        "rated_count": Count("id", filter=~Q(rating="")),
+        "satisfied_count": Count("id", filter=Q(rating=Rating.SATISFIED)),
+        "basically_satisfied_count": Count("id", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
+        "unsatisfied_count": Count("id", filter=Q(rating=Rating.UNSATISFIED)),
+        "resolved_known_count": Count("id", filter=Q(resolved__isnull=False)),
+        "resolved_count": Count("id", filter=Q(resolved=True)),
+        "handling_seconds_sum": Coalesce(Sum("handling_seconds"), Value(0)),
+    }
+
+
+def cases_received_between(first_day: dt.date, last_day: dt.date) -> QuerySet[Case]:
+    """Cases received from local midnight of ``first_day`` to the end of ``last_day`` (indexed)."""
+    return Case.objects.filter(created_at__gte=day_start(first_day),
+                               created_at__lt=day_start(last_day + dt.timedelta(days=1)))
+
+
+def case_counter_rows(queryset: QuerySet[Case], group_by: Iterable[str]) -> QuerySet[Case, dict[str, Any]]:
+    """``queryset`` aggregated into counter rows, grouped by the given case fields (incl. ``received_day``)."""
+    group_fields = list(group_by)
+    if "received_day" in group_fields:
+        queryset = queryset.annotate(received_day=TruncDate("created_at", tzinfo=clock.CHINA_TIME_ZONE))
+    return queryset.order_by().values(*group_fields).annotate(**case_counter_aggregates())
+
+
+def _grouped_rows(queryset: QuerySet[Any], group_fields: list[str], aggregates: dict[str, Any]) -> list[dict[str, Any]]:
+    """Aggregate rows per group; with no group fields, the one row of the whole queryset."""
+    if not group_fields:
+        return [queryset.order_by().aggregate(**aggregates)]
+    return list(queryset.order_by().values(*group_fields).annotate(**aggregates))
+
+
+def rollup_refreshed_through() -> dt.date | None:
+    state = RollupState.objects.order_by("pk").first()
+    return state.refreshed_through if state is not None else None
+
+
+def date_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+def kpi_counts_by(case_filter: CaseFilter, *, period: Period, group_by: tuple[GroupField, ...] = (),
+                  source: Source = "rollup") -> dict[GroupKey, KpiCounts]:
+    """Counters of the cases received in ``period`` matching ``case_filter``, grouped by ``group_by``.
+
+    ``source="raw"`` aggregates the case table only (the slow reference the rollup is checked against).
+    """
+    results: dict[GroupKey, KpiCounts] = defaultdict(KpiCounts)
+    live_first = period.first_day
+    if source == "rollup":
+        through = rollup_refreshed_through()
+        if through is not None and through >= period.first_day:
+            rollup_last = min(through, period.last_day)
+            rollup_fields = [_ROLLUP_FIELD[name] for name in group_by]
+            rollup_rows = case_filter.apply_to_rollup(DailyCaseRollup.objects.filter(
+                day__gte=period.first_day, day__lte=rollup_last))
+            for row in _grouped_rows(rollup_rows, rollup_fields, {c: Sum(c) for c in ROLLUP_COUNTERS}):
+                key = tuple(date_value(row[name]) for name in rollup_fields)
+                results[key].add_row(row)
+            live_first = rollup_last + dt.timedelta(days=1)
+    if live_first <= period.last_day:
+        case_fields = [_CASE_FIELD[name] for name in group_by]
+        queryset = case_filter.apply_to_cases(cases_received_between(live_first, period.last_day))
+        if "received_day" in case_fields:
+            queryset = queryset.annotate(received_day=TruncDate("created_at", tzinfo=clock.CHINA_TIME_ZONE))
+        for row in _grouped_rows(queryset, case_fields, case_counter_aggregates()):
+            key = tuple(date_value(row[name]) for name in case_fields)
+            results[key].add_row(row)
+    return dict(results)
+
+
+def kpi_total(case_filter: CaseFilter, *, period: Period, source: Source = "rollup") -> KpiCounts:
+    return kpi_counts_by(case_filter, period=period, source=source).get((), KpiCounts())
+
+
+@dataclass
+class OpenCounts:
+    """Cases not finished yet, and how many of them are at the yellow / red light."""
+
+    open_count: int = 0
+    warning_count: int = 0
+    overdue_count: int = 0
+
+    def add(self, other: OpenCounts) -> None:
+        self.open_count += other.open_count
+        self.warning_count += other.warning_count
+        self.overdue_count += other.overdue_count
+
+
+def open_counts_by(case_filter: CaseFilter, *, group_by: tuple[GroupField, ...] = ()) -> dict[GroupKey, OpenCounts]:
+    case_fields = [_CASE_FIELD[name] for name in group_by if name != "day"]
+    rows = _grouped_rows(case_filter.apply_to_cases(Case.objects.filter(status__in=sorted(OPEN_STATUSES))),
+                         case_fields,
+                         {"open_count": Count("id"),
+                          "warning_count": Count("id", filter=Q(sla_state=SlaState.WARNING)),
+                          "overdue_count": Count("id", filter=Q(sla_state=SlaState.OVERDUE))})
+    results: dict[GroupKey, OpenCounts] = {}
+    for row in rows:
+        results[tuple(row[name] for name in case_fields)] = OpenCounts(
+            open_count=row["open_count"], warning_count=row["warning_count"], overdue_count=row["overdue_count"])
+    return results
+
+
+def open_total(case_filter: CaseFilter) -> OpenCounts:
+    return open_counts_by(case_filter).get((), OpenCounts())
+
+
+# --- scope ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """What a user looks at: an area of the tree (within their own scope) and the path filter."""
+
+    tree: AreaTree
+    node: AreaNode | None
+    allowed_paths: tuple[str, ...]
+
+    @property
+    def area_paths(self) -> tuple[str, ...]:
+        if self.node is not None:
+            return (self.node.path,)
+        return self.allowed_paths
+
+    def case_filter(self, *, department_id: int | None = None, category_id: int | None = None) -> CaseFilter:
+        return CaseFilter(area_paths=self.area_paths, department_id=department_id, category_id=category_id)
+
+    def breadcrumbs(self) -> list[AreaNode]:
+        if self.node is None:
+            return []
+        chain = self.tree.ancestors(self.node)
+        if self.allowed_paths:
+            chain = [node for node in chain if any(node.path.startswith(path) for path in self.allowed_paths)]
+        return chain
+
+    def children(self) -> list[AreaNode]:
+        if self.node is None:
+            return [node for node in self.tree.by_id.values() if node.path in self.allowed_paths]
+        return self.tree.children_of(self.node)
+
+
+def dashboard_scope_for(user: User, *, area_code: str = "") -> DashboardScope:
+    """The area ``user`` looks at: ``area_code`` when it lies in their scope, else their scope's top.
+
+    Raises :class:`NotFoundError` for an unknown code, :class:`PermissionDeniedError` outside the scope.
+    """
+    tree = area_tree()
+    allowed = user_area_paths(user)
+    if area_code:
+        node = tree.by_code.get(area_code)
+        if node is None:
+            raise NotFoundError("area_not_found", _("找不到区域代码 %(code)s，请从地图或列表中选择区域。") % {"code": area_code})
+        if allowed and not any(node.path.startswith(path) for path in allowed):
+            raise PermissionDeniedError("area_out_of_scope",
+                                        _("区域 %(name)s 不在您的管辖范围内，请选择您管辖的区域。") % {"name": node.name})
+        return DashboardScope(tree=tree, node=node, allowed_paths=allowed)
+    if allowed:
+        tops = [node for node in tree.by_id.values() if node.path in allowed]
+        return DashboardScope(tree=tree, node=tops[0] if len(tops) == 1 else None, allowed_paths=allowed)
+    roots = tree.roots()
+    return DashboardScope(tree=tree, node=roots[0] if len(roots) == 1 else None, allowed_paths=allowed)
+
+
+# --- the command center ---------------------------------------------------------------------------------------
+
+MapMetric = Literal["open", "overdue", "new_today", "satisfaction"]
+MAP_METRICS: tuple[MapMetric, ...] = ("open", "overdue", "new_today", "satisfaction")
+SATISFACTION_WINDOW_DAYS = 30
+
+
+def map_metric_labels() -> dict[str, str]:
+    return {
+        "open": _("在办工单"),
+        "overdue": _("超期工单"),
+        "new_today": _("今日新增"),
+        "satisfaction": _("近30日满意率(%)"),
+    }
+
+
+@dataclass(frozen=True)
+class MapValue:
+    code: str
+    name: str
+    level: str
+    value: float | None
+    href: str
+
+
+def map_targets(scope: DashboardScope, *, granularity: str) -> list[AreaNode]:
+    """The areas drawn on the map: the children of the viewed area, or all its grids."""
+    if scope.node is None:
+        return scope.children()
+    if granularity == "grid" or scope.node.level == AreaLevel.GRID:
+        grids = scope.tree.grids_under(scope.node)
+        return grids
+    return scope.children() or [scope.node]
+
+
+def map_values(scope: DashboardScope, *, metric: MapMetric, granularity: str,
+               today: dt.date | None = None) -> list[MapValue]:
+    """The chosen metric for every area drawn on the map."""
+    today = today or clock.today()
+    targets = map_targets(scope, granularity=granularity)
+    target_by_path = sorted(((node.path, node) for node in targets), key=lambda item: -len(item[0]))
+    case_filter = scope.case_filter()
+    counts: dict[int, int] = defaultdict(int)
+    satisfaction: dict[int, KpiCounts] = defaultdict(KpiCounts)
+    grid_values: Iterable[tuple[GroupKey, Any]]
+    if metric in ("open", "overdue"):
+        grid_values = open_counts_by(case_filter, group_by=("grid",)).items()
+    elif metric == "new_today":
+        grid_values = kpi_counts_by(case_filter, period=Period(today, today), group_by=("grid",)).items()
+    else:
+        grid_values = kpi_counts_by(case_filter, period=recent_period(SATISFACTION_WINDOW_DAYS, today=today),
+                                    group_by=("grid",)).items()
+    for (grid_id,), value in grid_values:
+        grid = scope.tree.by_id.get(grid_id) if grid_id is not None else None
+        if grid is None:
+            continue
+        target = next((node for path, node in target_by_path if grid.path.startswith(path)), None)
+        if target is None:
+            continue
+        if isinstance(value, OpenCounts):
+            counts[target.id] += value.overdue_count if metric == "overdue" else value.open_count
+        elif metric == "new_today":
+            counts[target.id] += value.created_count
+        else:
+            satisfaction[target.id].add(value)
+    values: list[MapValue] = []
+    for node in targets:
+        number: float | None = (satisfaction[node.id].satisfaction_rate if metric == "satisfaction"
+                                else float(counts[node.id]))
+        values.append(MapValue(code=node.code, name=node.name, level=node.level, value=number, href=""))
+    return values
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    number: str
+    title: str
+    category: str
+    grid: str
+    status: str
+    status_label: str
+    sla_state: str
+    channel_label: str
+    created_at: dt.datetime
+    href: str
+
+
+_PHONE_LIKE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)|(?<!\d)(\d{3,4})-?\d{4}(\d{4})(?!\d)")
+_ID_NUMBER_LIKE = re.compile(r"(?<![0-9Xx])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9Xx])")
+
+
+def text_mask_personal(text: str) -> str:
+    """Mask phone and ID numbers inside free text (titles written by citizens)."""
+    text = _ID_NUMBER_LIKE.sub(lambda match: f"{match.group(1)}********{match.group(2)}", text)
+
+    def _phone(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f"{match.group(1)}****{match.group(2)}"
+        return f"{match.group(3)}****{match.group(4)}"
+
+    return _PHONE_LIKE.sub(_phone, text)
+
+
+def case_href(case_number: str) -> str:
+    """The case file page of a case, when the cases app has one installed."""
+    for name in ("cases:case_detail", "cases:detail", "cases:case_file"):
+        try:
+            return reverse(name, kwargs={"number": case_number})
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def case_feed(user: User, case_filter: CaseFilter, *, limit: int = 12) -> list[FeedItem]:
+    """The newest cases in scope, newest first; personal numbers masked unless the user may see them."""
+    may_see_personal = user_can(user, Action.CASE_VIEW_PERSONAL)
+    rows = (case_filter.apply_to_cases(Case.objects.all()).order_by("-created_at")
+            .select_related("grid", "category")[:limit])
+    items: list[FeedItem] = []
+    for case in rows:
+        title = case.title or case.description[:40]
+        items.append(FeedItem(
+            number=case.number,
+            title=title if may_see_personal else text_mask_personal(title),
+            category=case.category.name if case.category is not None else _("未分类"),
+            grid=case.grid.name if case.grid is not None else _("未定位"),
+            status=case.status,
+            status_label=str(CaseStatus(case.status).label),
+            sla_state=case.sla_state,
+            channel_label=case.get_channel_display(),
+            created_at=case.created_at,
+            href=case_href(case.number),
+        ))
+    return items
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    code: str
+    name: str
+    counts: KpiCounts
+    open_counts: OpenCounts = field(default_factory=OpenCounts)
+    previous: KpiCounts | None = None
+
+    @property
+    def created_change(self) -> float | None:
+        """Month-on-month change of the number received, in percent."""
+        if self.previous is None or self.previous.created_count == 0:
+            return None
+        return round(100.0 * (self.counts.created_count - self.previous.created_count)
+                     / self.previous.created_count, 1)
+
+    def change_of(self, kpi: str) -> float | None:
+        """Change of a rate in percentage points against the previous period."""
+        if self.previous is None:
+            return None
+        current, before = getattr(self.counts, kpi), getattr(self.previous, kpi)
+        if current is None or before is None:
+            return None
+        return round(float(current) - float(before), 1)
+
+
+def _names(model: type[Department] | type[MatterCategory], ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    wanted = {identifier for identifier in ids if identifier is not None}
+    if not wanted:
+        return {}
+    return {row[0]: (row[1], row[2]) for row in model.objects.filter(id__in=wanted).values_list("id", "code", "name")}
+
+
+def ranking_by(case_filter: CaseFilter, *, period: Period, dimension: Literal["department", "category"],
+               with_open: bool = False, with_previous: bool = False) -> list[RankingRow]:
+    """One row per department or category with cases in ``period``, most cases first."""
+    current = kpi_counts_by(case_filter, period=period, group_by=(dimension,))
+    previous = kpi_counts_by(case_filter, period=period.previous(), group_by=(dimension,)) if with_previous else {}
+    open_counts = open_counts_by(case_filter, group_by=(dimension,)) if with_open else {}
+    keys = set(current) | set(open_counts)
+    model: type[Department] | type[MatterCategory] = Department if dimension == "department" else MatterCategory
+    names = _names(model, (key[0] for key in keys))
+    rows = []
+    for key in keys:
+        code, name = names.get(key[0], ("", _("未分配") if dimension == "department" else _("未分类")))
+        rows.append(RankingRow(code=code, name=name, counts=current.get(key, KpiCounts()),
+                               open_counts=open_counts.get(key, OpenCounts()),
+                               previous=previous.get(key, KpiCounts()) if with_previous else None))
+    rows.sort(key=lambda row: (-row.counts.created_count, -row.open_counts.open_count, row.code))
+    return rows
+
+
+def ranking_by_area(scope: DashboardScope, case_filter: CaseFilter, *, period: Period,
+                    level: str = AreaLevel.STREET, with_previous: bool = False) -> list[RankingRow]:
+    """One row per area of ``level`` (streets by default) inside the scope, most cases first."""
+    current = kpi_counts_by(case_filter, period=period, group_by=("grid",))
+    previous = kpi_counts_by(case_filter, period=period.previous(), group_by=("grid",)) if with_previous else {}
+    areas = [node for node in scope.tree.by_id.values() if node.level == level
+             and (not case_filter.area_paths or any(node.path.startswith(path) or path.startswith(node.path)
+                                                    for path in case_filter.area_paths))]
+    by_path = sorted(((node.path, node) for node in areas), key=lambda item: -len(item[0]))
+    totals: dict[int, KpiCounts] = defaultdict(KpiCounts)
+    previous_totals: dict[int, KpiCounts] = defaultdict(KpiCounts)
+    for source, target in ((current, totals), (previous, previous_totals)):
+        for (grid_id,), counts in source.items():
+            grid = scope.tree.by_id.get(grid_id) if grid_id is not None else None
+            if grid is None:
+                continue
+            area = next((node for path, node in by_path if grid.path.startswith(path)), None)
+            if area is not None:
+                target[area.id].add(counts)
+    rows = [RankingRow(code=node.code, name=node.name, counts=totals[node.id],
+                       previous=previous_totals[node.id] if with_previous else None) for node in areas]
+    rows.sort(key=lambda row: (-row.counts.created_count, row.code))
+    return rows
+
+
+def red_black_lists(rows: list[RankingRow], *, size: int = 5, minimum_cases: int = 1) -> tuple[list[RankingRow],
+                                                                                              list[RankingRow]]:
+    """红榜 (best scores first) and 黑榜 (worst first), from rows with a score and enough cases."""
+    scored = [row for row in rows if row.counts.score is not None and row.counts.created_count >= minimum_cases]
+    best = sorted(scored, key=lambda row: (-(row.counts.score or 0.0), -row.counts.created_count, row.code))
+    worst = sorted(scored, key=lambda row: ((row.counts.score or 0.0), -row.counts.created_count, row.code))
+    red = best[:size]
+    black = [row for row in worst if row not in red][:size]
+    return red, black
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    day: dt.date
+    created_count: int
+    finished_count: int
+    satisfaction_rate: float | None
+
+
+def daily_trend(case_filter: CaseFilter, *, period: Period) -> list[TrendPoint]:
+    """Cases received each day of ``period`` and how many of them are finished (zero days included)."""
+    by_day = kpi_counts_by(case_filter, period=period, group_by=("day",))
+    points = []
+    for offset in range(period.days):
+        day = period.first_day + dt.timedelta(days=offset)
+        counts = by_day.get((day,), KpiCounts())
+        points.append(TrendPoint(day=day, created_count=counts.created_count, finished_count=counts.finished_count,
+                                 satisfaction_rate=counts.satisfaction_rate))
+    return points
+
+
+@dataclass(frozen=True)
+class HotSpot:
+    grid_code: str
+    grid_name: str
+    category_name: str
+    count: int
+    previous_count: int
+
+    @property
+    def growth(self) -> int:
+        return self.count - self.previous_count
+
+
+def hot_spots(scope: DashboardScope, case_filter: CaseFilter, *, today: dt.date | None = None,
+              window_days: int = 7, limit: int = 8) -> list[HotSpot]:
+    """Grid × category pairs with the most cases in the last ``window_days`` (and the window before)."""
+    current_period = recent_period(window_days, today=today)
+    current = kpi_counts_by(case_filter, period=current_period, group_by=("grid", "category"))
+    previous = kpi_counts_by(case_filter, period=current_period.previous(), group_by=("grid", "category"))
+    top = sorted(((key, counts.created_count) for key, counts in current.items() if key[0] is not None),
+                 key=lambda item: (-item[1], item[0][0], item[0][1] or 0))[:limit]
+    categories = _names(MatterCategory, (key[1] for key, _count in top))
+    spots = []
+    for key, count in top:
+        grid = scope.tree.by_id.get(key[0])
+        spots.append(HotSpot(
+            grid_code=grid.code if grid else "", grid_name=grid.name if grid else _("未定位"),
+            category_name=categories.get(key[1], ("", _("未分类")))[1] if key[1] is not None else _("未分类"),
+            count=count, previous_count=previous.get(key, KpiCounts()).created_count))
+    return spots
+
+
+def department_for_code(code: str) -> Department | None:
+    return Department.objects.filter(code=code).first() if code else None
+
+
+def category_for_code(code: str) -> MatterCategory | None:
+    return MatterCategory.objects.filter(code=code).first() if code else None
+
+
+def department_choices() -> list[tuple[str, str]]:
+    return list(Department.objects.filter(is_active=True).order_by("code").values_list("code", "name"))
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return list(MatterCategory.objects.order_by("code").values_list("code", "name"))

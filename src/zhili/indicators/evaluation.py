@@ -1,0 +1,749 @@
+"""The evaluation engine: pure functions on plain dataclasses (no database, no Django).
+
+For each indicator and year it computes the expected progress by the time-proportional rule
+(时序进度: the elapsed share of the plan period), adapted per kind, the realised progress, the
+ratio of the two, a projection to the target year, a status, and the Open SDG progress score.
+``docs/indicators.md`` documents every rule; the tests check them on hand-computed values.
+
+Two implementations share one set of rules:
+
+* :func:`evaluate_indicator` — one indicator, one year, with a reason a person can read. Pages,
+  reports and tests use it.
+* :func:`evaluate_matrix` — many indicators × many years with numpy (statuses, ratios, projections,
+  Open SDG scores). The benchmark checks that it gives the same statuses as the first one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import numpy.typing as npt
+
+EPSILON = 1e-9
+
+
+class Status(IntEnum):
+    """Evaluation statuses; the integer order is the display order (worst first is reversed)."""
+
+    COMPLETED = 0
+    AHEAD = 1
+    ON_TRACK = 2
+    LAGGING = 3
+    SEVERELY_LAGGING = 4
+    NO_DATA = 5
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def colour(self) -> str:
+        return STATUS_COLOURS[self]
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+    @property
+    def off_track(self) -> bool:
+        return self in (Status.LAGGING, Status.SEVERELY_LAGGING)
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.COMPLETED: "已完成",
+    Status.AHEAD: "超序时",
+    Status.ON_TRACK: "符合序时",
+    Status.LAGGING: "滞后",
+    Status.SEVERELY_LAGGING: "严重滞后",
+    Status.NO_DATA: "无数据",
+}
+STATUS_COLOURS: dict[Status, str] = {
+    Status.COMPLETED: "green", Status.AHEAD: "green", Status.ON_TRACK: "green",
+    Status.LAGGING: "amber", Status.SEVERELY_LAGGING: "red", Status.NO_DATA: "",
+}
+QUALITATIVE_STATUS_BY_SLUG: dict[str, Status] = {
+    "completed": Status.COMPLETED,
+    "on_track": Status.ON_TRACK,
+    "lagging": Status.LAGGING,
+    "severely_lagging": Status.SEVERELY_LAGGING,
+}
+
+KIND_LEVEL = "level"
+KIND_GROWTH = "growth"
+KIND_CUMULATIVE = "cumulative"
+KIND_SHARE = "share"
+KIND_BOUND = "bound"
+KIND_QUALITATIVE = "qualitative"
+KIND_CODES: dict[str, int] = {
+    KIND_LEVEL: 0, KIND_GROWTH: 1, KIND_CUMULATIVE: 2, KIND_SHARE: 3, KIND_BOUND: 4, KIND_QUALITATIVE: 5,
+}
+
+REASON_MESSAGES: dict[str, str] = {
+    "": "",
+    "year_outside_plan": "所选年份不在规划期内（基期年之后至目标年）。",
+    "no_observation": "该年度尚无观测值，请填报。",
+    "no_baseline": "缺少基期值，且无更早年份的观测值，无法计算进度。请在指标表中填写基期值或填报基期年观测值。",
+    "zero_baseline": "基期值为0，增速无定义。请核实基期值，或改为按“当年增速”填报。",
+    "non_positive_value": "基期值或当年值不是正数，无法计算复合增速。请核实数据。",
+    "missing_years": "规划期内有年份缺少数据，无法计算累计值或平均增速。请补齐缺失年份。",
+    "invalid_target": "目标值缺失或无效，无法评估。请在指标表中核实目标值。",
+    "unsupported": "该类型与方向的组合不受支持（规划期累计只支持“越高越好”）。",
+    "target_met": "已达到规划目标。",
+    "target_met_at_baseline": "基期已达到目标，但当年未保持。",
+    "bound_met": "当年符合约束值。",
+    "bound_violated": "当年未达到约束值。",
+    "baseline_inferred": "指标表无基期值，以最早观测年为进度起点。",
+    "qualitative_entered": "按填报的完成情况。",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Progress ratio (realised / expected) thresholds.
+
+    ratio ≥ ``ahead_ratio`` → 超序时; ≥ 1 → 符合序时 (green); ≥ ``lag_ratio`` → 滞后 (yellow, up to
+    30 % behind by default); below → 严重滞后 (red).
+    """
+
+    ahead_ratio: float = 1.10
+    lag_ratio: float = 0.70
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    kind: str
+    direction: int  # +1: higher is better, −1: lower is better
+    base_year: int  # the plan's base year
+    target_year: int
+    baseline: float | None = None
+    target: float | None = None
+    baseline_year: int | None = None  # defaults to base_year
+    growth_input: str = "level"  # growth kind: "level" (values) or "rate" (yearly growth in %)
+
+    @property
+    def effective_baseline_year(self) -> int:
+        return self.baseline_year if self.baseline_year is not None else self.base_year
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    year: int
+    status: Status
+    reason: str = ""
+    expected_share: float | None = None  # 时序进度 (0…1)
+    ratio: float | None = None  # realised progress / expected progress
+    realised_value: float | None = None  # the compared value (level, average growth %, running sum)
+    expected_value: float | None = None  # where the expected path stands this year
+    projected_value: float | None = None  # at the target year, in the target's unit
+    projected_meets_target: bool | None = None
+    sdg_score: float | None = None
+    start_year: int | None = None
+    start_value: float | None = None
+
+    @property
+    def reason_message(self) -> str:
+        return REASON_MESSAGES.get(self.reason, self.reason)
+
+
+def status_from_ratio(ratio: float, thresholds: Thresholds) -> Status:
+    if ratio >= thresholds.ahead_ratio - EPSILON:
+        return Status.AHEAD
+    if ratio >= 1.0 - EPSILON:
+        return Status.ON_TRACK
+    if ratio >= thresholds.lag_ratio - EPSILON:
+        return Status.LAGGING
+    return Status.SEVERELY_LAGGING
+
+
+def violation_ratio(value: float, bound: float) -> float:
+    """1 − relative gap beyond a bound (a zero bound makes any violation severe)."""
+    if bound == 0:
+        return -math.inf
+    return 1.0 - abs(value - bound) / abs(bound)
+
+
+def open_sdg_score(*, base_value: float, current_value: float, target: float, base_year: int, current_year: int,
+                   target_year: int, direction: int) -> float | None:
+    """The Open SDG progress score (−5…5) by the CAGR-ratio method (sdg-build ``ProgressMeasure``).
+
+    None when the method is undefined: a zero base (Open SDG substitutes 0.001; we refuse rather than
+    report a made-up score), base and current of opposite signs, fewer than two years, or a target
+    equal to the base.
+    """
+    if direction * (current_value - target) >= 0:
+        return 5.0
+    if base_value == 0 or current_year - base_year < 1 or target_year <= base_year:
+        return None
+    if (base_value > 0) != (current_value > 0) or current_value == 0 or (base_value > 0) != (target > 0):
+        return None
+    observed = (current_value / base_value) ** (1.0 / (current_year - base_year)) - 1.0
+    required = (target / base_value) ** (1.0 / (target_year - base_year)) - 1.0
+    if required == 0:
+        return None
+    sign = -1.0 if base_value < 0 else 1.0
+    progress = sign * direction * observed / abs(required)
+    if progress >= 0.6:
+        return float(min(7.1429 * progress - 4.2857, 5.0))
+    return float(max(4.1667 * progress - 2.5, -5.0))
+
+
+def _start_point(spec: IndicatorSpec, observations: Mapping[int, float], year: int) -> tuple[int, float, bool] | None:
+    """(start year, start value, inferred?) for path-based kinds."""
+    if spec.baseline is not None:
+        return spec.effective_baseline_year, spec.baseline, False
+    if spec.base_year in observations:
+        return spec.base_year, observations[spec.base_year], False
+    earlier = sorted(y for y in observations if spec.base_year < y < year)
+    if earlier:
+        return earlier[0], observations[earlier[0]], True
+    return None
+
+
+def _compound_projection(start_year: int, start_value: float, year: int, value: float, target_year: int) -> float:
+    if year <= start_year:
+        return value
+    if start_value > 0 and value > 0:
+        rate = (value / start_value) ** (1.0 / (year - start_year)) - 1.0
+        return float(value * (1.0 + rate) ** (target_year - year))
+    slope = (value - start_value) / (year - start_year)
+    return float(value + slope * (target_year - year))
+
+
+def evaluate_indicator(spec: IndicatorSpec, observations: Mapping[int, float], year: int,
+                       thresholds: Thresholds = DEFAULT_THRESHOLDS,
+                       qualitative: Mapping[int, str] | None = None) -> Evaluation:
+    """Evaluate one indicator in one year from its annual observations (year → value).
+
+    Observations of other years than ``year`` matter for paths (a missing baseline), sums and
+    average growth; values after ``year`` are ignored.
+    """
+    if year <= spec.base_year or year > spec.target_year:
+        return Evaluation(year=year, status=Status.NO_DATA, reason="year_outside_plan")
+    known = {y: v for y, v in observations.items() if y <= year and v is not None and math.isfinite(v)}
+    if spec.kind == KIND_QUALITATIVE:
+        slug = (qualitative or {}).get(year, "")
+        status = QUALITATIVE_STATUS_BY_SLUG.get(slug)
+        if status is None:
+            return Evaluation(year=year, status=Status.NO_DATA, reason="no_observation")
+        return Evaluation(year=year, status=status, reason="qualitative_entered")
+    if spec.target is None or not math.isfinite(spec.target):
+        return Evaluation(year=year, status=Status.NO_DATA, reason="invalid_target")
+    if spec.kind in (KIND_LEVEL, KIND_SHARE):
+        return _evaluate_level(spec, known, year, thresholds)
+    if spec.kind == KIND_GROWTH:
+        return _evaluate_growth(spec, known, year, thresholds)
+    if spec.kind == KIND_CUMULATIVE:
+        return _evaluate_cumulative(spec, known, year, thresholds)
+    if spec.kind == KIND_BOUND:
+        return _evaluate_bound(spec, known, year, thresholds)
+    return Evaluation(year=year, status=Status.NO_DATA, reason="unsupported")
+
+
+def _evaluate_level(spec: IndicatorSpec, known: Mapping[int, float], year: int, thresholds: Thresholds) -> Evaluation:
+    target = float(spec.target)  # type: ignore[arg-type]
+    value = known.get(year)
+    if value is None:
+        return Evaluation(year=year, status=Status.NO_DATA, reason="no_observation")
+    start = _start_point(spec, known, year)
+    projected: float | None = value
+    sdg: float | None = 5.0 if spec.direction * (value - target) >= 0 else None
+    if start is not None and start[0] < year:
+        projected = _compound_projection(start[0], start[1], year, value, spec.target_year)
+        if spec.kind == KIND_SHARE:
+            projected = min(max(projected, 0.0), 100.0)
+        sdg = open_sdg_score(base_value=start[1], current_value=value, target=target, base_year=start[0],
+                             current_year=year, target_year=spec.target_year, direction=spec.direction)
+    meets = spec.direction * (projected - target) >= 0 if projected is not None else None
+    common = {"year": year, "realised_value": value, "projected_value": projected, "projected_meets_target": meets,
+              "sdg_score": sdg}
+    if spec.direction * (value - target) >= 0:
+        return Evaluation(status=Status.COMPLETED, reason="target_met", ratio=None,
+                          start_year=start[0] if start else None, start_value=start[1] if start else None, **common)
+    if start is None or start[0] >= year:
+        return Evaluation(status=Status.NO_DATA, reason="no_baseline", **common)
+    start_year, start_value, inferred = start
+    share = (year - start_year) / (spec.target_year - start_year)
+    expected = start_value + (target - start_value) * share
+    if spec.direction * (target - start_value) <= 0:
+        ratio = violation_ratio(value, target)
+        status = Status.LAGGING if ratio >= thresholds.lag_ratio - EPSILON else Status.SEVERELY_LAGGING
+        return Evaluation(status=status, reason="target_met_at_baseline", expected_share=share, ratio=ratio,
+                          expected_value=target, start_year=start_year, start_value=start_value, **common)
+    progress = (value - start_value) / (target - start_value)
+    ratio = progress / share
+    return Evaluation(status=status_from_ratio(ratio, thresholds), reason="baseline_inferred" if inferred else "",
+                      expected_share=share, ratio=ratio, expected_value=expected, start_year=start_year,
+                      start_value=start_value, **common)
+
+
+def _evaluate_growth(spec: IndicatorSpec, known: Mapping[int, float], year: int, thresholds: Thresholds) -> Evaluation:
+    rate_target = float(spec.target) / 100.0  # type: ignore[arg-type]
+    if rate_target <= -1.0:
+        return Evaluation(year=year, status=Status.NO_DATA, reason="invalid_target")
+    inferred = False
+    if spec.growth_input == "rate":
+        start_year = spec.base_year
+        wanted = range(spec.base_year + 1, year + 1)
+        if any(y not in known for y in wanted):
+            return Evaluation(year=year, status=Status.NO_DATA, reason="missing_years")
+        index = 1.0
+        for y in wanted:
+            index *= 1.0 + known[y] / 100.0
+        if index <= 0:
+            return Evaluation(year=year, status=Status.NO_DATA, reason="non_positive_value")
+        start_value = 1.0
+    else:
+        value = known.get(year)
+        if value is None:
+            return Evaluation(year=year, status=Status.NO_DATA, reason="no_observation")
+        start = _start_point(spec, known, year)
+        if start is None or start[0] >= year:
+            return Evaluation(year=year, status=Status.NO_DATA, reason="no_baseline")
+        start_year, start_value, inferred = start
+        if start_value == 0:
+            return Evaluation(year=year, status=Status.NO_DATA, reason="zero_baseline")
+        if start_value < 0 or value <= 0:
+            return Evaluation(year=year, status=Status.NO_DATA, reason="non_positive_value")
+        index = value / start_value
+    elapsed = year - start_year
+    realised = index ** (1.0 / elapsed) - 1.0
+    target_index = (1.0 + rate_target) ** (spec.target_year - start_year)
+    share = elapsed / (spec.target_year - start_year)
+    sdg = open_sdg_score(base_value=1.0, current_value=index, target=target_index, base_year=start_year,
+                         current_year=year, target_year=spec.target_year, direction=spec.direction)
+    common = {"year": year, "expected_share": share, "realised_value": realised * 100.0,
+              "expected_value": rate_target * 100.0, "projected_value": realised * 100.0,
+              "projected_meets_target": spec.direction * (realised - rate_target) >= 0, "sdg_score": sdg,
+              "start_year": start_year, "start_value": start_value}
+    if spec.direction * (index - target_index) >= 0:
+        return Evaluation(status=Status.COMPLETED, reason="target_met", ratio=None, **common)
+    if rate_target == 0:
+        ratio = 1.0 if spec.direction * realised >= 0 else -math.inf
+    else:
+        ratio = 1.0 + spec.direction * (realised - rate_target) / abs(rate_target)
+    return Evaluation(status=status_from_ratio(ratio, thresholds), reason="baseline_inferred" if inferred else "",
+                      ratio=ratio, **common)
+
+
+def _evaluate_cumulative(spec: IndicatorSpec, known: Mapping[int, float], year: int,
+                         thresholds: Thresholds) -> Evaluation:
+    total = float(spec.target)  # type: ignore[arg-type]
+    if total <= 0:
+        return Evaluation(year=year, status=Status.NO_DATA, reason="invalid_target")
+    if spec.direction < 0:
+        return Evaluation(year=year, status=Status.NO_DATA, reason="unsupported")
+    wanted = list(range(spec.base_year + 1, year + 1))
+    flows = [known[y] for y in wanted if y in known]
+    running_sum = float(sum(flows))
+    share = (year - spec.base_year) / (spec.target_year - spec.base_year)
+    complete = len(flows) == len(wanted)
+    projected = _cumulative_projection(flows, running_sum, year, spec.target_year) if complete else None
+    common = {"year": year, "expected_share": share, "realised_value": running_sum, "expected_value": total * share,
+              "projected_value": projected,
+              "projected_meets_target": projected >= total if projected is not None else None}
+    if running_sum >= total:
+        return Evaluation(status=Status.COMPLETED, reason="target_met", **common)
+    if not flows:
+        return Evaluation(status=Status.NO_DATA, reason="no_observation", **common)
+    if not complete:
+        return Evaluation(status=Status.NO_DATA, reason="missing_years", **common)
+    ratio = (running_sum / total) / share
+    return Evaluation(status=status_from_ratio(ratio, thresholds), ratio=ratio, **common)
+
+
+def _cumulative_projection(flows: list[float], running_sum: float, year: int, target_year: int) -> float:
+    remaining = target_year - year
+    if remaining <= 0:
+        return running_sum
+    first, last = flows[0], flows[-1]
+    if len(flows) >= 2 and first > 0 and last > 0:
+        rate = (last / first) ** (1.0 / (len(flows) - 1)) - 1.0
+        future = sum(last * (1.0 + rate) ** k for k in range(1, remaining + 1))
+    else:
+        future = running_sum / len(flows) * remaining
+    return float(running_sum + future)
+
+
+def _evaluate_bound(spec: IndicatorSpec, known: Mapping[int, float], year: int, thresholds: Thresholds) -> Evaluation:
+    bound = float(spec.target)  # type: ignore[arg-type]
+    value = known.get(year)
+    if value is None:
+        return Evaluation(year=year, status=Status.NO_DATA, reason="no_observation")
+    start = _start_point(spec, known, year)
+    projected = value
+    sdg: float | None = 5.0 if spec.direction * (value - bound) >= 0 else None
+    if start is not None and start[0] < year:
+        projected = _compound_projection(start[0], start[1], year, value, spec.target_year)
+        sdg = open_sdg_score(base_value=start[1], current_value=value, target=bound, base_year=start[0],
+                             current_year=year, target_year=spec.target_year, direction=spec.direction)
+    common = {"year": year, "realised_value": value, "expected_value": bound, "projected_value": projected,
+              "projected_meets_target": spec.direction * (projected - bound) >= 0, "sdg_score": sdg,
+              "expected_share": (year - spec.base_year) / (spec.target_year - spec.base_year)}
+    if spec.direction * (value - bound) >= 0:
+        status = Status.COMPLETED if year == spec.target_year else Status.ON_TRACK
+        return Evaluation(status=status, reason="bound_met", ratio=1.0, **common)
+    ratio = violation_ratio(value, bound)
+    status = Status.LAGGING if ratio >= thresholds.lag_ratio - EPSILON else Status.SEVERELY_LAGGING
+    return Evaluation(status=status, reason="bound_violated", ratio=ratio, **common)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths for charts
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChartSeries:
+    years: list[int]
+    actual: list[float | None]
+    expected: list[float | None]
+    projection: list[float | None]
+    target: float | None
+    value_label: str
+
+
+def chart_series(spec: IndicatorSpec, observations: Mapping[int, float], year: int) -> ChartSeries:
+    """Actual values, the expected path and the projection from ``year`` to the target year.
+
+    Growth indicators entered as yearly rates are drawn as an index (base year = 100); cumulative
+    ones as running sums.
+    """
+    years = list(range(spec.base_year, spec.target_year + 1))
+    known = {y: v for y, v in observations.items() if v is not None and math.isfinite(v)}
+    actual: list[float | None] = [None] * len(years)
+    expected: list[float | None] = [None] * len(years)
+    projection: list[float | None] = [None] * len(years)
+    target = spec.target
+    label = "数值"
+    span = spec.target_year - spec.base_year
+    if spec.kind == KIND_CUMULATIVE:
+        label = "累计值"
+        running = 0.0
+        for position, y in enumerate(years):
+            if y > spec.base_year and y in known:
+                running += known[y]
+                actual[position] = running
+            if target is not None:
+                expected[position] = target * (y - spec.base_year) / span
+    elif spec.kind == KIND_GROWTH and spec.growth_input == "rate":
+        label = "指数（基期=100）"
+        index = 100.0
+        actual[0] = 100.0
+        for position, y in enumerate(years[1:], start=1):
+            if y not in known:
+                break
+            index *= 1.0 + known[y] / 100.0
+            actual[position] = index
+        if target is not None:
+            for position, y in enumerate(years):
+                expected[position] = 100.0 * (1.0 + target / 100.0) ** (y - spec.base_year)
+            target = expected[-1]
+    elif spec.kind == KIND_GROWTH:
+        start = _start_point(spec, known, spec.target_year + 1)
+        for position, y in enumerate(years):
+            actual[position] = known.get(y)
+        if start is not None and spec.target is not None:
+            for position, y in enumerate(years):
+                if y >= start[0]:
+                    expected[position] = start[1] * (1.0 + spec.target / 100.0) ** (y - start[0])
+            target = expected[-1]
+    else:
+        for position, y in enumerate(years):
+            actual[position] = known.get(y)
+        start = _start_point(spec, known, spec.target_year + 1)
+        if start is not None and target is not None and spec.kind in (KIND_LEVEL, KIND_SHARE):
+            for position, y in enumerate(years):
+                if y >= start[0]:
+                    expected[position] = start[1] + (target - start[1]) * (y - start[0]) / (spec.target_year - start[0])
+        elif target is not None and spec.kind == KIND_BOUND:
+            expected = [target] * len(years)
+    _fill_projection(spec, years, actual, projection, year)
+    return ChartSeries(years=years, actual=actual, expected=expected, projection=projection, target=target,
+                       value_label=label)
+
+
+def _fill_projection(spec: IndicatorSpec, years: list[int], actual: list[float | None],
+                     projection: list[float | None], year: int) -> None:
+    """Extend the actual line from the latest value up to ``year`` by its compound growth rate."""
+    points = [(y, v) for y, v in zip(years, actual, strict=True) if v is not None and y <= year]
+    if len(points) < 2 or spec.kind == KIND_QUALITATIVE:
+        return
+    (first_year, first_value), (last_year, last_value) = points[0], points[-1]
+    if spec.kind == KIND_CUMULATIVE:
+        flows = [b - a for (_, a), (_, b) in zip(points, points[1:], strict=False)]
+        step = sum(flows) / len(flows)
+        for position, y in enumerate(years):
+            if y >= last_year:
+                projection[position] = last_value + step * (y - last_year)
+        return
+    for position, y in enumerate(years):
+        if y >= last_year:
+            projection[position] = _compound_projection(first_year, first_value, last_year, last_value, y)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorised evaluation
+# ---------------------------------------------------------------------------------------------
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class IndicatorMatrix:
+    """Many indicators in columns of arrays; ``values`` is indicators × ``years`` (NaN = missing).
+
+    ``qualitative`` holds a :class:`Status` code per cell for qualitative indicators (NO_DATA when
+    nothing was entered). ``years`` must be consecutive.
+    """
+
+    kinds: IntArray
+    directions: FloatArray
+    base_years: IntArray
+    target_years: IntArray
+    baselines: FloatArray
+    baseline_years: IntArray
+    targets: FloatArray
+    rate_inputs: npt.NDArray[np.bool_]
+    years: IntArray
+    values: FloatArray
+    qualitative: IntArray
+
+
+@dataclass
+class MatrixResult:
+    statuses: IntArray
+    ratios: FloatArray
+    projections: FloatArray
+    sdg_scores: FloatArray
+
+
+def matrix_from_specs(specs: list[IndicatorSpec], observations: list[Mapping[int, float]], years: list[int],
+                      qualitative: list[Mapping[int, str]] | None = None) -> IndicatorMatrix:
+    size, width = len(specs), len(years)
+    values = np.full((size, width), np.nan)
+    qualitative_codes = np.full((size, width), int(Status.NO_DATA), dtype=np.int64)
+    column = {y: position for position, y in enumerate(years)}
+    for row, series in enumerate(observations):
+        for y, v in series.items():
+            if y in column and v is not None:
+                values[row, column[y]] = v
+    for row, entered in enumerate(qualitative or []):
+        for y, slug in entered.items():
+            if y in column and slug in QUALITATIVE_STATUS_BY_SLUG:
+                qualitative_codes[row, column[y]] = int(QUALITATIVE_STATUS_BY_SLUG[slug])
+    return IndicatorMatrix(
+        kinds=np.array([KIND_CODES[s.kind] for s in specs], dtype=np.int64),
+        directions=np.array([float(s.direction) for s in specs]),
+        base_years=np.array([s.base_year for s in specs], dtype=np.int64),
+        target_years=np.array([s.target_year for s in specs], dtype=np.int64),
+        baselines=np.array([np.nan if s.baseline is None else s.baseline for s in specs]),
+        baseline_years=np.array([s.effective_baseline_year for s in specs], dtype=np.int64),
+        targets=np.array([np.nan if s.target is None else s.target for s in specs]),
+        rate_inputs=np.array([s.growth_input == "rate" for s in specs], dtype=np.bool_),
+        years=np.array(years, dtype=np.int64), values=values, qualitative=qualitative_codes,
+    )
+
+
+def _statuses_from_ratios(ratios: FloatArray, thresholds: Thresholds) -> IntArray:
+    return np.select(
+        [ratios >= thresholds.ahead_ratio - EPSILON, ratios >= 1.0 - EPSILON, ratios >= thresholds.lag_ratio - EPSILON],
+        [int(Status.AHEAD), int(Status.ON_TRACK), int(Status.LAGGING)],
+        default=int(Status.SEVERELY_LAGGING),
+    ).astype(np.int64)
+
+
+def _matrix_sdg(base: FloatArray, current: FloatArray, target: FloatArray, base_year: FloatArray,
+                current_year: float, target_year: FloatArray, direction: FloatArray) -> FloatArray:
+    achieved = direction * (current - target) >= 0
+    valid = ((base != 0) & (current_year - base_year >= 1) & (target_year > base_year)
+             & ((base > 0) == (current > 0)) & (current != 0) & ((base > 0) == (target > 0)))
+    observed = np.power(current / base, 1.0 / (current_year - base_year)) - 1.0
+    required = np.power(target / base, 1.0 / (target_year - base_year)) - 1.0
+    valid &= required != 0
+    sign = np.where(base < 0, -1.0, 1.0)
+    progress = sign * direction * observed / np.abs(required)
+    score = np.where(progress >= 0.6, np.minimum(7.1429 * progress - 4.2857, 5.0),
+                     np.maximum(4.1667 * progress - 2.5, -5.0))
+    score = np.where(valid, score, np.nan)
+    return np.where(achieved, 5.0, score)
+
+
+def evaluate_matrix(matrix: IndicatorMatrix, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> MatrixResult:
+    """Evaluate every indicator in every year of ``matrix.years`` (same rules as :func:`evaluate_indicator`)."""
+    size, width = matrix.values.shape
+    statuses = np.full((size, width), int(Status.NO_DATA), dtype=np.int64)
+    ratios = np.full((size, width), np.nan)
+    projections = np.full((size, width), np.nan)
+    sdg_scores = np.full((size, width), np.nan)
+    rows = np.arange(size)
+    years = matrix.years
+    first_year = int(years[0])
+    values = matrix.values
+    present = ~np.isnan(values)
+    direction = matrix.directions
+    target = matrix.targets
+    kinds = matrix.kinds
+    base_years = matrix.base_years
+    target_years = matrix.target_years.astype(np.float64)
+    is_path = (kinds == KIND_CODES[KIND_LEVEL]) | (kinds == KIND_CODES[KIND_SHARE])
+    is_growth = kinds == KIND_CODES[KIND_GROWTH]
+    is_growth_rate = is_growth & matrix.rate_inputs
+    is_growth_level = is_growth & ~matrix.rate_inputs
+    is_cumulative = kinds == KIND_CODES[KIND_CUMULATIVE]
+    is_bound = kinds == KIND_CODES[KIND_BOUND]
+    is_qualitative = kinds == KIND_CODES[KIND_QUALITATIVE]
+    target_ok = np.isfinite(target)
+
+    # Start points that do not depend on the evaluated year: the baseline, else the base-year value.
+    base_column = base_years - first_year
+    base_in_range = (base_column >= 0) & (base_column < width)
+    base_value = np.where(base_in_range, values[rows, np.clip(base_column, 0, width - 1)], np.nan)
+    has_baseline = ~np.isnan(matrix.baselines)
+    fixed_start_value = np.where(has_baseline, matrix.baselines, base_value)
+    fixed_start_year = np.where(has_baseline, matrix.baseline_years, base_years).astype(np.float64)
+    has_fixed_start = ~np.isnan(fixed_start_value)
+    # Else the earliest observation after the base year.
+    after_base = present & (years[None, :] > base_years[:, None])
+    has_later = after_base.any(axis=1)
+    earliest_column = np.argmax(after_base, axis=1)
+    earliest_value = values[rows, earliest_column]
+    earliest_year = years[earliest_column].astype(np.float64)
+
+    with np.errstate(all="ignore"):
+        for column in range(width):
+            year = float(years[column])
+            inside = (year > base_years) & (year <= target_years)
+            value = values[:, column]
+            has_value = present[:, column]
+            status = np.full(size, int(Status.NO_DATA), dtype=np.int64)
+            ratio = np.full(size, np.nan)
+            projection = np.full(size, np.nan)
+            sdg = np.full(size, np.nan)
+
+            use_earliest = ~has_fixed_start & has_later & (earliest_year < year)
+            start_value = np.where(has_fixed_start, fixed_start_value, np.where(use_earliest, earliest_value, np.nan))
+            start_year = np.where(has_fixed_start, fixed_start_year, np.where(use_earliest, earliest_year, np.nan))
+            has_start = ~np.isnan(start_value) & (start_year < year)
+            span = target_years - start_year
+            share = (year - start_year) / span
+
+            # Level, share and bound: compound projection and Open SDG score from the start point.
+            compound = (start_value > 0) & (value > 0)
+            compound_projection = value * np.power(value / start_value, (target_years - year) / (year - start_year))
+            linear_projection = value + (value - start_value) / (year - start_year) * (target_years - year)
+            level_projection = np.where(has_start, np.where(compound, compound_projection, linear_projection), value)
+            level_sdg = np.where(
+                has_start,
+                _matrix_sdg(start_value, value, target, start_year, year, target_years, direction),
+                np.where(direction * (value - target) >= 0, 5.0, np.nan),
+            )
+            met = direction * (value - target) >= 0
+            violation = np.where(target == 0, -np.inf, 1.0 - np.abs(value - target) / np.abs(target))
+            violation_status = np.where(violation >= thresholds.lag_ratio - EPSILON, int(Status.LAGGING),
+                                        int(Status.SEVERELY_LAGGING))
+
+            # Level and share.
+            selected = is_path & inside & target_ok & has_value
+            met_at_baseline = direction * (target - start_value) <= 0
+            path_ratio = ((value - start_value) / (target - start_value)) / share
+            path_ratio = np.where(met_at_baseline, violation, path_ratio)
+            path_status = np.where(met_at_baseline, violation_status, _statuses_from_ratios(path_ratio, thresholds))
+            path_status = np.where(has_start, path_status, int(Status.NO_DATA))
+            path_status = np.where(met, int(Status.COMPLETED), path_status)
+            status = np.where(selected, path_status, status)
+            ratio = np.where(selected & ~met & has_start, path_ratio, ratio)
+            share_projection = np.where(kinds == KIND_CODES[KIND_SHARE],
+                                        np.clip(level_projection, 0.0, 100.0), level_projection)
+            projection = np.where(selected, share_projection, projection)
+            sdg = np.where(selected, level_sdg, sdg)
+
+            # Bound.
+            selected = is_bound & inside & target_ok & has_value
+            bound_status = np.where(met, np.where(year == target_years, int(Status.COMPLETED), int(Status.ON_TRACK)),
+                                    violation_status)
+            status = np.where(selected, bound_status, status)
+            ratio = np.where(selected, np.where(met, 1.0, violation), ratio)
+            projection = np.where(selected, level_projection, projection)
+            sdg = np.where(selected, level_sdg, sdg)
+
+            # Growth.
+            rate_target = target / 100.0
+            window = (years[None, :] > base_years[:, None]) & (years[None, :] <= year)
+            window_count = year - base_years
+            window_present = (present & window).sum(axis=1)
+            rate_index = np.prod(np.where(window & present, 1.0 + values / 100.0, 1.0), axis=1)
+            rate_ok = (window_present == window_count) & (rate_index > 0)
+            level_ok = has_value & has_start & (start_value > 0) & (value > 0)
+            growth_index = np.where(is_growth_rate, rate_index, value / start_value)
+            growth_start_year = np.where(is_growth_rate, base_years.astype(np.float64), start_year)
+            growth_ok = np.where(is_growth_rate, rate_ok, level_ok) & (rate_target > -1.0)
+            elapsed = year - growth_start_year
+            realised = np.power(growth_index, 1.0 / elapsed) - 1.0
+            target_index = np.power(1.0 + rate_target, target_years - growth_start_year)
+            growth_ratio = np.where(
+                rate_target == 0, np.where(direction * realised >= 0, 1.0, -np.inf),
+                1.0 + direction * (realised - rate_target) / np.abs(rate_target),
+            )
+            growth_met = direction * (growth_index - target_index) >= 0
+            growth_status = np.where(growth_met, int(Status.COMPLETED), _statuses_from_ratios(growth_ratio, thresholds))
+            selected = is_growth & inside & target_ok
+            status = np.where(selected & growth_ok, growth_status, status)
+            ratio = np.where(selected & growth_ok & ~growth_met, growth_ratio, ratio)
+            projection = np.where(selected & growth_ok, realised * 100.0, projection)
+            growth_sdg = _matrix_sdg(np.ones(size), growth_index, target_index, growth_start_year, year,
+                                     target_years, direction)
+            sdg = np.where(selected & growth_ok, growth_sdg, sdg)
+
+            # Cumulative.
+            running_sum = np.where(window & present, values, 0.0).sum(axis=1)
+            complete = window_present == window_count
+            cumulative_share = (year - base_years) / (target_years - base_years)
+            cumulative_ratio = (running_sum / target) / cumulative_share
+            cumulative_status = np.where(
+                running_sum >= target, int(Status.COMPLETED),
+                np.where(complete, _statuses_from_ratios(cumulative_ratio, thresholds), int(Status.NO_DATA)),
+            )
+            selected = is_cumulative & inside & target_ok & (target > 0) & (direction > 0)
+            status = np.where(selected, cumulative_status, status)
+            ratio = np.where(selected & complete & (running_sum < target), cumulative_ratio, ratio)
+            projection = np.where(
+                selected & complete, _matrix_cumulative_projection(values, window & present, running_sum,
+                                                                   window_present, year, target_years),
+                projection,
+            )
+
+            # Qualitative.
+            selected = is_qualitative & inside
+            status = np.where(selected, matrix.qualitative[:, column], status)
+
+            statuses[:, column] = status
+            ratios[:, column] = ratio
+            projections[:, column] = projection
+            sdg_scores[:, column] = sdg
+    return MatrixResult(statuses=statuses, ratios=ratios, projections=projections, sdg_scores=sdg_scores)
+
+
+def _matrix_cumulative_projection(values: FloatArray, cells: npt.NDArray[np.bool_], running_sum: FloatArray,
+                                  count: IntArray, year: float, target_years: FloatArray) -> FloatArray:
+    remaining = target_years - year
+    first_column = np.argmax(cells, axis=1)
+    last_column = cells.shape[1] - 1 - np.argmax(cells[:, ::-1], axis=1)
+    rows = np.arange(values.shape[0])
+    first = values[rows, first_column]
+    last = values[rows, last_column]
+    rate = np.power(last / first, 1.0 / (count - 1)) - 1.0
+    growth = 1.0 + rate
+    # Geometric series last·Σ_{k=1..remaining} growth^k; growth == 1 falls back to last·remaining.
+    geometric = np.where(np.abs(growth - 1.0) < 1e-12, last * remaining,
+                         last * growth * (np.power(growth, remaining) - 1.0) / (growth - 1.0))
+    compound_ok = (count >= 2) & (first > 0) & (last > 0)
+    average = running_sum / np.maximum(count, 1) * remaining
+    future = np.where(compound_ok, geometric, average)
+    return np.where(remaining <= 0, running_sum, running_sum + future)

@@ -1,0 +1,292 @@
+"""Writes of the textintel app: train/activate classifier versions, training jobs, hot-issue runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from zhili.audit.services import audit_record_append
+from zhili.core import clock
+from zhili.core.errors import ApplicationError, NotFoundError
+from zhili.textintel.artifacts import classifier_artifact_read, classifier_artifact_write
+from zhili.textintel.classifier import (
+    ClassifierSettings,
+    ProgressCallback,
+    classifier_evaluate_on,
+    classifier_fit,
+)
+from zhili.textintel.hot_issues import HotIssueMessage, hot_issues_compute, messages_from_csv_bytes
+from zhili.textintel.labelled_files import labelled_texts_read
+from zhili.textintel.models import (
+    ClassifierModel,
+    ClassifierTrainingJob,
+    HotIssue,
+    HotIssueRun,
+    HotIssueSource,
+    TrainingJobStatus,
+)
+
+HELD_OUT_SHARE = 0.2
+_NAME_PATTERN = re.compile(r"^[\w\-.]{1,80}$")
+
+
+def _no_progress(message: str) -> None:
+    return None
+
+
+def _checked_name(name: str) -> str:
+    cleaned = (name or "").strip()
+    if not _NAME_PATTERN.match(cleaned):
+        raise ApplicationError(
+            "classifier_name_invalid",
+            _("模型名称“%(name)s”无效：请使用 1–80 个字母、数字、汉字、下划线、连字符或点。") % {"name": name},
+        )
+    return cleaned
+
+
+def _held_out_split(labels: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Stratified 80/20 split (seeded); classes with one example stay in training only."""
+    from sklearn.model_selection import train_test_split
+
+    indexes = list(range(len(labels)))
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    splittable = [index for index in indexes if counts[labels[index]] >= 2]
+    single = [index for index in indexes if counts[labels[index]] < 2]
+    held_out_size = max(len({labels[index] for index in splittable}), round(len(splittable) * HELD_OUT_SHARE))
+    if len(splittable) - held_out_size < 2:
+        return indexes, []
+    train, held_out = train_test_split(
+        splittable, test_size=held_out_size, stratify=[labels[index] for index in splittable], random_state=0
+    )
+    return sorted([*train, *single]), sorted(held_out)
+
+
+def classifier_model_train(
+    *, name: str, data: bytes, file_name: str, text_columns: Sequence[str], label_column: str,
+    actor_id: int | None = None, settings_override: ClassifierSettings | None = None,
+    progress: ProgressCallback = _no_progress, activate_if_none_active: bool = True,
+) -> ClassifierModel:
+    """Train a new version of classifier ``name`` from a labelled file and register it.
+
+    The file is split 80/20 (stratified, seeded); the model is trained on the 80 % and its
+    metrics (macro-F1, accuracy, per-class precision/recall/F1, confusion matrix, ms/message)
+    are measured on the 20 % it did not see. The artifact is that very model. The first model
+    ever trained becomes active; later versions are activated from the admin page.
+    """
+    name = _checked_name(name)
+    progress(_("读取数据文件 …"))
+    labelled = labelled_texts_read(data=data, file_name=file_name, text_columns=text_columns,
+                                   label_column=label_column)
+    train_indexes, held_out_indexes = _held_out_split(labelled.labels)
+    progress(_("共 %(total)d 条：训练 %(train)d 条，留出评估 %(held)d 条")
+             % {"total": len(labelled.texts), "train": len(train_indexes), "held": len(held_out_indexes)})
+    started = clock.now()
+    classifier = classifier_fit(
+        name=name,
+        texts=[labelled.texts[index] for index in train_indexes],
+        labels=[labelled.labels[index] for index in train_indexes],
+        settings=settings_override,
+        progress=progress,
+    )
+    train_seconds = (clock.now() - started).total_seconds()
+    metrics: dict[str, Any] = {"train_seconds": round(train_seconds, 2), "held_out_count": len(held_out_indexes),
+                               "label_counts": dict(labelled.label_counts)}
+    if held_out_indexes:
+        progress(_("在留出集上评估 …"))
+        evaluation = classifier_evaluate_on(
+            classifier,
+            texts=[labelled.texts[index] for index in held_out_indexes],
+            labels=[labelled.labels[index] for index in held_out_indexes],
+        )
+        metrics.update(evaluation.as_dict())
+    with transaction.atomic():
+        version = (ClassifierModel.objects.select_for_update().filter(name=name)
+                   .aggregate(latest=Max("version"))["latest"] or 0) + 1
+        stamp = clock.now().strftime("%Y%m%d%H%M%S")
+        safe_name = re.sub(r"[^\w\-.]", "_", name, flags=re.ASCII) or "model"
+        path, sha256 = classifier_artifact_write(
+            classifier, file_name=f"{safe_name}-v{version}-{stamp}-{uuid.uuid4().hex[:8]}.joblib"
+        )
+        activate = activate_if_none_active and not ClassifierModel.objects.filter(is_active=True).exists()
+        model = ClassifierModel.objects.create(
+            name=name, version=version, created_at=clock.now(), created_by_id=actor_id, metrics=metrics,
+            artifact_path=str(path), artifact_sha256=sha256, is_active=activate,
+            training_message_count=len(train_indexes), source_file_name=Path(file_name).name[:255],
+            text_columns=",".join(text_columns)[:255], label_column=label_column[:100],
+        )
+        audit_record_append(
+            actor_id=actor_id, action="classifier.train", object_type="textintel.ClassifierModel",
+            object_id=model.pk, data={"name": name, "version": version, "macro_f1": metrics.get("macro_f1"),
+                                      "activated": activate, "sha256": sha256},
+        )
+    return model
+
+
+def classifier_model_activate(*, model_id: int, actor_id: int | None) -> ClassifierModel:
+    """Make ``model_id`` the one active classifier (activating an older version is the roll-back).
+
+    Refuses a model whose artifact is missing or altered, so intake never loses its classifier.
+    """
+    with transaction.atomic():
+        model = ClassifierModel.objects.select_for_update().filter(pk=model_id).first()
+        if model is None:
+            raise NotFoundError("classifier_model_not_found", _("模型不存在或已被删除。"))
+        classifier_artifact_read(model.artifact_path, expected_sha256=model.artifact_sha256)
+        previous = list(ClassifierModel.objects.filter(is_active=True).exclude(pk=model.pk).values_list("pk", flat=True))
+        ClassifierModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
+        if not model.is_active:
+            model.is_active = True
+            model.save(update_fields=["is_active"])
+        audit_record_append(
+            actor_id=actor_id, action="classifier.activate", object_type="textintel.ClassifierModel",
+            object_id=model.pk, data={"name": model.name, "version": model.version, "previous": previous},
+        )
+    return model
+
+
+def classifier_model_deactivate(*, model_id: int, actor_id: int | None) -> ClassifierModel:
+    """Stop using ``model_id`` at intake (intake falls back to keyword rules)."""
+    with transaction.atomic():
+        model = ClassifierModel.objects.select_for_update().filter(pk=model_id).first()
+        if model is None:
+            raise NotFoundError("classifier_model_not_found", _("模型不存在或已被删除。"))
+        model.is_active = False
+        model.save(update_fields=["is_active"])
+        audit_record_append(
+            actor_id=actor_id, action="classifier.deactivate", object_type="textintel.ClassifierModel",
+            object_id=model.pk, data={"name": model.name, "version": model.version},
+        )
+    return model
+
+
+def classifier_model_evaluate(
+    *, model: ClassifierModel, data: bytes, file_name: str, text_columns: Sequence[str], label_column: str,
+) -> dict[str, Any]:
+    """Metrics of a registered model on a labelled file (no writes)."""
+    classifier = classifier_artifact_read(model.artifact_path, expected_sha256=model.artifact_sha256)
+    labelled = labelled_texts_read(data=data, file_name=file_name, text_columns=text_columns,
+                                   label_column=label_column, require_two_classes=False)
+    return classifier_evaluate_on(classifier, texts=labelled.texts, labels=labelled.labels).as_dict()
+
+
+def _upload_directory() -> Path:
+    directory = Path(settings.DATA_DIR) / "uploads" / "textintel"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def classifier_training_job_create(
+    *, name: str, data: bytes, file_name: str, text_columns: Sequence[str], label_column: str,
+    actor_id: int | None,
+) -> ClassifierTrainingJob:
+    """Check the file now (so a bad file is refused at once), store it, queue training on commit."""
+    name = _checked_name(name)
+    labelled_texts_read(data=data, file_name=file_name, text_columns=text_columns, label_column=label_column)
+    suffix = Path(file_name).suffix.lower() or ".csv"
+    path = _upload_directory() / f"training-{uuid.uuid4().hex}{suffix}"
+    path.write_bytes(data)
+    with transaction.atomic():
+        job = ClassifierTrainingJob.objects.create(
+            name=name, data_path=str(path), source_file_name=Path(file_name).name[:255],
+            text_columns=",".join(text_columns)[:255], label_column=label_column[:100],
+            created_at=clock.now(), created_by_id=actor_id,
+        )
+        audit_record_append(
+            actor_id=actor_id, action="classifier.training_queued", object_type="textintel.ClassifierTrainingJob",
+            object_id=job.pk, data={"name": name, "file": job.source_file_name},
+        )
+        from zhili.textintel.tasks import classifier_training_job_task
+
+        job_id = job.pk
+        transaction.on_commit(lambda: classifier_training_job_task(job_id))
+    return job
+
+
+def classifier_training_job_run(*, job_id: int) -> ClassifierTrainingJob:
+    """Run a queued training job (called by the job queue); records success or the error."""
+    job = ClassifierTrainingJob.objects.get(pk=job_id)
+    if job.status not in {TrainingJobStatus.QUEUED, TrainingJobStatus.FAILED}:
+        return job
+    ClassifierTrainingJob.objects.filter(pk=job.pk).update(status=TrainingJobStatus.RUNNING)
+    try:
+        model = classifier_model_train(
+            name=job.name, data=Path(job.data_path).read_bytes(), file_name=job.source_file_name,
+            text_columns=[column for column in job.text_columns.split(",") if column],
+            label_column=job.label_column, actor_id=job.created_by_id,
+        )
+    except (ApplicationError, OSError, ValueError) as error:
+        message = error.message if isinstance(error, ApplicationError) else str(error)
+        ClassifierTrainingJob.objects.filter(pk=job.pk).update(
+            status=TrainingJobStatus.FAILED, error_message=message, finished_at=clock.now()
+        )
+    else:
+        ClassifierTrainingJob.objects.filter(pk=job.pk).update(
+            status=TrainingJobStatus.SUCCEEDED, result_model=model, finished_at=clock.now(), error_message=""
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _hot_issue_run_store(
+    *, messages: Sequence[HotIssueMessage], source: str, source_label: str, actor_id: int | None,
+) -> HotIssueRun:
+    result = hot_issues_compute(messages)
+    with transaction.atomic():
+        run = HotIssueRun.objects.create(
+            source=source, source_label=source_label[:255], created_at=clock.now(), created_by_id=actor_id,
+            message_count=len(messages), issue_count=len(result.issues), parameters=result.parameters,
+        )
+        HotIssue.objects.bulk_create([
+            HotIssue(
+                run=run, rank=rank, heat_index=issue.heat_index, place=issue.place[:200],
+                first_reported_at=issue.first_reported_at, last_reported_at=issue.last_reported_at,
+                representative_title=issue.representative_title[:300], representative_text=issue.representative_text,
+                report_count=issue.report_count, reporter_count=issue.reporter_count, like_count=issue.like_count,
+                growth=issue.growth, members=[member.as_dict() for member in issue.members],
+            )
+            for rank, issue in enumerate(result.issues, start=1)
+        ])
+        audit_record_append(
+            actor_id=actor_id, action="hot_issue.compute", object_type="textintel.HotIssueRun", object_id=run.pk,
+            data={"source": source, "label": source_label[:255], "messages": len(messages),
+                  "issues": len(result.issues)},
+        )
+    return run
+
+
+def hot_issue_run_create_from_file(*, data: bytes, file_name: str, actor_id: int | None) -> HotIssueRun:
+    """Compute and store the hot issues of an uploaded messages file (messages_with_votes.csv layout)."""
+    messages = messages_from_csv_bytes(data)
+    return _hot_issue_run_store(messages=messages, source=HotIssueSource.UPLOADED_FILE,
+                                source_label=Path(file_name).name, actor_id=actor_id)
+
+
+def hot_issue_run_create_from_cases(*, actor_id: int | None, days: int = 90) -> HotIssueRun:
+    """Compute and store the hot issues of the platform's cases of the last ``days`` days."""
+    from zhili.cases.models import Case
+
+    since = clock.now() - dt.timedelta(days=days)
+    rows = Case.objects.filter(created_at__gte=since).values_list(
+        "id", "number", "title", "description", "created_at", "reporter_phone_hash", "reporter_user_id",
+        "address_text",
+    )
+    messages = [
+        HotIssueMessage(
+            message_id=str(number), reporter=phone_hash or (f"user:{user_id}" if user_id else f"case:{case_id}"),
+            title=title or "", text=f"{address_text} {description}".strip(), created_at=created_at, likes=0,
+        )
+        for case_id, number, title, description, created_at, phone_hash, user_id, address_text in rows
+    ]
+    return _hot_issue_run_store(messages=messages, source=HotIssueSource.CASES,
+                                source_label=_("最近 %(days)d 天的案件") % {"days": days}, actor_id=actor_id)

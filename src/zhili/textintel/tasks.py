@@ -1,0 +1,12 @@
+"""Queued jobs of the textintel app (they call services)."""
+
+from __future__ import annotations
+
+from huey.contrib.djhuey import db_task
+
+from zhili.textintel.services import classifier_training_job_run
+
+
+@db_task()
+def classifier_training_job_task(job_id: int) -> None:
+    classifier_training_job_run(job_id=job_id)
