@@ -1,5 +1,213 @@
-"""API routes of the cases app."""
+"""The cases JSON API (mounted at /api/v1/cases/, schema at /api/v1/openapi.json).
 
-from ninja import Router
+Authentication: a browser session (with CSRF), or ``Authorization: Bearer <key>`` with a key from
+``zhili open311_apikey``. A key linked to a user acts as that user; a key without a user may only
+create cases. ``POST /api/v1/cases/`` honours an ``Idempotency-Key`` header: a retry returns the
+first attempt's case with the same status code and never creates a second one.
+"""
 
-router = Router(tags=["cases"])
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router
+from ninja.security import HttpBearer, django_auth
+
+from zhili.accounts.models import User
+from zhili.accounts.permissions import Action, require, user_can
+from zhili.cases.classification import matter_proposals
+from zhili.cases.models import ApiKey, Case, CaseChannel, CaseEvent
+from zhili.cases.schemas import (
+    CaseCreateIn,
+    CaseListOut,
+    CaseOut,
+    ErrorOut,
+    EventOut,
+    KpiOut,
+    ProposalOut,
+    TransitionIn,
+)
+from zhili.cases.selectors import (
+    CaseFilters,
+    KpiScope,
+    case_kpis,
+    case_list,
+    case_reporter_for,
+    case_visible_or_404,
+)
+from zhili.cases.services.api_keys import api_key_authenticate
+from zhili.cases.services.intake import IntakeRequest, case_intake
+from zhili.cases.services.lifecycle import TransitionDetails, case_transition
+from zhili.cases.states import TRANSITIONS, CaseStatus
+from zhili.core import clock
+from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.geo.models import Department, Matter
+
+
+class ApiKeyBearer(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
+        return api_key_authenticate(token)
+
+
+router = Router(tags=["cases"], auth=[ApiKeyBearer(), django_auth])
+
+API_CHANNELS = {CaseChannel.API, CaseChannel.HOTLINE, CaseChannel.CITIZEN_APP, CaseChannel.PATROL}
+
+
+def _caller(request: HttpRequest) -> tuple[User | None, str]:
+    """(acting user or None, client key for idempotency)."""
+    auth: Any = request.auth  # type: ignore[attr-defined]
+    if isinstance(auth, ApiKey):
+        return auth.user, f"apikey:{auth.pk}"
+    user: User = request.user  # type: ignore[assignment]
+    return user, f"user:{user.pk}"
+
+
+def _user_or_403(request: HttpRequest) -> User:
+    user, _client = _caller(request)
+    if user is None:
+        raise PermissionDeniedError("api_key_without_user", _("该接口密钥只能提交新诉求；查询和办理需要关联用户的密钥。"))
+    return user
+
+
+def case_payload(case: Case, user: User | None) -> dict[str, Any]:
+    from django.contrib.auth.models import AnonymousUser
+
+    reporter = case_reporter_for(case=case, user=user or AnonymousUser())
+    return {
+        "id": case.pk, "number": case.number,
+        "tracking_code": case.tracking_code if user is None or user_can(user, Action.CASE_VIEW_PERSONAL, case)
+        else None,
+        "status": case.status, "status_label": str(CaseStatus(case.status).label), "channel": case.channel,
+        "title": case.title, "description": case.description, "address_text": case.address_text,
+        "longitude": case.longitude, "latitude": case.latitude,
+        "grid_code": case.grid.code if case.grid_id and case.grid else None,
+        "category": case.category.name if case.category_id and case.category else None,
+        "matter_code": case.matter.code if case.matter_id and case.matter else None,
+        "department_code": case.department.code if case.department_id and case.department else None,
+        "priority": case.priority, "classification_confidence": case.classification_confidence,
+        "sla_state": case.sla_state, "created_at": case.created_at, "dispatched_at": case.dispatched_at,
+        "accept_due_at": case.accept_due_at, "handle_due_at": case.handle_due_at,
+        "stage_due_at": case.stage_due_at, "finished_at": case.finished_at,
+        "reporter_name": reporter.name, "reporter_phone": reporter.phone,
+        "duplicate_candidates": case.duplicate_candidates,
+        "master_case_number": case.master_case.number if case.master_case_id and case.master_case else None,
+    }
+
+
+@router.post("/", response={201: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+             summary="受理一件诉求（支持 Idempotency-Key）")
+def case_create(request: HttpRequest, payload: CaseCreateIn,
+                idempotency_key: str = Header("", alias="Idempotency-Key")) -> tuple[int, dict[str, Any]]:
+    user, client_key = _caller(request)
+    if user is not None:
+        require(user, Action.CASE_CREATE)
+    if payload.channel not in API_CHANNELS:
+        raise ApplicationError("channel_invalid", _("渠道只能是 api、hotline、citizen_app 或 patrol。"))
+    result = case_intake(
+        request=IntakeRequest(
+            channel=payload.channel, description=payload.description, title=payload.title,
+            address_text=payload.address_text, longitude=payload.longitude, latitude=payload.latitude,
+            coordinate_system=payload.coordinate_system, reporter_name=payload.reporter_name,
+            reporter_phone=payload.reporter_phone, matter_code=payload.matter_code, external_id=payload.external_id,
+        ),
+        actor=user, client_key=client_key, idempotency_key=idempotency_key,
+        actor_label=str(user) if user else f"接口:{client_key}",
+    )
+    case = Case.objects.select_related("grid", "category", "matter", "department", "master_case").get(
+        pk=result.case.pk)
+    return 201, case_payload(case, user)
+
+
+@router.get("/", response=CaseListOut, summary="案件列表（按权限范围）")
+def case_list_route(request: HttpRequest, status: str = "", department_code: str = "", sla_state: str = "",
+                    text: str = "", limit: int = Query(50, le=200, ge=1),
+                    offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    user = _user_or_403(request)
+    require(user, Action.CASE_VIEW)
+    department_id = None
+    if department_code:
+        department_id = Department.objects.filter(code=department_code).values_list("pk", flat=True).first() or -1
+    cases = case_list(user=user, filters=CaseFilters(status=status, department_id=department_id,
+                                                     sla_state=sla_state, text=text))
+    page = list(cases.select_related("master_case")[offset:offset + limit])
+    return {"count": cases.count(), "results": [case_payload(case, user) for case in page]}
+
+
+@router.get("/proposals", response=list[ProposalOut], summary="分类建议（坐席受理时预览）")
+def proposals_route(request: HttpRequest, text: str) -> list[dict[str, Any]]:
+    user = _user_or_403(request)
+    require(user, Action.CASE_CREATE)
+    return [proposal.__dict__ for proposal in matter_proposals(text)]
+
+
+@router.get("/kpis", response=KpiOut, summary="考核指标（任意范围与时段）")
+def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: str = "",
+               department_code: str = "", category_code: str = "") -> dict[str, Any]:
+    user = _user_or_403(request)
+    require(user, Action.CASE_VIEW)
+    if not user_can(user, Action.DASHBOARD_LEADER) and not user_can(user, Action.DASHBOARD_COMMAND_CENTER):
+        raise PermissionDeniedError("permission_denied", _("只有指挥中心和领导可以查看考核指标。"))
+    from zhili.geo.models import MatterCategory
+
+    department_id = Department.objects.filter(code=department_code).values_list("pk", flat=True).first() \
+        if department_code else None
+    category_id = MatterCategory.objects.filter(code=category_code).values_list("pk", flat=True).first() \
+        if category_code else None
+    start_at = dt.datetime.combine(start, dt.time(0), clock.CHINA_TIME_ZONE)
+    end_at = dt.datetime.combine(end, dt.time(0), clock.CHINA_TIME_ZONE) + dt.timedelta(days=1)
+    kpis = case_kpis(scope=KpiScope(area_path=area_path, department_id=department_id, category_id=category_id),
+                     start=start_at, end=end_at)
+    return kpis.as_dict()
+
+
+@router.get("/{number}", response={200: CaseOut, 404: ErrorOut}, summary="查看一件案件")
+def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
+    user = _user_or_403(request)
+    return case_payload(case_visible_or_404(user=user, number=number), user)
+
+
+@router.get("/{number}/events", response={200: list[EventOut], 404: ErrorOut}, summary="一案一档时间线")
+def case_events(request: HttpRequest, number: str) -> list[CaseEvent]:
+    user = _user_or_403(request)
+    case = case_visible_or_404(user=user, number=number)
+    return list(CaseEvent.objects.filter(case=case).order_by("occurred_at", "id"))
+
+
+@router.post("/{number}/transitions/{action}",
+             response={200: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+             summary="办理动作：dispatch, accept, return, extension_request, extension_decide, supervise, "
+                     "reply, self_handle, follow_up, reopen, archive, merge, cancel")
+def case_transition_route(request: HttpRequest, number: str, action: str, payload: TransitionIn) -> dict[str, Any]:
+    user = _user_or_403(request)
+    if action not in TRANSITIONS:
+        raise ApplicationError("unknown_action", _("未知的操作「%(action)s」。") % {"action": action},
+                               status_code=404)
+    case = case_visible_or_404(user=user, number=number)
+    department_id = payload.department_id
+    if payload.department_code:
+        department_id = Department.objects.filter(code=payload.department_code).values_list("pk", flat=True).first()
+        if department_id is None:
+            raise ApplicationError("department_not_found", _("部门编码「%(code)s」不存在。") % {
+                "code": payload.department_code})
+    matter_id = None
+    if payload.matter_code:
+        matter_id = Matter.objects.filter(code=payload.matter_code).values_list("pk", flat=True).first()
+        if matter_id is None:
+            raise ApplicationError("matter_not_found", _("事项编码「%(code)s」不存在。") % {"code": payload.matter_code})
+    master_id = None
+    if payload.master_case_number:
+        master_id = Case.objects.filter(number=payload.master_case_number).values_list("pk", flat=True).first()
+        if master_id is None:
+            raise ApplicationError("master_not_found", _("主工单 %(number)s 不存在。") % {
+                "number": payload.master_case_number})
+    case_transition(case_id=case.pk, action=action, actor=user, details=TransitionDetails(
+        note=payload.note, department_id=department_id, matter_id=matter_id,
+        extension_working_days=payload.extension_working_days, approve=payload.approve, rating=payload.rating,
+        resolved=payload.resolved, master_case_id=master_id))
+    # read back without the scope filter: a department that just returned the case no longer sees it
+    updated = Case.objects.select_related("grid", "category", "matter", "department", "master_case").get(pk=case.pk)
+    return case_payload(updated, user)

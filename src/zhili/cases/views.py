@@ -1,1 +1,466 @@
 """Pages of the cases app (thin: parse, call a service or selector, render)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from zhili.accounts.models import User
+from zhili.accounts.permissions import Action, require, user_can
+from zhili.cases import selectors
+from zhili.cases.classification import matter_proposals
+from zhili.cases.exports import case_file_docx, case_file_xlsx
+from zhili.cases.models import (
+    AttachmentKind,
+    CaseAttachment,
+    CaseChannel,
+    CaseImportBatch,
+    Rating,
+    SlaState,
+)
+from zhili.cases.services.attachments import attachments_build, photos_validate
+from zhili.cases.services.intake import IntakeRequest, case_intake
+from zhili.cases.services.lifecycle import TransitionDetails, case_transition
+from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
+from zhili.core import clock
+from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.geo.models import Department, Matter, MatterCategory
+
+View = Callable[..., HttpResponse]
+
+
+def _denied_page(view: View) -> View:
+    """Turn a refusal into a page with the reason instead of a bare 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDeniedError as error:
+            return render(request, "cases/denied.html", {"error": error}, status=403)
+
+    return wrapped
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _float_or_none(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _uploads(request: HttpRequest, field: str) -> list[tuple[str, Any, int | None]]:
+    return [(upload.name or "photo", upload, upload.size) for upload in request.FILES.getlist(field)]
+
+
+def _form_context() -> dict[str, Any]:
+    return {
+        "departments": Department.objects.filter(is_active=True).order_by("code"),
+        "matters": Matter.objects.filter(is_active=True).select_related("category").order_by("category__code", "code"),
+        "categories": MatterCategory.objects.order_by("code"),
+        "ratings": Rating.choices,
+    }
+
+
+# -- intake --------------------------------------------------------------------------------------
+
+@login_required
+@_denied_page
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    """坐席受理: the operator types what the caller says; proposals and duplicates are shown after."""
+    user = _user(request)
+    require(user, Action.CASE_CREATE)
+    context: dict[str, Any] = {"form": request.POST, **_form_context()}
+    if request.method == "POST":
+        try:
+            result = case_intake(
+                request=IntakeRequest(
+                    channel=CaseChannel.HOTLINE, description=request.POST.get("description", ""),
+                    title=request.POST.get("title", ""), address_text=request.POST.get("address_text", ""),
+                    longitude=_float_or_none(request.POST.get("longitude")),
+                    latitude=_float_or_none(request.POST.get("latitude")),
+                    reporter_name=request.POST.get("reporter_name", ""),
+                    reporter_phone=request.POST.get("reporter_phone", ""),
+                    matter_code=request.POST.get("matter_code", ""),
+                ),
+                actor=user, client_key=f"user:{user.pk}",
+                idempotency_key=request.POST.get("form_token", ""),
+            )
+        except ApplicationError as error:
+            context["error"] = error
+            return render(request, "cases/intake.html", context, status=400)
+        context.update({"result": result, "case": result.case, "form": {}})
+        messages.success(request, _("已受理，工单编号 %(number)s。") % {"number": result.case.number})
+    context["form_token"] = clock.now().strftime("%Y%m%d%H%M%S%f")
+    return render(request, "cases/intake.html", context)
+
+
+@login_required
+def proposals_fragment(request: HttpRequest) -> HttpResponse:
+    """htmx: proposals for the text typed so far."""
+    if not user_can(request.user, Action.CASE_CREATE):
+        return HttpResponse(status=403)
+    text = request.GET.get("description", "")
+    return render(request, "cases/intake.html#proposals", {"proposals": matter_proposals(text)})
+
+
+def citizen_report(request: HttpRequest) -> HttpResponse:
+    """随手拍: photo, place and words; no account needed; the citizen receives a tracking code."""
+    context: dict[str, Any] = {"form": request.POST}
+    if request.method == "POST":
+        actor = _user(request) if request.user.is_authenticated else None
+        try:
+            photos = photos_validate(_uploads(request, "photos"))
+            longitude = _float_or_none(request.POST.get("longitude"))
+            latitude = _float_or_none(request.POST.get("latitude"))
+            if longitude is None and photos and photos[0].gps is not None:
+                longitude, latitude = photos[0].gps
+            result = case_intake(
+                request=IntakeRequest(
+                    channel=CaseChannel.CITIZEN_APP, description=request.POST.get("description", ""),
+                    address_text=request.POST.get("address_text", ""), longitude=longitude, latitude=latitude,
+                    coordinate_system=request.POST.get("coordinate_system", "wgs84") or "wgs84",
+                    reporter_name=request.POST.get("reporter_name", ""),
+                    reporter_phone=request.POST.get("reporter_phone", ""),
+                ),
+                actor=actor, client_key=f"report:{request.session.session_key or 'anonymous'}",
+                idempotency_key=request.POST.get("form_token", ""), photos=photos,
+                actor_label=_("市民随手拍"),
+            )
+        except ApplicationError as error:
+            context["error"] = error
+            return render(request, "cases/report.html", context, status=400)
+        return render(request, "cases/report_done.html", {"case": result.case})
+    context["form_token"] = clock.now().strftime("%Y%m%d%H%M%S%f")
+    return render(request, "cases/report.html", context)
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    """Public tracking by code, with the rating form once the case is finished. No personal data shown."""
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    case = selectors.case_by_tracking_code(code) if code else None
+    context: dict[str, Any] = {"code": code, "case": case, "ratings": Rating.choices}
+    if code and case is None:
+        context["error"] = _("没有找到该查询码对应的诉求，请核对后重试。")
+    if case is not None:
+        followed = case.master_case if case.master_case_id else case
+        context["followed"] = followed
+        context["events"] = list(followed.events.order_by("occurred_at", "id").values("action", "occurred_at"))
+        context["event_labels"] = {key: str(label) for key, label in CaseAction.choices}
+    if request.method == "POST" and case is not None:
+        try:
+            case_transition(case_id=case.pk, action=CaseAction.FOLLOW_UP, actor=None, system=True,
+                            actor_label=_("市民（查询码评价）"),
+                            details=TransitionDetails(rating=request.POST.get("rating", ""),
+                                                      resolved=request.POST.get("resolved") == "yes",
+                                                      note=request.POST.get("comment", "")))
+        except ApplicationError as error:
+            context["error"] = error.message
+            return render(request, "cases/track.html", context, status=400)
+        messages.success(request, _("感谢您的评价。"))
+        return redirect(f"{reverse('cases:track')}?code={case.tracking_code}")
+    return render(request, "cases/track.html", context)
+
+
+@login_required
+@_denied_page
+@require_http_methods(["GET", "POST"])
+def grid_worker(request: HttpRequest) -> HttpResponse:
+    """网格员巡查上报: photo + GPS + matter; small matters may be closed on the spot with an after photo."""
+    user = _user(request)
+    require(user, Action.CASE_REPORT_PATROL)
+    context: dict[str, Any] = {"form": request.POST, **_form_context(),
+                               "recent": selectors.cases_visible_to(user).filter(channel=CaseChannel.PATROL)
+                               .order_by("-created_at")[:20]}
+    context["matters"] = context["matters"].filter(grid_self_handling_allowed=True) if request.GET.get(
+        "self_only") else context["matters"]
+    if request.method == "POST":
+        try:
+            result = patrol_report(request, user)
+        except ApplicationError as error:
+            context["error"] = error
+            return render(request, "cases/grid_worker.html", context, status=400)
+        messages.success(request, _("已上报，工单编号 %(number)s，状态：%(status)s。") % {
+            "number": result.number, "status": result.get_status_display()})
+        return redirect("cases:grid_worker")
+    context["form_token"] = clock.now().strftime("%Y%m%d%H%M%S%f")
+    return render(request, "cases/grid_worker.html", context)
+
+
+def patrol_report(request: HttpRequest, user: User) -> Any:
+    from django.db import transaction
+
+    photos = photos_validate(_uploads(request, "photos"))
+    after_photos = photos_validate(_uploads(request, "after_photos"))
+    self_handle = request.POST.get("self_handle") == "on"
+    if self_handle and not after_photos:
+        raise ApplicationError("after_photo_required", _("网格自处置需要上传处置后的照片。"))
+    with transaction.atomic():
+        result = case_intake(
+            request=IntakeRequest(
+                channel=CaseChannel.PATROL, description=request.POST.get("description", ""),
+                longitude=_float_or_none(request.POST.get("longitude")),
+                latitude=_float_or_none(request.POST.get("latitude")),
+                address_text=request.POST.get("address_text", ""), matter_code=request.POST.get("matter_code", ""),
+            ),
+            actor=user, client_key=f"user:{user.pk}", idempotency_key=request.POST.get("form_token", ""),
+            photos=photos,
+        )
+        case = result.case
+        if self_handle and not result.replayed:
+            attachments = attachments_build(case=case, photos=after_photos, kind=AttachmentKind.AFTER_PHOTO,
+                                            uploaded_by_id=user.pk, at=clock.now())
+            if case.status != CaseStatus.RECEIVED:
+                raise ApplicationError("self_handling_not_allowed", _(
+                    "该事项已自动派单给责任部门，不能自处置；如已现场处理，请联系指挥中心。"))
+            case = case_transition(case_id=case.pk, action=CaseAction.SELF_HANDLE, actor=user,
+                                   details=TransitionDetails(note=request.POST.get("result", "") or _("现场已处置"),
+                                                             attachment_ids=tuple(a.pk for a in attachments)))
+    return case
+
+
+# -- queues and lists ------------------------------------------------------------------------------
+
+@login_required
+@_denied_page
+def triage(request: HttpRequest) -> HttpResponse:
+    """派单与督办: the dispatcher's queue, extension requests, red/yellow lights, callbacks."""
+    user = _user(request)
+    require(user, Action.CASE_DISPATCH)
+    return render(request, "cases/triage.html", {
+        "queue": selectors.triage_queue(user=user)[:100],
+        "extensions": selectors.extension_requests(user=user)[:50],
+        "lights": selectors.supervision_queue(user=user)[:50],
+        "follow_ups": selectors.follow_up_queue(user=user)[:50],
+        **_form_context(),
+    })
+
+
+@login_required
+@_denied_page
+def inbox(request: HttpRequest) -> HttpResponse:
+    """部门待办: 待签收 / 办理中 / 即将超期 / 已超期."""
+    user = _user(request)
+    require(user, Action.CASE_ACCEPT)
+    tab = request.GET.get("tab", "pending")
+    if tab not in selectors.INBOX_TABS:
+        tab = "pending"
+    tabs = [("pending", _("待签收")), ("handling", _("办理中")), ("warning", _("即将超期")), ("overdue", _("已超期"))]
+    counts = {key: selectors.department_inbox(user=user, tab=key).count() for key, _label in tabs}
+    return render(request, "cases/inbox.html", {
+        "tab": tab, "tabs": [(key, label, counts[key]) for key, label in tabs],
+        "cases": selectors.department_inbox(user=user, tab=tab)[:200],
+        "notifications": selectors.notifications_for_user(user=user, limit=10),
+    })
+
+
+@login_required
+@_denied_page
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require(user, Action.CASE_VIEW)
+
+    def _int(name: str) -> int | None:
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    filters = selectors.CaseFilters(
+        status=request.GET.get("status", ""), channel=request.GET.get("channel", ""),
+        department_id=_int("department"), category_id=_int("category"), sla_state=request.GET.get("sla_state", ""),
+        text=request.GET.get("q", ""),
+    )
+    page = Paginator(selectors.case_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cases/list.html", {
+        "page": page, "filters": filters, "statuses": CaseStatus.choices, "channels": CaseChannel.choices,
+        "sla_states": SlaState.choices, "query": query.urlencode(), **_form_context(),
+    })
+
+
+# -- the case file ---------------------------------------------------------------------------------
+
+@login_required
+@_denied_page
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = selectors.case_visible_or_404(user=user, number=number)
+    except ApplicationError as error:
+        raise Http404(error.message) from error
+    case_file = selectors.case_file(case=case, user=user)
+    return render(request, "cases/detail.html", {
+        "file": case_file, "case": case, "event_labels": dict(CaseAction.choices),
+        "status_labels": dict(CaseStatus.choices),
+        "duplicates": selectors.cases_visible_to(user).filter(pk__in=[pair[0] for pair in case.duplicate_candidates]),
+        "can_export": user_can(user, Action.CASE_EXPORT, case), **_form_context(),
+    })
+
+
+@login_required
+@_denied_page
+@require_POST
+def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    user = _user(request)
+    if action not in TRANSITIONS:
+        raise Http404
+    try:
+        case = selectors.case_visible_or_404(user=user, number=number)
+    except ApplicationError as error:
+        raise Http404(error.message) from error
+
+    def _int(name: str) -> int | None:
+        value = request.POST.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    master_id = None
+    if request.POST.get("master_case_number"):
+        master = selectors.cases_visible_to(user).filter(number=request.POST["master_case_number"].strip()).first()
+        master_id = master.pk if master else -1
+    approve = {"yes": True, "no": False}.get(request.POST.get("approve", ""))
+    resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
+    try:
+        attachment_ids: tuple[int, ...] = ()
+        photos = photos_validate(_uploads(request, "photos"))
+        if photos:
+            kind = AttachmentKind.AFTER_PHOTO if action in (CaseAction.REPLY, CaseAction.SELF_HANDLE) \
+                else AttachmentKind.PHOTO
+            attachment_ids = tuple(a.pk for a in attachments_build(case=case, photos=photos, kind=kind,
+                                                                    uploaded_by_id=user.pk, at=clock.now()))
+        case_transition(case_id=case.pk, action=action, actor=user, details=TransitionDetails(
+            note=request.POST.get("note", ""), department_id=_int("department"), matter_id=_int("matter"),
+            extension_working_days=_int("extension_working_days"), approve=approve,
+            rating=request.POST.get("rating", ""), resolved=resolved, master_case_id=master_id,
+            attachment_ids=attachment_ids))
+    except ApplicationError as error:
+        if isinstance(error, PermissionDeniedError):
+            raise
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已%(action)s：工单 %(number)s") % {
+            "action": CaseAction(action).label, "number": case.number})
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("cases:detail", number=case.number)
+
+
+@login_required
+@_denied_page
+def case_export(request: HttpRequest, number: str, file_format: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = selectors.case_visible_or_404(user=user, number=number)
+    except ApplicationError as error:
+        raise Http404(error.message) from error
+    require(user, Action.CASE_EXPORT, case)
+    case_file = selectors.case_file(case=case, user=user)
+    if file_format == "docx":
+        content = case_file_docx(case_file)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    elif file_format == "xlsx":
+        content = case_file_xlsx(case_file)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="case-{case.number}.{file_format}"'
+    return response
+
+
+@login_required
+@_denied_page
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    """The private original of an attachment, for people who may see the case."""
+    attachment = CaseAttachment.objects.select_related("case").filter(pk=attachment_id).first()
+    if attachment is None or not user_can(request.user, Action.CASE_VIEW, attachment.case):
+        raise Http404
+    response = FileResponse(attachment.private_file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def public_photo(request: HttpRequest, token: str) -> HttpResponse:
+    """The EXIF-free public copy of a photo, addressed by an unguessable token (Open311 media_url)."""
+    if len(token) != 32:
+        raise Http404
+    attachment = CaseAttachment.objects.filter(sha256__startswith=token).exclude(public_file="").first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.public_file.open("rb"), content_type="image/jpeg")
+
+
+# -- bulk import -----------------------------------------------------------------------------------
+
+@login_required
+@_denied_page
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    from zhili.cases.services.importing import import_batch_upload
+
+    user = _user(request)
+    require(user, Action.CASE_IMPORT)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ApplicationError("file_required", _("请选择要导入的 Excel 或 CSV 文件。"))
+            batch = import_batch_upload(name=upload.name or "import", stream=upload, size=upload.size, actor=user)
+        except ApplicationError as error:
+            return render(request, "cases/import.html", {"error": error}, status=400)
+        return redirect("cases:import_batch", batch_id=batch.pk)
+    return render(request, "cases/import.html", {
+        "batches": CaseImportBatch.objects.filter(created_by=user)[:20]})
+
+
+@login_required
+@_denied_page
+@require_http_methods(["GET", "POST"])
+def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
+    from zhili.cases.services.importing import (
+        IMPORT_FIELDS,
+        import_batch_check,
+        import_batch_commit,
+        import_mapping_guess,
+    )
+
+    user = _user(request)
+    require(user, Action.CASE_IMPORT)
+    batch = CaseImportBatch.objects.filter(pk=batch_id, created_by=user).first()
+    if batch is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        mapping = {field: request.POST.get(f"map_{field}", "") for field, _label, _required in IMPORT_FIELDS}
+        try:
+            if request.POST.get("step") == "commit":
+                batch = import_batch_commit(batch_id=batch.pk, actor=user)
+                messages.success(request, _("已导入 %(count)d 条工单。") % {"count": batch.imported_count})
+            else:
+                batch = import_batch_check(batch_id=batch.pk, mapping=mapping, actor=user)
+        except ApplicationError as failure:
+            error = failure
+            batch.refresh_from_db()
+    mapping = batch.mapping or import_mapping_guess(batch.headers)
+    return render(request, "cases/import_batch.html", {
+        "batch": batch, "fields": [(field, label, required, mapping.get(field, ""))
+                                   for field, label, required in IMPORT_FIELDS],
+        "error": error, "errors": batch.errors[:200],
+    })
+

@@ -42,6 +42,7 @@ class AreaTree:
 
     by_id: dict[int, AreaNode] = field(default_factory=dict)
     by_code: dict[str, AreaNode] = field(default_factory=dict)
+    by_path: dict[str, AreaNode] = field(default_factory=dict)
     children: dict[int | None, list[AreaNode]] = field(default_factory=dict)
     geometries: dict[int, dict[str, Any]] = field(default_factory=dict)
 
@@ -59,6 +60,15 @@ class AreaTree:
             chain.append(current)
             current = self.by_id.get(current.parent_id) if current.parent_id is not None else None
         return list(reversed(chain))
+
+    def ancestor_at_level(self, area_id: int | None, level: str) -> int | None:
+        """The id of the area of ``level`` that holds ``area_id`` (itself when it has that level)."""
+        current = self.by_id.get(area_id) if area_id is not None else None
+        while current is not None:
+            if current.level == level:
+                return current.id
+            current = self.by_id.get(current.parent_id) if current.parent_id is not None else None
+        return None
 
     def grids_under(self, node: AreaNode) -> list[AreaNode]:
         return [area for area in self.by_id.values() if area.level == AreaLevel.GRID and area.path.startswith(node.path)]
@@ -86,7 +96,7 @@ class AreaTree:
         return {"type": "FeatureCollection", "features": features}
 
 
-def _simplified_geojson(wkb: bytes, level: str) -> dict[str, Any] | None:
+def _simplified_geojson(wkb: bytes | memoryview, level: str) -> dict[str, Any] | None:
     geometry = shapely.from_wkb(bytes(wkb))
     if geometry is None or geometry.is_empty:
         return None
@@ -109,6 +119,7 @@ def _build_area_tree() -> AreaTree:
                         centroid=centroid)
         tree.by_id[area_id] = node
         tree.by_code[code] = node
+        tree.by_path[path] = node
         if wkb:
             geojson = _simplified_geojson(wkb, level)
             if geojson is not None:
@@ -119,7 +130,7 @@ def _build_area_tree() -> AreaTree:
     return tree
 
 
-_AREA_TREE_CACHE: VersionedCache[AreaTree] = VersionedCache(_build_area_tree)
+_AREA_TREE_CACHE: VersionedCache[AreaTree] = VersionedCache(_build_area_tree, depends_on_addresses=False)
 
 
 def area_tree() -> AreaTree:

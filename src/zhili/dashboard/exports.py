@@ -36,16 +36,16 @@ def _ranking_cells(row: RankingRow) -> list[Any]:
 
 def _write_table(sheet: Worksheet, headers: list[str], rows: list[list[Any]], *, start_row: int = 1) -> int:
     for column, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=start_row, column=column, value=header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
+        header_cell = sheet.cell(row=start_row, column=column, value=header)
+        header_cell.font = _HEADER_FONT
+        header_cell.fill = _HEADER_FILL
+        header_cell.alignment = Alignment(horizontal="center")
     for row_index, values in enumerate(rows, start=start_row + 1):
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row_index, column=column, value=value)
     for column, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = max(10, min(30, len(header) * 2 + 2))
-    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
+    sheet.freeze_panes = f"A{start_row + 1}"
     return start_row + len(rows) + 1
 
 

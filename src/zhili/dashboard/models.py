@@ -1,7 +1,9 @@
 """Read models of the dashboards: a daily rollup of cases, so KPI pages never scan the case table.
 
-One row per (day the case was received, grid, department, category) with counts of what has
-happened to those cases so far. The rows of a day are recomputed from the case table by
+One row per (day the case was received, street, department, category) with counts of what has
+happened to those cases so far. Streets, not grids: a district receives fewer cases a day than it has
+grids × categories, so a grid-level rollup would be as large as the case table; figures per community
+or grid (short windows on the command center) are aggregated from the case table instead. The rows of a day are recomputed from the case table by
 :func:`zhili.dashboard.services.case_rollup_refresh` (a periodic job); days after the last
 refreshed day are aggregated live from the case table (normally only today).
 """
@@ -34,16 +36,16 @@ ROLLUP_COUNTERS: tuple[str, ...] = (
 
 
 class DailyCaseRollup(models.Model):
-    """Counts of the cases received on ``day`` in one grid, for one department and category."""
+    """Counts of the cases received on ``day`` in one street, for one department and category."""
 
     day = models.DateField(_("受理日期"))
-    grid = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
-                             related_name="+")
+    street = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                               related_name="+")
     department = models.ForeignKey("geo.Department", null=True, blank=True, on_delete=models.DO_NOTHING,
                                    db_constraint=False, related_name="+")
     category = models.ForeignKey("geo.MatterCategory", null=True, blank=True, on_delete=models.DO_NOTHING,
                                  db_constraint=False, related_name="+")
-    # the grid's materialised path, so an area subtree is one prefix filter
+    # the street's materialised path, so a district or street subtree is one prefix filter
     area_path = models.CharField(max_length=400, blank=True)
     created_count = models.PositiveIntegerField(default=0)
     dispatched_count = models.PositiveIntegerField(default=0)
@@ -73,7 +75,7 @@ class DailyCaseRollup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} grid={self.grid_id} department={self.department_id} category={self.category_id}"
+        return f"{self.day} street={self.street_id} department={self.department_id} category={self.category_id}"
 
 
 class RollupState(models.Model):

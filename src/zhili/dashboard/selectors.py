@@ -31,14 +31,17 @@ from zhili.dashboard.areas import AreaNode, AreaTree, area_tree
 from zhili.dashboard.models import ROLLUP_COUNTERS, DailyCaseRollup, RollupState
 from zhili.geo.models import AreaLevel, Department, MatterCategory
 
-GroupField = Literal["day", "grid", "department", "category"]
+GroupField = Literal["day", "grid", "street", "department", "category"]
 GroupKey = tuple[Any, ...]
 Source = Literal["rollup", "raw"]
 
-_ROLLUP_FIELD: dict[str, str] = {"day": "day", "grid": "grid_id", "department": "department_id",
+ROLLUP_AREA_LEVEL = AreaLevel.STREET
+"""The finest area level of the rollup; finer filters or groupings are aggregated from the case table."""
+_ROLLUP_SERVED_LEVELS = frozenset({AreaLevel.DISTRICT, AreaLevel.STREET})
+_ROLLUP_FIELD: dict[str, str] = {"day": "day", "street": "street_id", "department": "department_id",
                                  "category": "category_id"}
-_CASE_FIELD: dict[str, str] = {"day": "received_day", "grid": "grid_id", "department": "department_id",
-                               "category": "category_id"}
+_CASE_FIELD: dict[str, str] = {"day": "received_day", "grid": "grid_id", "street": "grid_id",
+                               "department": "department_id", "category": "category_id"}
 
 
 # --- time -----------------------------------------------------------------------------------------------------
@@ -269,7 +272,9 @@ def case_counter_rows(queryset: QuerySet[Case], group_by: Iterable[str]) -> Quer
     group_fields = list(group_by)
     if "received_day" in group_fields:
         queryset = queryset.annotate(received_day=TruncDate("created_at", tzinfo=clock.CHINA_TIME_ZONE))
-    return queryset.order_by().values(*group_fields).annotate(**case_counter_aggregates())
+    rows: QuerySet[Case, dict[str, Any]] = queryset.order_by().values(*group_fields).annotate(
+        **case_counter_aggregates())
+    return rows
 
 
 def _grouped_rows(queryset: QuerySet[Any], group_fields: list[str], aggregates: dict[str, Any]) -> list[dict[str, Any]]:
@@ -292,15 +297,26 @@ def date_value(value: Any) -> Any:
     return value
 
 
+def _rollup_serves(case_filter: CaseFilter, group_by: tuple[GroupField, ...]) -> bool:
+    """Whether the rollup holds what is asked: no grid grouping, no filter below a street."""
+    if "grid" in group_by:
+        return False
+    tree = area_tree()
+    return all(path in tree.by_path and tree.by_path[path].level in _ROLLUP_SERVED_LEVELS
+               for path in case_filter.area_paths)
+
+
 def kpi_counts_by(case_filter: CaseFilter, *, period: Period, group_by: tuple[GroupField, ...] = (),
                   source: Source = "rollup") -> dict[GroupKey, KpiCounts]:
     """Counters of the cases received in ``period`` matching ``case_filter``, grouped by ``group_by``.
 
-    ``source="raw"`` aggregates the case table only (the slow reference the rollup is checked against).
+    Days the rollup covers come from it when it can answer (see :func:`_rollup_serves`); the rest is one
+    aggregate over the case table. ``source="raw"`` reads the case table only (the reference the rollup
+    is checked against, and the benchmark's baseline).
     """
     results: dict[GroupKey, KpiCounts] = defaultdict(KpiCounts)
     live_first = period.first_day
-    if source == "rollup":
+    if source == "rollup" and _rollup_serves(case_filter, group_by):
         through = rollup_refreshed_through()
         if through is not None and through >= period.first_day:
             rollup_last = min(through, period.last_day)
@@ -312,12 +328,16 @@ def kpi_counts_by(case_filter: CaseFilter, *, period: Period, group_by: tuple[Gr
                 results[key].add_row(row)
             live_first = rollup_last + dt.timedelta(days=1)
     if live_first <= period.last_day:
-        case_fields = [_CASE_FIELD[name] for name in group_by]
+        case_fields = list(dict.fromkeys(_CASE_FIELD[name] for name in group_by))
         queryset = case_filter.apply_to_cases(cases_received_between(live_first, period.last_day))
         if "received_day" in case_fields:
             queryset = queryset.annotate(received_day=TruncDate("created_at", tzinfo=clock.CHINA_TIME_ZONE))
+        tree = area_tree() if "street" in group_by else None
         for row in _grouped_rows(queryset, case_fields, case_counter_aggregates()):
-            key = tuple(date_value(row[name]) for name in case_fields)
+            key = tuple(
+                tree.ancestor_at_level(row["grid_id"], ROLLUP_AREA_LEVEL) if name == "street" and tree is not None
+                else date_value(row[_CASE_FIELD[name]])
+                for name in group_by)
             results[key].add_row(row)
     return dict(results)
 
@@ -443,9 +463,32 @@ def map_targets(scope: DashboardScope, *, granularity: str) -> list[AreaNode]:
     if scope.node is None:
         return scope.children()
     if granularity == "grid" or scope.node.level == AreaLevel.GRID:
-        grids = scope.tree.grids_under(scope.node)
-        return grids
+        return scope.tree.grids_under(scope.node)
     return scope.children() or [scope.node]
+
+
+def _target_of(tree: AreaTree, area_id: int | None, target_ids: set[int]) -> int | None:
+    """The target area holding ``area_id`` (walking up its ancestors), if any."""
+    current = tree.by_id.get(area_id) if area_id is not None else None
+    while current is not None:
+        if current.id in target_ids:
+            return current.id
+        current = tree.by_id.get(current.parent_id) if current.parent_id is not None else None
+    return None
+
+
+def kpi_counts_for_areas(tree: AreaTree, case_filter: CaseFilter, *, period: Period,
+                         areas: list[AreaNode]) -> dict[int, KpiCounts]:
+    """Counters per area of ``areas`` (streets from the rollup, finer areas from the case table)."""
+    target_ids = {node.id for node in areas}
+    totals: dict[int, KpiCounts] = defaultdict(KpiCounts)
+    by_street = bool(areas) and all(node.level == ROLLUP_AREA_LEVEL for node in areas)
+    grouped = kpi_counts_by(case_filter, period=period, group_by=("street",) if by_street else ("grid",))
+    for (area_id,), counts in grouped.items():
+        target = _target_of(tree, area_id, target_ids)
+        if target is not None:
+            totals[target].add(counts)
+    return totals
 
 
 def map_values(scope: DashboardScope, *, metric: MapMetric, granularity: str,
@@ -453,37 +496,23 @@ def map_values(scope: DashboardScope, *, metric: MapMetric, granularity: str,
     """The chosen metric for every area drawn on the map."""
     today = today or clock.today()
     targets = map_targets(scope, granularity=granularity)
-    target_by_path = sorted(((node.path, node) for node in targets), key=lambda item: -len(item[0]))
+    target_ids = {node.id for node in targets}
     case_filter = scope.case_filter()
-    counts: dict[int, int] = defaultdict(int)
-    satisfaction: dict[int, KpiCounts] = defaultdict(KpiCounts)
-    grid_values: Iterable[tuple[GroupKey, Any]]
+    numbers: dict[int, float | None] = {}
     if metric in ("open", "overdue"):
-        grid_values = open_counts_by(case_filter, group_by=("grid",)).items()
-    elif metric == "new_today":
-        grid_values = kpi_counts_by(case_filter, period=Period(today, today), group_by=("grid",)).items()
+        counts: dict[int, int] = defaultdict(int)
+        for (grid_id,), value in open_counts_by(case_filter, group_by=("grid",)).items():
+            target = _target_of(scope.tree, grid_id, target_ids)
+            if target is not None:
+                counts[target] += value.overdue_count if metric == "overdue" else value.open_count
+        numbers = {node.id: float(counts[node.id]) for node in targets}
     else:
-        grid_values = kpi_counts_by(case_filter, period=recent_period(SATISFACTION_WINDOW_DAYS, today=today),
-                                    group_by=("grid",)).items()
-    for (grid_id,), value in grid_values:
-        grid = scope.tree.by_id.get(grid_id) if grid_id is not None else None
-        if grid is None:
-            continue
-        target = next((node for path, node in target_by_path if grid.path.startswith(path)), None)
-        if target is None:
-            continue
-        if isinstance(value, OpenCounts):
-            counts[target.id] += value.overdue_count if metric == "overdue" else value.open_count
-        elif metric == "new_today":
-            counts[target.id] += value.created_count
-        else:
-            satisfaction[target.id].add(value)
-    values: list[MapValue] = []
-    for node in targets:
-        number: float | None = (satisfaction[node.id].satisfaction_rate if metric == "satisfaction"
-                                else float(counts[node.id]))
-        values.append(MapValue(code=node.code, name=node.name, level=node.level, value=number, href=""))
-    return values
+        period = Period(today, today) if metric == "new_today" else recent_period(SATISFACTION_WINDOW_DAYS, today=today)
+        totals = kpi_counts_for_areas(scope.tree, case_filter, period=period, areas=targets)
+        numbers = {node.id: (float(totals[node.id].created_count) if metric == "new_today"
+                             else totals[node.id].satisfaction_rate) for node in targets}
+    return [MapValue(code=node.code, name=node.name, level=node.level, value=numbers[node.id], href="")
+            for node in targets]
 
 
 @dataclass(frozen=True)
@@ -604,24 +633,15 @@ def ranking_by(case_filter: CaseFilter, *, period: Period, dimension: Literal["d
 def ranking_by_area(scope: DashboardScope, case_filter: CaseFilter, *, period: Period,
                     level: str = AreaLevel.STREET, with_previous: bool = False) -> list[RankingRow]:
     """One row per area of ``level`` (streets by default) inside the scope, most cases first."""
-    current = kpi_counts_by(case_filter, period=period, group_by=("grid",))
-    previous = kpi_counts_by(case_filter, period=period.previous(), group_by=("grid",)) if with_previous else {}
     areas = [node for node in scope.tree.by_id.values() if node.level == level
              and (not case_filter.area_paths or any(node.path.startswith(path) or path.startswith(node.path)
                                                     for path in case_filter.area_paths))]
-    by_path = sorted(((node.path, node) for node in areas), key=lambda item: -len(item[0]))
-    totals: dict[int, KpiCounts] = defaultdict(KpiCounts)
-    previous_totals: dict[int, KpiCounts] = defaultdict(KpiCounts)
-    for source, target in ((current, totals), (previous, previous_totals)):
-        for (grid_id,), counts in source.items():
-            grid = scope.tree.by_id.get(grid_id) if grid_id is not None else None
-            if grid is None:
-                continue
-            area = next((node for path, node in by_path if grid.path.startswith(path)), None)
-            if area is not None:
-                target[area.id].add(counts)
-    rows = [RankingRow(code=node.code, name=node.name, counts=totals[node.id],
-                       previous=previous_totals[node.id] if with_previous else None) for node in areas]
+    totals = kpi_counts_for_areas(scope.tree, case_filter, period=period, areas=areas)
+    previous_totals = (kpi_counts_for_areas(scope.tree, case_filter, period=period.previous(), areas=areas)
+                       if with_previous else {})
+    rows = [RankingRow(code=node.code, name=node.name, counts=totals.get(node.id, KpiCounts()),
+                       previous=previous_totals.get(node.id, KpiCounts()) if with_previous else None)
+            for node in areas]
     rows.sort(key=lambda row: (-row.counts.created_count, row.code))
     return rows
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Min
@@ -12,7 +14,8 @@ from zhili.cases.models import Case
 from zhili.core import clock
 from zhili.dashboard.areas import area_tree
 from zhili.dashboard.models import ROLLUP_COUNTERS, DailyCaseRollup, RollupState
-from zhili.dashboard.selectors import date_value, case_counter_rows, cases_received_between, day_start
+from zhili.dashboard.selectors import case_counter_rows, cases_received_between, date_value, day_start
+from zhili.geo.models import AreaLevel
 
 RECENT_DAYS_DEFAULT = 40
 """Days the frequent refresh recomputes; older cases rarely change and the nightly rebuild catches them."""
@@ -30,7 +33,7 @@ class RollupRefreshResult:
 
 def _refresh_days(first_day: dt.date, last_day: dt.date) -> int:
     """Replace the rollup rows of ``first_day``..``last_day`` by a fresh aggregate of the case table."""
-    grid_paths = {node.id: node.path for node in area_tree().by_id.values()}
+    tree = area_tree()
     written = 0
     chunk_first = first_day
     while chunk_first <= last_day:
@@ -39,21 +42,21 @@ def _refresh_days(first_day: dt.date, last_day: dt.date) -> int:
             DailyCaseRollup.objects.filter(day__gte=chunk_first, day__lte=chunk_last).delete()
             rows = case_counter_rows(cases_received_between(chunk_first, chunk_last),
                                      ("received_day", "grid_id", "department_id", "category_id"))
-            batch: list[DailyCaseRollup] = []
+            # one aggregate row per grid, folded into its street in Python
+            folded: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
             for row in rows.iterator(chunk_size=_BATCH_SIZE):
-                grid_id = row["grid_id"]
-                batch.append(DailyCaseRollup(
-                    day=date_value(row["received_day"]), grid_id=grid_id, department_id=row["department_id"],
-                    category_id=row["category_id"], area_path=grid_paths.get(grid_id, "") if grid_id else "",
-                    **{counter: int(row[counter] or 0) for counter in ROLLUP_COUNTERS},
-                ))
-                if len(batch) >= _BATCH_SIZE:
-                    DailyCaseRollup.objects.bulk_create(batch)
-                    written += len(batch)
-                    batch = []
-            if batch:
-                DailyCaseRollup.objects.bulk_create(batch)
-                written += len(batch)
+                street_id = tree.ancestor_at_level(row["grid_id"], AreaLevel.STREET)
+                counters = folded[(date_value(row["received_day"]), street_id, row["department_id"],
+                                   row["category_id"])]
+                for counter in ROLLUP_COUNTERS:
+                    counters[counter] += int(row[counter] or 0)
+            batch = [
+                DailyCaseRollup(day=day, street_id=street_id, department_id=department_id, category_id=category_id,
+                                area_path=tree.by_id[street_id].path if street_id is not None else "", **counters)
+                for (day, street_id, department_id, category_id), counters in folded.items()
+            ]
+            DailyCaseRollup.objects.bulk_create(batch, batch_size=_BATCH_SIZE)
+            written += len(batch)
         chunk_first = chunk_last + dt.timedelta(days=1)
     return written
 

@@ -99,11 +99,11 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
         return
     rng = np.random.default_rng(seed + 7)
     zone = Area.objects.filter(level=AreaLevel.ZONE).exclude(geometry_wkb=None).order_by("code").first()
-    district_geometry = shapely.union_all([shapely.from_wkb(bytes(grid.geometry_wkb)) for grid in grids])
+    district_geometry = shapely.union_all([shapely.from_wkb(bytes(grid.geometry_wkb or b"")) for grid in grids])
     zone_count = int(DEMO_ENTERPRISE_COUNT * ZONE_SHARE) if zone is not None else 0
     points: list[tuple[float, float]] = []
     if zone is not None:
-        zone_geometry = shapely.from_wkb(bytes(zone.geometry_wkb)).intersection(district_geometry)
+        zone_geometry = shapely.from_wkb(bytes(zone.geometry_wkb or b"")).intersection(district_geometry)
         points += _points_inside(zone_geometry.buffer(-0.0003), zone_count, rng)
     points += _points_inside(district_geometry.buffer(-0.0003), DEMO_ENTERPRISE_COUNT - zone_count, rng)
     history, current = demo_figures(size=DEMO_ENTERPRISE_COUNT, seed=seed)

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
 from django.utils.translation import gettext as _
 
 from zhili.core.errors import ApplicationError

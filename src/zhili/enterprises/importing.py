@@ -127,7 +127,7 @@ def _cells_from_file(file_name: str, content: bytes) -> tuple[list[list[object]]
                                    _("无法读取Excel文件“%(name)s”：文件已损坏或不是.xlsx格式。") % {"name": file_name},
                                    ) from error
         sheet = workbook.worksheets[0]
-        cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+        cells: list[list[object]] = [list(row) for row in sheet.iter_rows(values_only=True)]
         workbook.close()
         return cells, "xlsx"
     if lower_name.endswith((".csv", ".txt")):

@@ -142,7 +142,7 @@ def evaluate_rows(scheme: Scheme, rows: list[Row], *, year: int,
             vetoed_flags.append(False)
             continue
         total = 0.0
-        scores = []
+        scores: list[float] = []
         for rule, (state, score), average_score in zip(scheme.indicators, row_cells, average_scores, strict=True):
             if state == "missing":
                 score = _fallback(rule, rule.when_missing, average_score)
@@ -166,9 +166,9 @@ def evaluate_rows(scheme: Scheme, rows: list[Row], *, year: int,
     cutoffs = {code: math.ceil(share * rated_count - 1e-9) for code, share in scheme.classes.shares.items()}
 
     results = []
-    for total, reason, vetoed, scores in zip(totals, reasons, vetoed_flags, all_scores, strict=True):
+    for total, reason, vetoed, row_scores in zip(totals, reasons, vetoed_flags, all_scores, strict=True):
         if reason:
-            results.append(RowResult(math.nan, 0, "T", reason, False, scores))
+            results.append(RowResult(math.nan, 0, "T", reason, False, row_scores))
             continue
         rank = first_position[total]
         if scheme.classes.method == "thresholds":
@@ -178,5 +178,5 @@ def evaluate_rows(scheme: Scheme, rows: list[Row], *, year: int,
             label = next((code for code in ("A", "B", "C") if rank <= cutoffs[code]), "D")
         if vetoed:
             label = "D"
-        results.append(RowResult(total, rank, label, reason, vetoed, scores))
+        results.append(RowResult(total, rank, label, reason, vetoed, row_scores))
     return results

@@ -105,7 +105,7 @@ def results_for_user(run: EvaluationRun, user: User) -> QuerySet[EvaluationResul
 
 
 def class_distribution(results: QuerySet[EvaluationResult]) -> dict[str, int]:
-    counts = {label: 0 for label in CLASS_LABELS}
+    counts = dict.fromkeys(CLASS_LABELS, 0)
     for row in results.values("class_code").annotate(count=Count("id")):
         counts[row["class_code"]] = row["count"]
     return counts
@@ -141,7 +141,7 @@ class DistributionRow:
 
 
 def distribution_by_industry(results: QuerySet[EvaluationResult]) -> list[DistributionRow]:
-    table: dict[str, dict[str, int]] = defaultdict(lambda: {label: 0 for label in CLASS_LABELS})
+    table: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CLASS_LABELS, 0))
     for industry_code, class_code in results.values_list("enterprise__industry_code", "class_code"):
         table[industry_code[:3]][class_code] += 1
     return sorted((DistributionRow(key, industry_label(key), counts) for key, counts in table.items()),
@@ -156,7 +156,7 @@ def _street_code(area_path: str) -> str:
 
 def distribution_by_area(results: QuerySet[EvaluationResult]) -> list[DistributionRow]:
     """Per street (from the grid path) and per development zone (an enterprise may count in both)."""
-    table: dict[str, dict[str, int]] = defaultdict(lambda: {label: 0 for label in CLASS_LABELS})
+    table: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CLASS_LABELS, 0))
     for area_path, zone_code, class_code in results.values_list("enterprise__area_path", "enterprise__zone__code",
                                                                  "class_code"):
         street = _street_code(area_path)
@@ -177,10 +177,10 @@ def map_payload(results: QuerySet[EvaluationResult]) -> dict[str, Any]:
     by_area = {row.key: row for row in distribution_by_area(results)}
     features = []
     for area in Area.objects.filter(level__in=[AreaLevel.STREET, AreaLevel.ZONE]).exclude(geometry_wkb=None):
-        geometry = shapely.from_wkb(bytes(area.geometry_wkb))
+        geometry = shapely.from_wkb(bytes(area.geometry_wkb or b""))
         geometry = shapely.simplify(geometry, 0.0003, preserve_topology=True)
         row = by_area.get(area.code)
-        counts = row.counts if row else {label: 0 for label in CLASS_LABELS}
+        counts = row.counts if row else dict.fromkeys(CLASS_LABELS, 0)
         rated = sum(counts[label] for label in "ABCD")
         features.append({
             "type": "Feature", "geometry": mapping(geometry),

@@ -455,7 +455,7 @@ def evaluation_run_execute(*, actor: User | None, year: int, scheme: EvaluationS
     previous_classes = selectors.published_classes(year=year - 1)
     latest = EvaluationRun.objects.select_for_update().filter(year=year).order_by("-version").first()
     now = clock.now()
-    class_counts = {label: 0 for label in engine.CLASS_LABELS}
+    class_counts = dict.fromkeys(engine.CLASS_LABELS, 0)
     for index in outcome.class_index.tolist():
         class_counts[engine.CLASS_LABELS[index]] += 1
     run = EvaluationRun.objects.create(

@@ -257,7 +257,8 @@ def _build_address_matcher_from_database() -> AddressMatcher:
     return AddressMatcher(entries, prefixes=prefixes)
 
 
-_ADDRESS_MATCHER_CACHE: VersionedCache[AddressMatcher] = VersionedCache(_build_address_matcher_from_database)
+_ADDRESS_MATCHER_CACHE: VersionedCache[AddressMatcher] = VersionedCache(
+    _build_address_matcher_from_database, depends_on_addresses=True)
 
 
 def address_matcher_current() -> AddressMatcher:

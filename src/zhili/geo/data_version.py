@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 
 from zhili.geo.models import Address, Area, AreaLevel, GeoDataVersion
 
@@ -26,12 +26,20 @@ _GEO_DATA_VERSION_ROW_ID = 1
 _ALL_CACHES: list[VersionedCache[Any]] = []
 
 
-def geo_data_signature() -> DataSignature:
-    """What the cached geo structures depend on; it changes whenever grids or addresses change."""
+def geo_data_signature(*, include_addresses: bool = True) -> DataSignature:
+    """What the cached geo structures depend on; it changes whenever areas (or addresses) change.
+
+    Besides the version counter it carries row counts, highest ids and a coordinate sum, so rows
+    written without a version bump (or test data that reuses ids after a rollback) are noticed too.
+    """
     version = GeoDataVersion.objects.filter(pk=_GEO_DATA_VERSION_ROW_ID).values_list("counter", "updated_at").first()
-    areas = Area.objects.exclude(level=AreaLevel.DISTRICT).aggregate(count=Count("id"), highest=Max("id"))
-    addresses = Address.objects.aggregate(count=Count("id"), highest=Max("id"))
-    return (version, areas["count"], areas["highest"], addresses["count"], addresses["highest"])
+    areas = Area.objects.exclude(level=AreaLevel.DISTRICT).aggregate(
+        count=Count("id"), highest=Max("id"), longitudes=Sum("centroid_longitude"), latitudes=Sum("max_latitude"))
+    signature: tuple[object, ...] = (version, *areas.values())
+    if include_addresses:
+        addresses = Address.objects.aggregate(count=Count("id"), highest=Max("id"), longitudes=Sum("longitude"))
+        signature += tuple(addresses.values())
+    return signature
 
 
 def geo_data_version_bump() -> int:
@@ -60,8 +68,9 @@ def _check_interval_seconds() -> float:
 class VersionedCache[CachedValue]:
     """One value built from the database, rebuilt when :func:`geo_data_signature` changes."""
 
-    def __init__(self, build: Callable[[], CachedValue]) -> None:
+    def __init__(self, build: Callable[[], CachedValue], *, depends_on_addresses: bool) -> None:
         self._build = build
+        self._depends_on_addresses = depends_on_addresses
         self._lock = threading.Lock()
         self._value: CachedValue | None = None
         self._signature: DataSignature | None = None
@@ -79,7 +88,7 @@ class VersionedCache[CachedValue]:
             now = time.monotonic()
             if self._value is not None and now - self._checked_at < _check_interval_seconds():
                 return self._value
-            signature = geo_data_signature()
+            signature = geo_data_signature(include_addresses=self._depends_on_addresses)
             self._checked_at = now
             if self._value is None or signature != self._signature:
                 self._value = self._build()

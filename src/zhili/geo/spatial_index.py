@@ -115,7 +115,8 @@ def _build_grid_index_from_database() -> GridIndex:
     return GridIndex(grids, geometries, overlay_codes, overlay_geometries)
 
 
-_GRID_INDEX_CACHE: VersionedCache[GridIndex] = VersionedCache(_build_grid_index_from_database)
+_GRID_INDEX_CACHE: VersionedCache[GridIndex] = VersionedCache(
+    _build_grid_index_from_database, depends_on_addresses=False)
 
 
 def grid_index_current() -> GridIndex:

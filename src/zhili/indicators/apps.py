@@ -12,7 +12,7 @@ class IndicatorsConfig(AppConfig):
         from zhili.indicators.models import Plan
 
         def plan_scope(plan: Plan) -> ObjectScope:
-            return ObjectScope(area_paths=(plan.scope_area.path,) if plan.scope_area_id else ())
+            return ObjectScope(area_paths=(plan.scope_area.path,) if plan.scope_area is not None else ())
 
         register_scope_resolver(Plan, plan_scope)
         register_case_metrics()

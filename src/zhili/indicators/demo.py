@@ -29,13 +29,13 @@ def tianning_definition() -> dict[str, Any]:
 
 
 def _synthetic_value(item: dict[str, Any], generator: random.Random) -> float | None:
-    target = item["target_value"]
-    baseline = item["baseline_value"]
-    kind = item["kind"]
+    target: float | None = item["target_value"]
+    baseline: float | None = item["baseline_value"]
+    kind: str = item["kind"]
     if target is None:
         return None
     if kind == IndicatorKind.GROWTH:
-        return round(target * generator.uniform(0.7, 1.4), 1)
+        return round(float(target) * generator.uniform(0.7, 1.4), 1)
     if kind == IndicatorKind.CUMULATIVE:
         return round(target / 5 * generator.uniform(0.75, 1.25), 1 if target < 100 else 0)
     if kind == IndicatorKind.BOUND:

@@ -15,10 +15,12 @@ Two implementations share one set of rules:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -261,7 +263,7 @@ def _evaluate_level(spec: IndicatorSpec, known: Mapping[int, float], year: int, 
         sdg = open_sdg_score(base_value=start[1], current_value=value, target=target, base_year=start[0],
                              current_year=year, target_year=spec.target_year, direction=spec.direction)
     meets = spec.direction * (projected - target) >= 0 if projected is not None else None
-    common = {"year": year, "realised_value": value, "projected_value": projected, "projected_meets_target": meets,
+    common: dict[str, Any] = {"year": year, "realised_value": value, "projected_value": projected, "projected_meets_target": meets,
               "sdg_score": sdg}
     if spec.direction * (value - target) >= 0:
         return Evaluation(status=Status.COMPLETED, reason="target_met", ratio=None,
@@ -318,7 +320,7 @@ def _evaluate_growth(spec: IndicatorSpec, known: Mapping[int, float], year: int,
     share = elapsed / (spec.target_year - start_year)
     sdg = open_sdg_score(base_value=1.0, current_value=index, target=target_index, base_year=start_year,
                          current_year=year, target_year=spec.target_year, direction=spec.direction)
-    common = {"year": year, "expected_share": share, "realised_value": realised * 100.0,
+    common: dict[str, Any] = {"year": year, "expected_share": share, "realised_value": realised * 100.0,
               "expected_value": rate_target * 100.0, "projected_value": realised * 100.0,
               "projected_meets_target": spec.direction * (realised - rate_target) >= 0, "sdg_score": sdg,
               "start_year": start_year, "start_value": start_value}
@@ -345,7 +347,7 @@ def _evaluate_cumulative(spec: IndicatorSpec, known: Mapping[int, float], year: 
     share = (year - spec.base_year) / (spec.target_year - spec.base_year)
     complete = len(flows) == len(wanted)
     projected = _cumulative_projection(flows, running_sum, year, spec.target_year) if complete else None
-    common = {"year": year, "expected_share": share, "realised_value": running_sum, "expected_value": total * share,
+    common: dict[str, Any] = {"year": year, "expected_share": share, "realised_value": running_sum, "expected_value": total * share,
               "projected_value": projected,
               "projected_meets_target": projected >= total if projected is not None else None}
     if running_sum >= total:
@@ -383,7 +385,7 @@ def _evaluate_bound(spec: IndicatorSpec, known: Mapping[int, float], year: int, 
         projected = _compound_projection(start[0], start[1], year, value, spec.target_year)
         sdg = open_sdg_score(base_value=start[1], current_value=value, target=bound, base_year=start[0],
                              current_year=year, target_year=spec.target_year, direction=spec.direction)
-    common = {"year": year, "realised_value": value, "expected_value": bound, "projected_value": projected,
+    common: dict[str, Any] = {"year": year, "realised_value": value, "expected_value": bound, "projected_value": projected,
               "projected_meets_target": spec.direction * (projected - bound) >= 0, "sdg_score": sdg,
               "expected_share": (year - spec.base_year) / (spec.target_year - spec.base_year)}
     if spec.direction * (value - bound) >= 0:
@@ -476,7 +478,7 @@ def _fill_projection(spec: IndicatorSpec, years: list[int], actual: list[float |
         return
     (first_year, first_value), (last_year, last_value) = points[0], points[-1]
     if spec.kind == KIND_CUMULATIVE:
-        flows = [b - a for (_, a), (_, b) in zip(points, points[1:], strict=False)]
+        flows = [b - a for (_, a), (_, b) in itertools.pairwise(points)]
         step = sum(flows) / len(flows)
         for position, y in enumerate(years):
             if y >= last_year:
@@ -595,7 +597,6 @@ def evaluate_matrix(matrix: IndicatorMatrix, thresholds: Thresholds = DEFAULT_TH
     is_path = (kinds == KIND_CODES[KIND_LEVEL]) | (kinds == KIND_CODES[KIND_SHARE])
     is_growth = kinds == KIND_CODES[KIND_GROWTH]
     is_growth_rate = is_growth & matrix.rate_inputs
-    is_growth_level = is_growth & ~matrix.rate_inputs
     is_cumulative = kinds == KIND_CODES[KIND_CUMULATIVE]
     is_bound = kinds == KIND_CODES[KIND_BOUND]
     is_qualitative = kinds == KIND_CODES[KIND_QUALITATIVE]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -112,8 +113,13 @@ def indicator_chart_png(indicator_id: int, year: int) -> bytes:
     return _png(figure)
 
 
+def _finite(value: float | None) -> float | None:
+    """Spreadsheets cannot hold ±inf/NaN (a zero bound violated gives −inf): leave the cell blank."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def _format(value: float | None, digits: int = 2) -> str:
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "—"
     return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if abs(value) < 1e12 else f"{value:.3g}"
 
@@ -198,7 +204,7 @@ def evaluation_report_docx(plan: Plan, year: int, stage: str = "midterm") -> byt
             cells[2].text = row.indicator.unit
             cells[3].text = row.indicator.get_attribute_display()
             cells[4].text = row.indicator.target_text or _format(row.indicator.target_value)
-            cells[5].text = row.qualitative and result.status.label or _format(result.realised_value)
+            cells[5].text = result.status.label if row.qualitative else _format(result.realised_value)
             cells[6].text = _format(result.projected_value)
             cells[7].text = result.status.label + (f"（{result.reason_message}）" if result.status == Status.NO_DATA
                                                    else "")
@@ -251,9 +257,9 @@ def evaluation_report_xlsx(plan: Plan, year: int, stage: str = "midterm") -> byt
                     row.indicator.code, group.group.name, row.indicator.name, row.indicator.unit,
                     row.indicator.get_attribute_display(), row.indicator.get_kind_display(),
                     row.indicator.target_value if row.indicator.target_value is not None else row.indicator.target_text,
-                    result.year, result.realised_value, result.expected_value,
-                    result.expected_share, result.ratio, result.status.label, result.reason_message,
-                    result.projected_value, result.sdg_score,
+                    result.year, _finite(result.realised_value), _finite(result.expected_value),
+                    _finite(result.expected_share), _finite(result.ratio), result.status.label, result.reason_message,
+                    _finite(result.projected_value), _finite(result.sdg_score),
                 ])
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -63,11 +63,11 @@ def plan_template_workbook(plan: Plan) -> bytes:
         cell = sheet.cell(row=HEADER_ROW, column=column, value=title)
         cell.font = _HEADER_FONT
     for row_number, indicator in enumerate(indicators, start=FIRST_DATA_ROW):
-        values = [indicator.code, indicator.group.name, indicator.number, indicator.name, indicator.unit,
+        row_values: list[Any] = [indicator.code, indicator.group.name, indicator.number, indicator.name, indicator.unit,
                   indicator.get_attribute_display(), indicator.get_kind_display(), indicator.get_direction_display(),
                   indicator.baseline_year or plan.base_year, indicator.baseline_value, indicator.target_value,
                   indicator.target_text, indicator.source_department, indicator.notes]
-        for column, (title, value) in enumerate(zip(INDICATOR_COLUMNS, values, strict=True), start=1):
+        for column, (title, value) in enumerate(zip(INDICATOR_COLUMNS, row_values, strict=True), start=1):
             cell = sheet.cell(row=row_number, column=column, value=value)
             cell.fill = _INPUT_FILL if title in INDICATOR_EDITABLE else _READ_ONLY_FILL
     baseline_column = get_column_letter(INDICATOR_COLUMNS.index("基期值") + 1)
@@ -77,8 +77,8 @@ def plan_template_workbook(plan: Plan) -> bytes:
     sheet.add_data_validation(decimal_rule)
     if indicators:
         decimal_rule.add(f"{baseline_column}{FIRST_DATA_ROW}:{baseline_column}{FIRST_DATA_ROW + len(indicators) - 1}")
-    for column, width in zip("ABCDEFGHIJKLMN", (10, 14, 6, 40, 12, 8, 12, 10, 9, 10, 10, 16, 16, 40), strict=True):
-        sheet.column_dimensions[column].width = width
+    for letter, width in zip("ABCDEFGHIJKLMN", (10, 14, 6, 40, 12, 8, 12, 10, 9, 10, 10, 16, 16, 40), strict=True):
+        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "E3"
 
     sheet = workbook.create_sheet(OBSERVATION_SHEET)
@@ -207,7 +207,7 @@ def _header_columns(sheet: Worksheet) -> dict[str, int]:
     columns: dict[str, int] = {}
     for cell in sheet[HEADER_ROW]:
         if cell.value is not None:
-            columns[str(cell.value).strip()] = int(cell.column)
+            columns[str(cell.value).strip()] = int(cell.column or 0)
     return columns
 
 
@@ -262,9 +262,9 @@ def _parse_observation_sheet(plan: Plan, sheet: Worksheet, indicators: dict[str,
         if match:
             year = int(match.group(1))
             if plan.base_year <= year <= plan.target_year:
-                year_columns[int(cell.column)] = year
+                year_columns[int(cell.column or 0)] = year
             elif any(row[0].value not in (None, "") for row in sheet.iter_rows(
-                    min_row=FIRST_DATA_ROW, min_col=int(cell.column), max_col=int(cell.column))):
+                    min_row=FIRST_DATA_ROW, min_col=int(cell.column or 0), max_col=int(cell.column or 0))):
                 parsed.problems.append(CellProblem(
                     OBSERVATION_SHEET, cell.coordinate,
                     _("年份%(year)s不在规划期（%(base)s—%(target)s年）内") % {

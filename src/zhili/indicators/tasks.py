@@ -9,14 +9,14 @@ from zhili.core import clock
 from zhili.indicators.services import observations_fill_from_platform
 
 
-@db_task()
+@db_task()  # type: ignore[untyped-decorator]
 def fill_platform_indicators_for_year(year: int) -> int:
     """Fill platform-fed indicators for ``year``; returns how many values were created or revised."""
     result = observations_fill_from_platform(year=year)
     return result.created + result.revised
 
 
-@db_periodic_task(crontab(hour="2", minute="30"))
+@db_periodic_task(crontab(hour="2", minute="30"))  # type: ignore[untyped-decorator]
 def fill_platform_indicators() -> int:
     """Nightly: refresh the current year's and (early in the year) last year's platform-fed values."""
     today = clock.today()

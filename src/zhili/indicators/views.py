@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +28,9 @@ from zhili.indicators.models import (
 from zhili.indicators.platform_metrics import platform_metric_choices
 from zhili.indicators.spreadsheets import parse_number, plan_template_workbook
 
+if TYPE_CHECKING:
+    from zhili.accounts.models import User
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -49,6 +52,11 @@ def _indicator_or_404(indicator_id: int) -> Indicator:
 def _check(request: HttpRequest, action: Action, plan: Plan | None = None) -> None:
     if not user_can(request.user, action, plan):
         raise PermissionDenied(_("您没有权限执行此操作。如需办理，请联系管理员调整角色或管辖范围。"))
+
+
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (views are behind ``login_required``)."""
+    return cast("User", request.user)
 
 
 def _year(request: HttpRequest, plan: Plan) -> int:
@@ -88,7 +96,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     evaluation = selectors.plan_evaluation(plan, year)
     context: dict[str, Any] = {"plan": plan, "year": year, "evaluation": evaluation, "statuses": list(Status),
                                **_permissions(request, plan)}
-    if request.htmx:
+    if getattr(request, "htmx", False):
         return render(request, "indicators/plan_detail.html#overview", context)
     return render(request, "indicators/plan_detail.html", context)
 
@@ -104,7 +112,8 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     chart = detail.chart
     chart_data = {
         "years": chart.years, "actual": chart.actual, "expected": chart.expected, "projection": chart.projection,
-        "target": chart.target, "valueLabel": chart.value_label, "name": indicator.name, "unit": indicator.unit,
+        "target": chart.target, "valueLabel": chart.value_label, "name": indicator.name,
+        "unit": "" if indicator.kind == IndicatorKind.GROWTH else indicator.unit,
         "selectedYear": year,
         "labels": {"actual": _("实际值"), "expected": _("序时进度路径"), "projection": _("趋势预测"), "target": _("目标值")},
     }
@@ -135,7 +144,7 @@ def observation_add(request: HttpRequest, indicator_id: int) -> HttpResponse:
             indicator=indicator, year=int(year_text), value=value,
             quarter=int(quarter_text) if quarter_text.isdigit() else 99,
             qualitative_status=request.POST.get("qualitative_status", ""), source=request.POST.get("source", "")[:120],
-            evidence=request.POST.get("evidence", ""), note=request.POST.get("note", "")[:200], actor=request.user,
+            evidence=request.POST.get("evidence", ""), note=request.POST.get("note", "")[:200], actor=_actor(request),
         )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -154,7 +163,7 @@ def indicator_bind_metric(request: HttpRequest, indicator_id: int) -> HttpRespon
     _check(request, Action.INDICATOR_EDIT, indicator.plan)
     try:
         services.indicator_bind_platform_metric(indicator=indicator, metric_name=request.POST.get("metric", ""),
-                                                actor=request.user)
+                                                actor=_actor(request))
         messages.success(request, _("已更新平台数据来源。"))
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -181,7 +190,7 @@ def plan_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
             messages.error(request, _("请选择要上传的 .xlsx 文件。"))
         else:
             try:
-                result = services.plan_workbook_import(plan=plan, stream=upload, actor=request.user,
+                result = services.plan_workbook_import(plan=plan, stream=upload, actor=_actor(request),
                                                        file_name=upload.name or "")
             except ApplicationError as error:
                 messages.error(request, error.message)
@@ -208,7 +217,7 @@ def plan_paste(request: HttpRequest, plan_id: int) -> HttpResponse:
         text = request.POST.get("text", "")
         context["text"] = text
         try:
-            created = services.indicators_import_pasted(plan=plan, text=text, actor=request.user)
+            created = services.indicators_import_pasted(plan=plan, text=text, actor=_actor(request))
         except ApplicationError as error:
             messages.error(request, error.message)
             context["problems"] = error.details.get("problems", [])
@@ -230,7 +239,7 @@ def plan_drafts(request: HttpRequest, plan_id: int) -> HttpResponse:
             raw = upload.read()
             text = raw.decode("utf-8", errors="replace")
         try:
-            drafts = services.indicator_drafts_create_from_document(plan=plan, text=text, actor=request.user)
+            drafts = services.indicator_drafts_create_from_document(plan=plan, text=text, actor=_actor(request))
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -253,13 +262,13 @@ def draft_decide(request: HttpRequest, draft_id: int) -> HttpResponse:
     try:
         if request.POST.get("decision") == "accept":
             indicator = services.indicator_draft_accept(
-                draft=draft, actor=request.user, name=request.POST.get("name") or None,
+                draft=draft, actor=_actor(request), name=request.POST.get("name") or None,
                 kind=request.POST.get("kind") or None, direction=request.POST.get("direction") or None,
                 group_name=request.POST.get("group", ""),
             )
             messages.success(request, _("已采纳为指标“%(name)s”。") % {"name": indicator.name})
         else:
-            services.indicator_draft_reject(draft=draft, actor=request.user)
+            services.indicator_draft_reject(draft=draft, actor=_actor(request))
             messages.success(request, _("已驳回。"))
     except ApplicationError as error:
         messages.error(request, error.message)

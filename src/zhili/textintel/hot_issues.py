@@ -203,11 +203,17 @@ def _growth(times: Sequence[dt.datetime]) -> float:
 
 
 def _cluster_place(members: Sequence[HotIssueMessage]) -> str:
-    labels = Counter(place_mentions(f"{member.title} {member.text}").label() for member in members)
-    labels.pop("", None)
-    if not labels:
-        return ""
-    return labels.most_common(1)[0][0]
+    """The district most members name plus the specific place (compound/road) most members name."""
+    districts: Counter[str] = Counter()
+    specific: Counter[str] = Counter()
+    finer: Counter[str] = Counter()
+    for member in members:
+        mentions = place_mentions(f"{member.title} {member.text}")
+        districts.update({unit for unit in mentions.administrative if unit.endswith(("区", "县"))})
+        finer.update({unit for unit in mentions.administrative if unit.endswith(("街道", "镇", "乡", "社区", "村"))})
+        specific.update(set(mentions.specific))
+    parts = [name for counter in (districts, specific or finer) for name, _count in counter.most_common(1)]
+    return "".join(parts)
 
 
 def hot_issues_compute(

@@ -18,10 +18,13 @@ _ADMINISTRATIVE = re.compile(r"([A-Z]\d{0,2}(?:市|区|县))|([\u4e00-\u9fff]{2,
 _BREAK_CHARACTERS = "在的了和与及到从于是有对向把被给往近旁边附位处反映投诉请问我们你他她它这那该"
 _ROAD_SUFFIX = re.compile(r"大道|路|街|巷")
 _COMPOUND_SUFFIX = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|广场|苑|府|城|园)(?:小区)?")
-_NAME_CHARACTER = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]")
+_NAME_CHARACTER = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _ROAD_FALSE_POSITIVES = frozenset({
     "马路", "道路", "公路", "街道", "大街", "小巷", "出路", "网路", "线路", "思路", "水泥路", "柏油路", "步行街",
 })
+# Words that make a "name" generic: 整个小区, 我们小区, 大型社区 …
+_GENERIC_PREFIXES = ("整个", "这个", "那个", "我们", "我家", "本", "该", "附近", "周边", "大型", "所在", "居民", "各个",
+                     "一个", "多个", "老旧", "新建", "同一")
 _COMPOUND_FALSE_POSITIVES = frozenset({"公园", "校园", "家园", "城市", "花园", "乐园", "果园", "菜园", "幼儿园", "城区"})
 
 
@@ -56,7 +59,7 @@ def _unique(items: list[str]) -> tuple[str, ...]:
 
 
 def _names_before(text: str, suffix: re.Pattern[str], *, shortest: int, longest: int,
-                  allow_latin: bool) -> list[str]:
+                  allow_latin: bool, stop_characters: str = "") -> list[str]:
     """Names ending in ``suffix``: up to ``longest`` name characters before it, stopping at a break."""
     names: list[str] = []
     floor = 0
@@ -65,7 +68,7 @@ def _names_before(text: str, suffix: re.Pattern[str], *, shortest: int, longest:
         cursor = start
         while cursor > floor and start - cursor < longest:
             character = text[cursor - 1]
-            if character in _BREAK_CHARACTERS or not _NAME_CHARACTER.match(character):
+            if character in _BREAK_CHARACTERS or character in stop_characters or not _NAME_CHARACTER.match(character):
                 break
             if not allow_latin and not ("\u4e00" <= character <= "\u9fff"):
                 break
@@ -92,15 +95,19 @@ def place_mentions(text: str) -> PlaceMentions:
             unit = re.split(f"[{_BREAK_CHARACTERS}]", unit)[-1]
             if len(unit) < 2 or unit in {"街道", "社区"}:
                 continue
+        if unit.startswith(_GENERIC_PREFIXES):
+            continue
         administrative.append(unit)
         remaining_parts.append(folded[position:match.start()])
         position = match.end()
     remaining_parts.append(folded[position:])
     rest = " | ".join(remaining_parts)
-    compounds = _names_before(rest, _COMPOUND_SUFFIX, shortest=2, longest=8, allow_latin=True)
+    compounds = _names_before(rest, _COMPOUND_SUFFIX, shortest=2, longest=8, allow_latin=True,
+                              stop_characters="路街巷")
     compounds = [
         compound for compound in compounds
         if compound not in _COMPOUND_FALSE_POSITIVES and not compound.endswith(("城市", "城区"))
+        and not compound.startswith(_GENERIC_PREFIXES)
     ]
     rest_without_compounds = rest
     for compound in compounds:

@@ -15,7 +15,7 @@ from zhili.textintel.models import ClassifierModel, ClassifierTrainingJob, HotIs
 logger = logging.getLogger(__name__)
 
 _cache_lock = threading.Lock()
-_cached_key: tuple[int, str] | None = None
+_cached_key: tuple[int, str, str, int] | None = None
 _cached_classifier: CategoryClassifier | None = None
 
 
@@ -35,7 +35,7 @@ def active_category_classifier() -> CategoryClassifier | None:
     if row is None:
         return None
     model_id, sha256, path, name, version = row
-    key = (model_id, sha256)
+    key = (model_id, sha256, name, version)
     with _cache_lock:
         if _cached_key == key and _cached_classifier is not None:
             return _cached_classifier

@@ -7,6 +7,6 @@ from huey.contrib.djhuey import db_task
 from zhili.textintel.services import classifier_training_job_run
 
 
-@db_task()
+@db_task()  # type: ignore[untyped-decorator]
 def classifier_training_job_task(job_id: int) -> None:
     classifier_training_job_run(job_id=job_id)

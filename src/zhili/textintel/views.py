@@ -135,9 +135,9 @@ def hot_issues_page(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('textintel:hot_issues')}?run={run.pk}")
     runs = selectors.hot_issue_run_list()
     run_id = request.GET.get("run", "")
-    run = next((item for item in runs if str(item.pk) == run_id), None) or (runs[0] if runs else None)
-    issues = selectors.hot_issues_of_run(run, limit=100) if run else []
-    return render(request, "textintel/hot_issues.html", {"runs": runs, "run": run, "issues": issues})
+    chosen = next((item for item in runs if str(item.pk) == run_id), None) or (runs[0] if runs else None)
+    issues = selectors.hot_issues_of_run(chosen, limit=100) if chosen else []
+    return render(request, "textintel/hot_issues.html", {"runs": runs, "run": chosen, "issues": issues})
 
 
 @login_required

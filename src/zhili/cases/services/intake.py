@@ -110,11 +110,12 @@ def case_number_allocate(at: dt.datetime) -> str:
     table = CaseNumberCounter._meta.db_table
     sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE day = %s RETURNING last_value"  # noqa: S608
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [day])
+        day_value = connection.ops.adapt_datefield_value(day)
+        cursor.execute(sql, [day_value])
         row = cursor.fetchone()
         if row is None:
             CaseNumberCounter.objects.bulk_create([CaseNumberCounter(day=day, last_value=0)], ignore_conflicts=True)
-            cursor.execute(sql, [day])
+            cursor.execute(sql, [day_value])
             row = cursor.fetchone()
     return f"{day:%Y%m%d}{int(row[0]):06d}"
 

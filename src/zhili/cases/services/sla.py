@@ -109,15 +109,16 @@ def case_sla_sweep(*, at: dt.datetime | None = None) -> SlaSweepResult:
         "AND (c.stage_due_at IS NULL OR c.stage_due_at > %s)"
     )
     counts: dict[str, int] = {}
+    at_value = connection.ops.adapt_datetimefield_value(at)
     with transaction.atomic(), connection.cursor() as cursor:
         for new_state, condition, params in (
-            (SlaState.OVERDUE, overdue_condition, [at]),
-            (SlaState.WARNING, warn_condition, [at, at]),
+            (SlaState.OVERDUE, overdue_condition, [at_value]),
+            (SlaState.WARNING, warn_condition, [at_value, at_value]),
         ):
             for channel in (NotificationChannel.IN_APP, NotificationChannel.WEBHOOK):
                 cursor.execute(
                     _notification_insert_sql(channel=channel, new_state=new_state, condition=condition),
-                    [at, at, *params],
+                    [at_value, at_value, *params],
                 )
             update_condition = condition.replace("c.", "")
             cursor.execute(

@@ -198,13 +198,13 @@ def test_anonymous_actor_needs_the_system_flag(world: World) -> None:
 
 def test_dispatch_sets_stored_deadlines_from_the_matter(world: World, people: People) -> None:
     with clock.frozen(MONDAY_MORNING):
-        case = case_create(description="小区门口路面坑洼破损")
+        case = case_create(description="小区门口有情况")
         dispatched = case_transition(case_id=case.pk, action=CaseAction.DISPATCH, actor=people.dispatcher,
                                      details=TransitionDetails(department_id=world.department_cg.pk,
                                                                matter_id=world.matter_road.pk))
     # matter defaults: accept 2 working hours, handle 5 working days
     assert dispatched.accept_due_at == dt.datetime(2025, 11, 17, 11, tzinfo=CHINA_TIME_ZONE)
-    assert dispatched.handle_due_at == dt.datetime(2025, 11, 24, 9, tzinfo=CHINA_TIME_ZONE)
+    assert dispatched.handle_due_at == dt.datetime(2025, 11, 21, 17, 30, tzinfo=CHINA_TIME_ZONE)  # end of Friday
     assert dispatched.stage_due_at == dispatched.accept_due_at
     # yellow light at 80 % of 120 minutes
     assert dispatched.stage_warn_at == dt.datetime(2025, 11, 17, 10, 36, tzinfo=CHINA_TIME_ZONE)
@@ -238,7 +238,7 @@ def test_return_stops_the_department_clock_and_reassign_starts_a_new_one(world: 
         reassigned = case_transition(case_id=case.pk, action=CaseAction.DISPATCH, actor=people.dispatcher,
                                      details=TransitionDetails(department_id=world.department_hb.pk))
     assert reassigned.department_id == world.department_hb.pk
-    assert reassigned.handle_due_at == dt.datetime(2025, 11, 25, 9, tzinfo=CHINA_TIME_ZONE)
+    assert reassigned.handle_due_at == dt.datetime(2025, 11, 24, 17, 30, tzinfo=CHINA_TIME_ZONE)
     assert CaseEvent.objects.filter(case=case, action=CaseAction.DISPATCH).last().data["reassigned"] is True
 
 
@@ -360,7 +360,7 @@ def test_sla_sweep_marks_yellow_then_red_once(world: World, people: People) -> N
         case, _master = case_in_status(CaseStatus.DISPATCHED, world, people.admin)
     assert case.sla_state == SlaState.NORMAL
     result = case_sla_sweep(at=MONDAY_MORNING + dt.timedelta(minutes=100))
-    assert (result.warned, result.overdue) == (1, 0)
+    assert (result.warned, result.overdue) == (2, 0)  # the case (sign-for clock) and the master (dispatch clock)
     assert Case.objects.get(pk=case.pk).sla_state == SlaState.WARNING
     assert case_sla_sweep(at=MONDAY_MORNING + dt.timedelta(minutes=101)) == type(result)(warned=0, overdue=0)
     result = case_sla_sweep(at=MONDAY_MORNING + dt.timedelta(hours=3))

@@ -73,9 +73,8 @@ def world_create() -> World:
 
 def user_create(*, username: str, role: str, scope_area: Area | None = None,
                 department: Department | None = None) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, role=role, scope_area=scope_area,
+    return User.objects.create_user(username=username, password=PASSWORD, role=role, scope_area=scope_area,
                                     department=department, display_name=username)
-    return user
 
 
 def leader_create(**kwargs: Any) -> User:

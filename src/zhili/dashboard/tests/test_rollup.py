@@ -21,7 +21,7 @@ def _as_dicts(counts: dict[tuple[object, ...], KpiCounts]) -> dict[tuple[object,
     return {key: value.as_dict() for key, value in counts.items()}
 
 
-def test_rebuild_writes_one_row_per_day_grid_department_category(world_with_cases: World) -> None:
+def test_rebuild_writes_one_row_per_day_street_department_category(world_with_cases: World) -> None:
     result = case_rollup_rebuild()
     assert result.first_day == dt.date(2026, 2, 15)
     assert result.last_day == dt.date(2026, 3, 9)
@@ -32,7 +32,8 @@ def test_rebuild_writes_one_row_per_day_grid_department_category(world_with_case
     assert (row.created_count, row.finished_count, row.finished_on_time_count, row.rated_count,
             row.satisfied_count, row.unsatisfied_count, row.reopened_count, row.handling_seconds_sum) == (
         2, 2, 1, 2, 1, 1, 1, 10800)
-    assert row.area_path == world_with_cases.grid_east_1.path
+    assert row.area_path == world_with_cases.street_east.path
+    assert row.street_id == world_with_cases.street_east.pk
     assert RollupState.objects.get().refreshed_through == dt.date(2026, 3, 9)
 
 
@@ -51,11 +52,12 @@ def test_march_kpis_worked_out_by_hand(world_with_cases: World) -> None:
     assert total.score == pytest.approx(55.6)
 
 
-@pytest.mark.parametrize("group_by", [(), ("day",), ("grid",), ("department",), ("category",),
-                                      ("grid", "category"), ("day", "department")])
+@pytest.mark.parametrize("group_by", [(), ("day",), ("grid",), ("street",), ("department",), ("category",),
+                                      ("grid", "category"), ("day", "department"), ("street", "category")])
 def test_rollup_and_today_live_equal_the_raw_aggregate(world_with_cases: World, group_by: tuple[str, ...]) -> None:
     case_rollup_rebuild()
     for case_filter in (CaseFilter(), CaseFilter(area_paths=(world_with_cases.street_east.path,)),
+                        CaseFilter(area_paths=(world_with_cases.community_west.path,)),
                         CaseFilter(department_id=world_with_cases.water.pk),
                         CaseFilter(category_id=world_with_cases.environment.pk)):
         from_rollup = kpi_counts_by(case_filter, period=ALL_DAYS, group_by=group_by)  # type: ignore[arg-type]

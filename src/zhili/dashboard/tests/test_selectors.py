@@ -45,7 +45,8 @@ def test_scope_defaults_to_the_district_and_refuses_areas_outside_a_scoped_user(
     assert dashboard_scope_for(admin).node.code == "320402"  # type: ignore[union-attr]
     west_leader = leader_create(username="west", scope_area=world.street_west)
     scope = dashboard_scope_for(west_leader)
-    assert scope.node is not None and scope.node.code == "320402002"
+    assert scope.node is not None
+    assert scope.node.code == "320402002"
     assert [node.name for node in scope.breadcrumbs()] == ["西街道"]
     with pytest.raises(PermissionDeniedError):
         dashboard_scope_for(west_leader, area_code="320402001")

@@ -25,7 +25,7 @@ def _area(*, code: str, name: str, level: str, parent: Area | None, geometry: An
     min_x, min_y, max_x, max_y = geometry.bounds
     return Area.objects.create(
         code=code, name=name, level=level, parent=parent,
-        path=f"{parent.path if parent else '/'}{code}/" if level != AreaLevel.ZONE else f"{parent.path}{code}/",
+        path=f"{parent.path if parent else '/'}{code}/",
         geometry_wkb=shapely.to_wkb(geometry), min_longitude=min_x, min_latitude=min_y, max_longitude=max_x,
         max_latitude=max_y, centroid_longitude=geometry.centroid.x, centroid_latitude=geometry.centroid.y,
         is_synthetic=True,
@@ -56,9 +56,8 @@ def district_create() -> dict[str, Area]:
 
 
 def user_create(role: str = Role.ANALYST, *, username: str | None = None, scope_area: Area | None = None) -> User:
-    user = User.objects.create_user(username=username or f"{role}{next(_sequence)}", password="Zhili@2026test",
+    return User.objects.create_user(username=username or f"{role}{next(_sequence)}", password="Zhili@2026test",
                                     role=role, display_name=f"测试{role}", scope_area=scope_area)
-    return user
 
 
 def credit_code_for(number: int) -> str:

@@ -59,7 +59,7 @@ def test_invalid_codes_report_the_problem(code: str, problem: str) -> None:
 def test_weights_are_powers_of_three_mod_31() -> None:
     from zhili.enterprises.credit_code import CREDIT_CODE_WEIGHTS
 
-    assert CREDIT_CODE_WEIGHTS == tuple(pow(3, position, 31) for position in range(17))
+    assert tuple(pow(3, position, 31) for position in range(17)) == CREDIT_CODE_WEIGHTS
 
 
 @settings(max_examples=200, deadline=None)

@@ -4,6 +4,7 @@ vectorised engine against the row-by-row oracle."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ def base_row(**overrides: float) -> dict[str, float]:
     return row
 
 
-def evaluate_both(config: dict, rows: list[dict[str, float]], year: int = 2025) -> engine.Outcome:
+def evaluate_both(config: dict[str, Any], rows: list[dict[str, float]], year: int = 2025) -> engine.Outcome:
     scheme = scheme_parse(config)
     outcome = engine.evaluate(scheme, columns(rows), year=year)
     oracle = evaluate_rows(scheme, rows, year=year)
@@ -182,7 +183,7 @@ def test_invalid_scheme_configs_are_refused() -> None:
 
 
 @pytest.mark.parametrize("preset", [JIANGSU_SIX_INDICATORS, RANK_SHARE_THREE_INDICATORS])
-def test_vectorised_engine_equals_rowwise_oracle(preset: dict) -> None:
+def test_vectorised_engine_equals_rowwise_oracle(preset: dict[str, Any]) -> None:
     scheme = scheme_parse(preset)
     prior = engine.indicator_averages(scheme, synthetic_columns(size=2000, seed=5, year=2024), year=2024)
     data = synthetic_columns(size=3000, seed=6)

@@ -8,6 +8,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from zhili.accounts.models import User
 from zhili.audit.models import AuditRecord
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import services
@@ -17,7 +18,6 @@ from zhili.enterprises.models import (
     EnterpriseYearValue,
     EvaluationRun,
     ImportBatch,
-    ImportBatchStatus,
     MeasureStatus,
     ObjectionStatus,
     RunStatus,
@@ -46,6 +46,7 @@ def csv_bytes(rows: list[list[object]], encoding: str = "utf-8-sig") -> bytes:
 def xlsx_bytes(rows: list[list[object]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None
     for row in rows:
         sheet.append(row)
     buffer = io.BytesIO()
@@ -77,7 +78,7 @@ def test_register_locates_grid_zone_and_validates() -> None:
     assert Enterprise.objects.count() == 3
 
 
-def _stage_three_files(actor, enterprises):  # noqa: ANN001, ANN202 - local helper
+def _stage_three_files(actor: User, enterprises: list[Enterprise]) -> ImportBatch:
     first, second, third = enterprises
     tax = xlsx_bytes([
         ["统一社会信用代码", "企业名称", "税收（万元）", "营业收入（万元）"],
@@ -258,4 +259,3 @@ def test_small_scale_without_land_falls_back_to_registry_land() -> None:
     small_result = run.results.get(enterprise=small)
     assert (small_result.class_code, small_result.not_rated_reason) == ("T", "small_scale")
     assert run.results.get(enterprise=big).rank == 1
-    assert ImportBatchStatus.STAGED == "staged"

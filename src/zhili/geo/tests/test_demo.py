@@ -42,7 +42,7 @@ def test_the_demo_district_is_a_synthetic_partition_around_tianning() -> None:
     assert 0.12 < extent_longitude < 0.22  # about 15 km at 31.8°N
 
     # Every address lies in the grid it names.
-    sample = list(Address.objects.order_by("id")[::97].values_list("longitude", "latitude", "grid__code"))
+    sample = list(Address.objects.order_by("id").values_list("longitude", "latitude", "grid__code"))[::97]
     index = grid_index_current()
     positions = index.locate([row[0] for row in sample], [row[1] for row in sample])
     assert [index.grids[position].grid_code for position in positions] == [row[2] for row in sample]

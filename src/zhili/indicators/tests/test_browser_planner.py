@@ -92,8 +92,9 @@ def test_planner_enters_actuals_and_downloads_the_midterm_report(live_server, tm
         assert page.inner_text("#indicator-status") == "超序时"
         page.screenshot(path=str(ARTIFACTS / "03-indicator-chart.png"), full_page=True)
 
-        page.go_back()
+        page.click("text=天宁区“十四五”规划")  # breadcrumb back to the overview (keeps ?year=2023)
         page.wait_for_selector("#report-midterm-docx")
+        assert page.get_attribute("#year-select option[selected]", "value") == "2023"
         with page.expect_download() as report_info:
             page.click("#report-midterm-docx")
         report_path = tmp_path / "report.docx"

@@ -98,7 +98,7 @@ def test_reports_download(planner_client: Client) -> None:
     plan = tianning_plan_create()
     services.observation_record(indicator=plan.indicators.get(code="TN28"), year=2023, value=40.0, actor=None)
     url = reverse("indicators:plan_report", args=[plan.pk])
-    response = planner_client.get(url, {"stage": "midterm", "year": 2023})
+    response = planner_client.get(url, {"stage": "midterm", "year": "2023"})
     assert response["Content-Disposition"] == 'attachment; filename="tianning-14th-midterm-2023.docx"'
     document = docx.Document(io.BytesIO(response.content))
     text = "\n".join(paragraph.text for paragraph in document.paragraphs)
@@ -106,7 +106,7 @@ def test_reports_download(planner_client: Client) -> None:
     assert "纳入评估的指标共41项" in text
     assert len(document.inline_shapes) >= 2  # status chart + PM2.5 chart
     assert document.tables[0].rows[1].cells[0].text == "PM2.5浓度"
-    workbook = load_workbook(io.BytesIO(planner_client.get(url, {"year": 2023, "format": "xlsx"}).content))
+    workbook = load_workbook(io.BytesIO(planner_client.get(url, {"year": "2023", "format": "xlsx"}).content))
     assert workbook.sheetnames == ["汇总", "指标评估"]
     assert workbook["汇总"]["A7"].value == "合计"
 

@@ -57,7 +57,8 @@ def test_plan_precision_and_recall_against_the_hand_written_gold_list() -> None:
 
     # The bench's own matcher, so the test checks the figure the bench reports.
     spec = importlib.util.spec_from_file_location("bench_targets", REPOSITORY / "bench" / "targets.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     match_targets = bench.match_targets

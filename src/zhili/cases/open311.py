@@ -1,0 +1,381 @@
+"""Open311 GeoReport v2 server (mounted at /open311/v2/), JSON and XML.
+
+Services are the active matters of the responsibility list. Every service has two optional
+attributes (``hazard``, ``detail_location``); ``hazard`` is required for urgent matters.
+Extensions: ``page``/``page_size`` on GET requests, ``extensions=true`` for ``extended_attributes``
+and ``notes``, ``media_url`` on POST and GET, and a multipart ``media`` photo on POST.
+GET responses never contain personal data: phone numbers and ID numbers inside descriptions are
+masked and the reporter's name/phone/email are not returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from zhili.cases.models import Case, CaseAttachment, CaseChannel
+from zhili.cases.services.api_keys import api_key_authenticate
+from zhili.cases.services.attachments import photos_validate
+from zhili.cases.services.intake import IntakeRequest, case_intake
+from zhili.cases.states import OPEN311_CLOSED_STATUSES, CaseAction, CaseStatus
+from zhili.core import clock
+from zhili.core.errors import ApplicationError
+from zhili.core.logging import mask_personal_text
+from zhili.geo.models import Matter, Urgency
+
+FORMATS = ("json", "xml")
+DEFAULT_WINDOW_DAYS = 90
+DEFAULT_LIMIT = 1000
+MAX_PAGE_SIZE = 1000
+_ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def _w3c(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(clock.CHINA_TIME_ZONE).isoformat(timespec="seconds")
+
+
+def _xml_value(parent: ElementTree.Element, key: str, value: Any) -> None:
+    child = ElementTree.SubElement(parent, key)
+    if isinstance(value, dict):
+        for sub_key, sub_value in value.items():
+            _xml_value(child, sub_key, sub_value)
+    elif isinstance(value, list):
+        singular = {"attributes": "attribute", "values": "value", "notes": "note", "photos": "photo"}.get(key, "item")
+        for item in value:
+            _xml_value(child, singular, item)
+    elif value is None:
+        child.text = ""
+    elif isinstance(value, bool):
+        child.text = "true" if value else "false"
+    else:
+        child.text = str(value)
+
+
+def _render(fmt: str, root: str, item: str | None, data: Any, status: int = 200) -> HttpResponse:
+    if fmt == "json":
+        return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+    element = ElementTree.Element(root)
+    if item is None:
+        for key, value in data.items():
+            _xml_value(element, key, value)
+    else:
+        for entry in data:
+            child = ElementTree.SubElement(element, item)
+            for key, value in entry.items():
+                _xml_value(child, key, value)
+    body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(element, encoding="utf-8",
+                                                                            xml_declaration=False)
+    return HttpResponse(body, status=status, content_type="text/xml; charset=utf-8")
+
+
+def _errors(fmt: str, status: int, description: str) -> HttpResponse:
+    fmt = fmt if fmt in FORMATS else "json"
+    return _render(fmt, "errors", "error", [{"code": status, "description": description}], status=status)
+
+
+def _endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+        if fmt not in FORMATS:
+            return _errors("json", 400, f"不支持的格式 .{fmt}，请使用 .json 或 .xml")
+        try:
+            return view(request, fmt, **kwargs)
+        except Open311Error as error:
+            return _errors(fmt, error.status, error.description)
+        except ApplicationError as error:
+            status = error.status_code if error.status_code in (403, 404) else 400
+            return _errors(fmt, status, error.message)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+# -- services ----------------------------------------------------------------------------------
+
+def _service(matter: Matter) -> dict[str, Any]:
+    return {
+        "service_code": matter.code, "service_name": matter.name,
+        "description": f"{matter.category.name}：{matter.name}（责任部门：{matter.department.name}）",
+        "metadata": True, "type": "realtime", "keywords": ", ".join(matter.keyword_list),
+        "group": matter.category.name,
+    }
+
+
+def service_attributes(matter: Matter) -> list[dict[str, Any]]:
+    urgent = matter.urgency in (Urgency.URGENT, Urgency.EMERGENCY)
+    return [
+        {"variable": True, "code": "hazard", "datatype": "singlevaluelist", "required": urgent,
+         "datatype_description": None, "order": 1, "description": "现场是否存在安全隐患？",
+         "values": [{"key": "yes", "name": "是"}, {"key": "no", "name": "否"}]},
+        {"variable": True, "code": "detail_location", "datatype": "string", "required": False,
+         "datatype_description": "楼栋、门牌或路口", "order": 2, "description": "具体位置", "values": []},
+    ]
+
+
+def _matters() -> QuerySet[Matter]:
+    return Matter.objects.filter(is_active=True).select_related("category", "department").order_by("code")
+
+
+@_endpoint
+def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method != "GET":
+        raise Open311Error(400, "services 只支持 GET")
+    return _render(fmt, "services", "service", [_service(matter) for matter in _matters()])
+
+
+@_endpoint
+def service_definition(request: HttpRequest, fmt: str, service_code: str) -> HttpResponse:
+    matter = _matters().filter(code=service_code).first()
+    if matter is None:
+        raise Open311Error(404, f"service_code {service_code} 不存在")
+    data = {"service_code": matter.code, "attributes": service_attributes(matter)}
+    return _render(fmt, "service_definition", None, data)
+
+
+# -- requests ----------------------------------------------------------------------------------
+
+def _public_photo_urls(request: HttpRequest, case: Case, attachments: list[CaseAttachment]) -> list[str]:
+    return [request.build_absolute_uri(reverse("cases:public_photo", args=[attachment.sha256[:32]]))
+            for attachment in attachments if attachment.public_file]
+
+
+def _event_label(action: str) -> str:
+    return str(CaseAction(action).label) if action in CaseAction.values else action
+
+
+def _status_notes(case: Case) -> str | None:
+    if case.status == CaseStatus.MERGED:
+        return f"重复诉求，已合并至 {case.master_case.number}" if case.master_case else "重复诉求，已合并"
+    return mask_personal_text(case.status_note) or None
+
+
+def request_payload(request: HttpRequest, case: Case, *, photos: list[CaseAttachment],
+                    extensions: bool) -> dict[str, Any]:
+    photo_urls = _public_photo_urls(request, case, photos)
+    updated = case.closed_at or case.finished_at if case.status in OPEN311_CLOSED_STATUSES else case.updated_at
+    payload: dict[str, Any] = {
+        "service_request_id": case.number,
+        "status": "closed" if case.status in OPEN311_CLOSED_STATUSES else "open",
+        "status_notes": _status_notes(case),
+        "service_name": case.matter.name if case.matter else None,
+        "service_code": case.matter.code if case.matter else None,
+        "description": mask_personal_text(case.description),
+        "agency_responsible": case.department.name if case.department else None,
+        "service_notice": None,
+        "requested_datetime": _w3c(case.created_at),
+        "updated_datetime": _w3c(updated or case.updated_at),
+        "expected_datetime": _w3c(case.handle_due_at),
+        "address": case.address_text or None,
+        "address_id": case.address.code if case.address else None,
+        "zipcode": None,
+        "lat": case.latitude,
+        "long": case.longitude,
+        "media_url": photo_urls[0] if photo_urls else (case.media_url or None),
+    }
+    if extensions:
+        payload["extended_attributes"] = {
+            "channel": case.channel, "grid": case.grid.name if case.grid else None,
+            "status_detail": str(CaseStatus(case.status).label), "photos": photo_urls,
+        }
+        payload["notes"] = [
+            {"datetime": _w3c(event.occurred_at), "description": _event_label(event.action),
+             "type": event.action}
+            for event in case.events.all()
+        ]
+    return payload
+
+
+def _parse_w3c(name: str, value: str) -> dt.datetime:
+    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    if parsed is None or parsed.tzinfo is None:
+        raise Open311Error(400, f"{name} 必须是带时区的 W3C 时间，例如 2026-01-01T00:00:00Z")
+    return parsed
+
+
+def _positive_int(name: str, value: str, default: int, maximum: int) -> int:
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise Open311Error(400, f"{name} 必须是正整数") from error
+    if number < 1:
+        raise Open311Error(400, f"{name} 必须是正整数")
+    return min(number, maximum)
+
+
+def _requests_query(params: Mapping[str, str]) -> tuple[QuerySet[Case], int, int]:
+    cases = Case.objects.select_related("matter", "department", "address", "grid", "master_case")
+    page = _positive_int("page", params.get("page", ""), 1, 1_000_000)
+    page_size = _positive_int("page_size", params.get("page_size", ""), DEFAULT_LIMIT, MAX_PAGE_SIZE)
+    ids = [part.strip() for part in params.get("service_request_id", "").split(",") if part.strip()]
+    if ids:
+        return cases.filter(number__in=ids).order_by("-created_at"), page, page_size
+    codes = [part.strip() for part in params.get("service_code", "").split(",") if part.strip()]
+    if codes:
+        cases = cases.filter(matter__code__in=codes)
+    end = _parse_w3c("end_date", params["end_date"]) if params.get("end_date") else None
+    start = _parse_w3c("start_date", params["start_date"]) if params.get("start_date") else None
+    if start is None and end is None:
+        end = clock.now()
+    if start is None and end is not None:
+        start = end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+    if end is None and start is not None:
+        end = start + dt.timedelta(days=DEFAULT_WINDOW_DAYS)
+    assert start is not None and end is not None  # noqa: S101 - both set above
+    if end < start:
+        raise Open311Error(400, "end_date 不能早于 start_date")
+    if end - start > dt.timedelta(days=DEFAULT_WINDOW_DAYS):
+        raise Open311Error(400, "start_date 与 end_date 的跨度不能超过 90 天")
+    cases = cases.filter(created_at__gte=start, created_at__lte=end)
+    statuses = {part.strip() for part in params.get("status", "").split(",") if part.strip()}
+    if statuses - {"open", "closed"}:
+        raise Open311Error(400, "status 只能是 open 或 closed")
+    if statuses == {"open"}:
+        cases = cases.exclude(status__in=sorted(OPEN311_CLOSED_STATUSES))
+    elif statuses == {"closed"}:
+        cases = cases.filter(status__in=sorted(OPEN311_CLOSED_STATUSES))
+    return cases.order_by("-created_at", "-id"), page, page_size
+
+
+def _attributes(post: Mapping[str, Any], getlist: Callable[[str], list[str]], matter: Matter) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in post:
+        match = _ATTRIBUTE.match(key)
+        if match:
+            values[match.group(1)] = getlist(key) if match.group(2) else post[key]
+    definitions = {attribute["code"]: attribute for attribute in service_attributes(matter)}
+    for code, value in values.items():
+        definition = definitions.get(code)
+        if definition is None:
+            raise Open311Error(400, f"attribute[{code}] 不是该服务定义的属性")
+        if definition["datatype"] == "singlevaluelist" and value not in {v["key"] for v in definition["values"]}:
+            raise Open311Error(400, f"attribute[{code}] 的取值无效")
+        if isinstance(value, str) and len(value) > 200:
+            raise Open311Error(400, f"attribute[{code}] 过长")
+    for code, definition in definitions.items():
+        if definition["required"] and not values.get(code):
+            raise Open311Error(400, f"缺少必填属性 attribute[{code}]（{definition['description']}）")
+    return values
+
+
+def _float(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError as error:
+        raise Open311Error(400, f"{name} 必须是数字") from error
+
+
+def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    post = request.POST
+    api_key = api_key_authenticate(post.get("api_key", ""))
+    if api_key is None:
+        raise Open311Error(403, "api_key 缺失或无效，无法提交（create_request）")
+    service_code = post.get("service_code", "").strip()
+    if not service_code:
+        raise Open311Error(400, "缺少 service_code")
+    matter = _matters().filter(code=service_code).first()
+    if matter is None:
+        raise Open311Error(404, f"service_code {service_code} 不存在")
+    latitude, longitude = post.get("lat", "").strip(), post.get("long", "").strip()
+    address_string = post.get("address_string", "").strip()
+    address_code = post.get("address_id", "").strip()
+    if bool(latitude) != bool(longitude):
+        raise Open311Error(400, "lat 与 long 需要同时提供")
+    if not (latitude or address_string or address_code):
+        raise Open311Error(400, "缺少位置：请提供 lat/long、address_string 或 address_id 之一")
+    address_id = None
+    if address_code:
+        from zhili.geo.models import Address
+
+        address_id = Address.objects.filter(code=address_code).values_list("pk", flat=True).first()
+        if address_id is None:
+            raise Open311Error(404, f"address_id {address_code} 不存在")
+    attributes = _attributes(post, post.getlist, matter)
+    media_url = post.get("media_url", "").strip()
+    if media_url and not media_url.startswith(("http://", "https://")):
+        raise Open311Error(400, "media_url 必须是 http(s) 地址")
+    photos = photos_validate([(upload.name or "media", upload, upload.size)
+                              for upload in request.FILES.getlist("media")])
+    name = " ".join(part for part in (post.get("last_name", "").strip(), post.get("first_name", "").strip()) if part)
+    description = post.get("description", "").strip() or matter.name
+    result = case_intake(
+        request=IntakeRequest(
+            channel=CaseChannel.OPEN311, description=description, address_text=address_string, address_id=address_id,
+            longitude=_float("long", longitude) if longitude else None,
+            latitude=_float("lat", latitude) if latitude else None,
+            reporter_name=name, reporter_phone=post.get("phone", ""), matter_code=matter.code,
+            attributes=attributes, media_url=media_url, external_id=post.get("device_id", "")[:64],
+        ),
+        actor=api_key.user, client_key=f"apikey:{api_key.pk}",
+        idempotency_key=request.headers.get("Idempotency-Key", ""), photos=photos,
+        actor_label=f"Open311:{api_key.name}",
+    )
+    data = [{"service_request_id": result.case.number, "service_notice": f"查询码 {result.case.tracking_code}",
+             "account_id": None}]
+    return _render(fmt, "service_requests", "request", data, status=201)
+
+
+def _photos_by_case(case_ids: list[int]) -> dict[int, list[CaseAttachment]]:
+    photos: dict[int, list[CaseAttachment]] = {}
+    for attachment in CaseAttachment.objects.filter(case_id__in=case_ids, kind="photo").order_by("id"):
+        photos.setdefault(attachment.case_id, []).append(attachment)
+    return photos
+
+
+@csrf_exempt
+@_endpoint
+def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create_request(request, fmt)
+    if request.method != "GET":
+        raise Open311Error(400, "requests 只支持 GET 和 POST")
+    cases, page, page_size = _requests_query(request.GET)
+    extensions = request.GET.get("extensions", "").lower() == "true"
+    if extensions:
+        cases = cases.prefetch_related("events")
+    chosen = list(cases[(page - 1) * page_size: page * page_size])
+    photos = _photos_by_case([case.pk for case in chosen])
+    return _render(fmt, "service_requests", "request", [
+        request_payload(request, case, photos=photos.get(case.pk, []), extensions=extensions) for case in chosen])
+
+
+@_endpoint
+def request_single(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
+    case = Case.objects.select_related("matter", "department", "address", "grid", "master_case").filter(
+        number=service_request_id).first()
+    if case is None:
+        raise Open311Error(404, f"service_request_id {service_request_id} 不存在")
+    extensions = request.GET.get("extensions", "").lower() == "true"
+    photos = _photos_by_case([case.pk]).get(case.pk, [])
+    return _render(fmt, "service_requests", "request",
+                   [request_payload(request, case, photos=photos, extensions=extensions)])
+
+
+@_endpoint
+def token_lookup(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
+    normalised = token.strip().upper()
+    case = Case.objects.filter(Q(tracking_code=normalised)).only("number", "tracking_code").first()
+    if case is None:
+        raise Open311Error(404, f"token {token} 不存在")
+    return _render(fmt, "service_requests", "request", [{"service_request_id": case.number, "token": token}])

@@ -1,0 +1,107 @@
+"""Input/output schemas of the cases JSON API (never raw models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+
+class CaseCreateIn(Schema):
+    description: str = Field(..., description="诉求内容（1–4000 字）")
+    title: str = ""
+    channel: str = Field("api", description="api | hotline | citizen_app | patrol")
+    address_text: str = ""
+    longitude: float | None = None
+    latitude: float | None = None
+    coordinate_system: str = Field("wgs84", description="wgs84 | gcj02 | bd09")
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    matter_code: str = Field("", description="事项编码（可选；不填则自动分类）")
+    external_id: str = ""
+
+
+class ProposalOut(Schema):
+    matter_code: str
+    matter_name: str
+    category_name: str
+    department_id: int
+    confidence: float
+    source: str
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    tracking_code: str | None = None
+    status: str
+    status_label: str
+    channel: str
+    title: str
+    description: str
+    address_text: str
+    longitude: float | None
+    latitude: float | None
+    grid_code: str | None
+    category: str | None
+    matter_code: str | None
+    department_code: str | None
+    priority: int
+    classification_confidence: float
+    sla_state: str
+    created_at: dt.datetime
+    dispatched_at: dt.datetime | None
+    accept_due_at: dt.datetime | None
+    handle_due_at: dt.datetime | None
+    stage_due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    reporter_name: str
+    reporter_phone: str
+    duplicate_candidates: list[list[float]]
+    master_case_number: str | None
+
+
+class CaseListOut(Schema):
+    count: int
+    results: list[CaseOut]
+
+
+class TransitionIn(Schema):
+    note: str = ""
+    department_id: int | None = None
+    department_code: str = ""
+    matter_code: str = ""
+    extension_working_days: int | None = None
+    approve: bool | None = None
+    rating: str = ""
+    resolved: bool | None = None
+    master_case_number: str = ""
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    actor_label: str
+    note: str
+    data: dict[str, object]
+    occurred_at: dt.datetime
+
+
+class KpiOut(Schema):
+    total: int
+    finished: int
+    on_time_finish_rate: float | None
+    satisfaction_rate: float | None
+    resolution_rate: float | None
+    accept_on_time_rate: float | None
+    reopen_rate: float | None
+    return_rate: float | None
+    extension_rate: float | None
+    repeat_rate: float | None
+    average_handling_hours: float | None
+
+
+class ErrorOut(Schema):
+    error: dict[str, object]

@@ -1,0 +1,331 @@
+"""Reads of the cases app: scoped lists, queues, the case file, reporter data, KPIs.
+
+Every list a person sees starts from :func:`cases_visible_to`, which turns the permission scope
+(area subtree, department, grids, own reports) into one SQL filter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+
+from zhili.accounts.permissions import Action, user_area_paths, user_can
+from zhili.accounts.roles import Role
+from zhili.cases.models import Case, CaseAttachment, CaseEvent, Notification, Rating, SlaState
+from zhili.cases.personal_data import id_number_mask, personal_decrypt, phone_lookup_hash
+from zhili.cases.states import OPEN_STATUSES, TRANSITIONS, CaseStatus
+from zhili.core.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from zhili.accounts.models import User
+
+
+def _area_filter(paths: tuple[str, ...], *, include_unlocated: bool) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(area_path__startswith=path)
+    if include_unlocated:
+        condition |= Q(area_path="")
+    return condition
+
+
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
+    """Cases ``user`` may see: the same rule as ``user_can(user, CASE_VIEW, case)``, as a query."""
+    if not user_can(user, Action.CASE_VIEW):
+        return Case.objects.none()
+    person: User = user  # type: ignore[assignment]
+    cases = Case.objects.all()
+    if person.role == Role.ADMIN:
+        return cases
+    if person.role == Role.CITIZEN:
+        return cases.filter(reporter_user_id=person.pk)
+    if person.role == Role.HANDLER:
+        return cases.filter(department_id=person.department_id) if person.department_id else Case.objects.none()
+    paths = user_area_paths(person)
+    if person.role == Role.GRID_WORKER:
+        return cases.filter(_area_filter(paths, include_unlocated=False)) if paths else Case.objects.none()
+    if paths:
+        return cases.filter(_area_filter(paths, include_unlocated=True))
+    return cases
+
+
+def case_visible_or_404(*, user: User | AnonymousUser, case_id: int | None = None, number: str | None = None) -> Case:
+    query = cases_visible_to(user).select_related("grid", "category", "matter", "department", "master_case")
+    case = query.filter(pk=case_id).first() if case_id is not None else query.filter(number=number or "").first()
+    if case is None:
+        raise NotFoundError("case_not_found", "工单不存在，或不在您的查看范围内。")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str = ""
+    channel: str = ""
+    department_id: int | None = None
+    category_id: int | None = None
+    sla_state: str = ""
+    text: str = ""
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+    open_only: bool = False
+
+
+def case_list(*, user: User | AnonymousUser, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    filters = filters or CaseFilters()
+    cases = cases_visible_to(user).select_related("department", "category", "matter", "grid")
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.open_only:
+        cases = cases.filter(status__in=sorted(OPEN_STATUSES))
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.department_id:
+        cases = cases.filter(department_id=filters.department_id)
+    if filters.category_id:
+        cases = cases.filter(category_id=filters.category_id)
+    if filters.sla_state:
+        cases = cases.filter(sla_state=filters.sla_state)
+    if filters.created_from:
+        cases = cases.filter(created_at__gte=filters.created_from)
+    if filters.created_to:
+        cases = cases.filter(created_at__lt=filters.created_to)
+    if filters.text:
+        text = filters.text.strip()
+        cases = cases.filter(Q(number=text) | Q(title__icontains=text) | Q(address_text__icontains=text))
+    return cases.order_by("-created_at", "-id")
+
+
+def triage_queue(*, user: User) -> QuerySet[Case]:
+    """The dispatcher's queue: new cases not dispatched automatically and returned cases; urgent first."""
+    return (cases_visible_to(user).filter(status__in=[CaseStatus.RECEIVED, CaseStatus.RETURNED])
+            .select_related("matter", "department", "category", "grid")
+            .order_by("-priority", "stage_due_at", "created_at"))
+
+
+def supervision_queue(*, user: User) -> QuerySet[Case]:
+    """Open cases with a yellow or red light, reddest and oldest first (督办 candidates)."""
+    return (cases_visible_to(user).filter(status__in=sorted(OPEN_STATUSES), sla_state__in=[SlaState.WARNING,
+                                                                                           SlaState.OVERDUE])
+            .select_related("department", "matter").order_by("-sla_state", "stage_due_at"))
+
+
+def extension_requests(*, user: User) -> QuerySet[Case]:
+    return cases_visible_to(user).filter(status=CaseStatus.HANDLING, extension_state="requested").select_related(
+        "department", "matter").order_by("stage_due_at")
+
+
+INBOX_TABS = ("pending", "handling", "warning", "overdue")
+
+
+def department_inbox(*, user: User, tab: str) -> QuerySet[Case]:
+    """A department's orders: 待签收 (pending), 办理中 (handling), 即将超期 (warning), 已超期 (overdue)."""
+    cases = cases_visible_to(user).select_related("matter", "grid")
+    if tab == "pending":
+        cases = cases.filter(status=CaseStatus.DISPATCHED)
+    elif tab == "handling":
+        cases = cases.filter(status=CaseStatus.HANDLING)
+    elif tab == "warning":
+        cases = cases.filter(status__in=[CaseStatus.DISPATCHED, CaseStatus.HANDLING], sla_state=SlaState.WARNING)
+    else:
+        cases = cases.filter(status__in=[CaseStatus.DISPATCHED, CaseStatus.HANDLING], sla_state=SlaState.OVERDUE)
+    return cases.order_by("stage_due_at", "created_at")
+
+
+def follow_up_queue(*, user: User) -> QuerySet[Case]:
+    """Finished cases waiting for the callback (回访), oldest deadline first."""
+    return cases_visible_to(user).filter(status=CaseStatus.FINISHED).select_related("department").order_by(
+        "follow_up_due_at")
+
+
+def case_by_tracking_code(code: str) -> Case | None:
+    """The case a citizen follows with their code (case-insensitive, spaces ignored)."""
+    normalised = "".join((code or "").split()).upper()
+    if not normalised:
+        return None
+    return Case.objects.select_related("category", "matter", "department", "master_case").filter(
+        tracking_code=normalised).first()
+
+
+@dataclass(frozen=True)
+class ReporterView:
+    name: str
+    phone: str
+    id_number: str
+    masked: bool
+
+
+def case_reporter_for(*, case: Case, user: User | AnonymousUser) -> ReporterView:
+    """The reporter's details: clear text for roles with CASE_VIEW_PERSONAL on this case, else masked."""
+    if user_can(user, Action.CASE_VIEW_PERSONAL, case):
+        return ReporterView(name=personal_decrypt(case.reporter_name_encrypted),
+                            phone=personal_decrypt(case.reporter_phone_encrypted),
+                            id_number=personal_decrypt(case.reporter_id_number_encrypted), masked=False)
+    return ReporterView(name=case.reporter_name_masked, phone=case.reporter_phone_masked,
+                        id_number=id_number_mask(personal_decrypt(case.reporter_id_number_encrypted)), masked=True)
+
+
+def caller_history(*, user: User, phone: str, limit: int = 20) -> QuerySet[Case]:
+    """Earlier cases of the same phone number (keyed-hash lookup, the number is never searched in clear)."""
+    lookup = phone_lookup_hash(phone)
+    if not lookup or not user_can(user, Action.CASE_VIEW_PERSONAL):
+        return Case.objects.none()
+    return cases_visible_to(user).filter(reporter_phone_hash=lookup).order_by("-created_at")[:limit]
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """一案一档: the case, its timeline, attachments, merged duplicates and the actions open to the viewer."""
+
+    case: Case
+    events: list[CaseEvent]
+    attachments: list[CaseAttachment]
+    merged_cases: list[Case]
+    reporter: ReporterView
+    allowed_actions: list[str]
+
+
+def case_file(*, case: Case, user: User | AnonymousUser) -> CaseFile:
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor", "department").order_by(
+        "occurred_at", "id"))
+    attachments = list(CaseAttachment.objects.filter(case=case).order_by("id"))
+    merged = list(Case.objects.filter(master_case=case).order_by("created_at"))
+    return CaseFile(case=case, events=events, attachments=attachments, merged_cases=merged,
+                    reporter=case_reporter_for(case=case, user=user),
+                    allowed_actions=case_actions_for(case=case, user=user))
+
+
+def case_actions_for(*, case: Case, user: User | AnonymousUser) -> list[str]:
+    """Transitions the table allows from the case's status and the user may perform on it."""
+    return [action for action, transition in TRANSITIONS.items()
+            if case.status in transition.sources
+            and any(user_can(user, permission, case) for permission in transition.permissions)]
+
+
+def notifications_for_user(*, user: User, limit: int = 50) -> QuerySet[Notification]:
+    condition = Q(recipient_id=user.pk)
+    if user.department_id:
+        condition |= Q(department_id=user.department_id, recipient__isnull=True)
+    return Notification.objects.filter(condition, channel="in_app", delivered_at__isnull=False).select_related(
+        "case").order_by("-id")[:limit]
+
+
+# -- KPIs ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KpiScope:
+    """Which cases count: an area subtree (path prefix), a department, a category; empty = all."""
+
+    area_path: str = ""
+    department_id: int | None = None
+    category_id: int | None = None
+    grid_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseKpis:
+    total: int
+    finished: int
+    on_time_finish_rate: float | None  # 按期办结率
+    satisfaction_rate: float | None  # 满意率
+    resolution_rate: float | None  # 解决率
+    accept_on_time_rate: float | None  # 签收及时率
+    reopen_rate: float | None  # 重办率
+    return_rate: float | None  # 退回率
+    extension_rate: float | None  # 延期率
+    repeat_rate: float | None  # 重复诉求率
+    average_handling_hours: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _rate(part: int | None, whole: int | None) -> float | None:
+    if not whole:
+        return None
+    return round((part or 0) / whole, 4)
+
+
+_KPI_AGGREGATES: dict[str, Any] = {
+    "total": Count("id"),
+    "counted": Count("id", filter=~Q(status__in=[CaseStatus.MERGED, CaseStatus.CANCELLED])),
+    "merged": Count("id", filter=Q(status=CaseStatus.MERGED)),
+    "finished": Count("id", filter=Q(finished_at__isnull=False)),
+    "finished_on_time": Count("id", filter=Q(finished_on_time=True)),
+    "rated": Count("id", filter=~Q(rating="")),
+    "satisfied": Count("id", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED])),
+    "resolved_answers": Count("id", filter=Q(resolved__isnull=False)),
+    "resolved": Count("id", filter=Q(resolved=True)),
+    "accepted": Count("id", filter=Q(accepted_on_time__isnull=False)),
+    "accepted_on_time": Count("id", filter=Q(accepted_on_time=True)),
+    "dispatched": Count("id", filter=Q(dispatched_at__isnull=False)),
+    "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+    "returned": Count("id", filter=Q(return_count__gt=0)),
+    "extended": Count("id", filter=Q(extension_count__gt=0)),
+    "average_handling_seconds": Avg("handling_seconds"),
+}
+
+
+def _kpis_from(row: dict[str, Any]) -> CaseKpis:
+    average = row["average_handling_seconds"]
+    return CaseKpis(
+        total=row["total"], finished=row["finished"],
+        on_time_finish_rate=_rate(row["finished_on_time"], row["finished"]),
+        satisfaction_rate=_rate(row["satisfied"], row["rated"]),
+        resolution_rate=_rate(row["resolved"], row["resolved_answers"]),
+        accept_on_time_rate=_rate(row["accepted_on_time"], row["accepted"]),
+        reopen_rate=_rate(row["reopened"], row["finished"]),
+        return_rate=_rate(row["returned"], row["dispatched"]),
+        extension_rate=_rate(row["extended"], row["dispatched"]),
+        repeat_rate=_rate(row["merged"], row["total"]),
+        average_handling_hours=round(float(average) / 3600, 2) if average is not None else None,
+    )
+
+
+def _scoped(scope: KpiScope, start: dt.datetime, end: dt.datetime) -> QuerySet[Case]:
+    cases = Case.objects.filter(created_at__gte=start, created_at__lt=end)
+    if scope.area_path:
+        cases = cases.filter(area_path__startswith=scope.area_path)
+    if scope.department_id:
+        cases = cases.filter(department_id=scope.department_id)
+    if scope.category_id:
+        cases = cases.filter(category_id=scope.category_id)
+    if scope.grid_id:
+        cases = cases.filter(grid_id=scope.grid_id)
+    return cases
+
+
+def case_kpis(*, scope: KpiScope, start: dt.datetime, end: dt.datetime) -> CaseKpis:
+    """The KPIs of the cases received in [start, end) within ``scope`` (one aggregate query).
+
+    Definitions are in docs/cases.md; a rate whose denominator is zero is ``None``.
+    """
+    return _kpis_from(_scoped(scope, start, end).aggregate(**_KPI_AGGREGATES))
+
+
+KPI_GROUPS = {"department": "department__name", "category": "category__name", "grid": "grid__name"}
+
+
+def case_kpis_by(*, group: str, scope: KpiScope, start: dt.datetime, end: dt.datetime) -> list[tuple[str, CaseKpis]]:
+    """KPIs per department, category, grid or street (one GROUP BY query), largest groups first."""
+    cases = _scoped(scope, start, end)
+    if group == "street":
+        # the street is the third segment of the grid path: /district/street/community/grid/
+        rows: list[dict[str, Any]] = []
+        from zhili.geo.models import Area, AreaLevel
+
+        streets = list(Area.objects.filter(level=AreaLevel.STREET).values_list("path", "name"))
+        for path, name in streets:
+            row = cases.filter(area_path__startswith=path).aggregate(**_KPI_AGGREGATES)
+            if row["total"]:
+                row["label"] = name
+                rows.append(row)
+        rows.sort(key=lambda row: -row["total"])
+        return [(row["label"], _kpis_from(row)) for row in rows]
+    field = KPI_GROUPS[group]
+    grouped = cases.values(label=F(field)).annotate(**_KPI_AGGREGATES).order_by("-total")
+    return [(row["label"] or "未分配", _kpis_from(row)) for row in grouped]

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+
+from zhili.accounts.models import User
+from zhili.accounts.roles import Role
+from zhili.core.errors import ApplicationError
+from zhili.textintel import selectors
+from zhili.textintel.classifier import ClassifierSettings
+from zhili.textintel.models import ClassifierModel, ClassifierTrainingJob, TrainingJobStatus
+from zhili.textintel.services import classifier_model_activate, classifier_model_train
+
+SMALL = ClassifierSettings(max_character_features=5_000, max_word_features=5_000)
+TOPICS = {
+    "城乡建设": ["小区 道路 破损 坑洼", "楼顶 水箱 二次 供水", "路灯 不亮 夜间 出行", "窨井盖 缺失 危险"],
+    "环境保护": ["工厂 排放 废气 刺鼻", "河道 污水 发黑 发臭", "搅拌站 噪音 扬尘 严重", "餐馆 油烟 直排 扰民"],
+    "教育文体": ["学校 学位 不足 入学", "幼儿园 收费 过高", "教师 工资 拖欠 待遇", "学区 划分 不合理"],
+}
+
+
+def labelled_csv(*, repeat: int = 6, encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["title", "content", "label"])
+    for index in range(repeat):
+        for label, phrases in TOPICS.items():
+            for phrase in phrases:
+                writer.writerow([f"反映{phrase.split()[0]}问题{index}", f"{phrase} 请 尽快 处理 第{index}次", label])
+    return buffer.getvalue().encode(encoding)
+
+
+def train(name: str = "category", data: bytes | None = None) -> ClassifierModel:
+    return classifier_model_train(name=name, data=data or labelled_csv(), file_name="history.csv",
+                                  text_columns=["title", "content"], label_column="label", settings_override=SMALL)
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    user = User.objects.create_user(username="ti-admin", password="x-Pass-2026", role=Role.ADMIN)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_training_registers_a_version_with_held_out_metrics_and_activates_the_first() -> None:
+    model = train()
+    assert (model.name, model.version, model.is_active) == ("category", 1, True)
+    assert model.training_message_count == 58
+    assert model.metrics["held_out_count"] == 14
+    assert set(model.metrics["per_class"]) == set(TOPICS)
+    assert len(model.metrics["confusion_matrix"]) == 3
+    assert model.metrics["macro_f1"] >= 0.9
+    assert len(model.artifact_sha256) == 64
+    second = train()
+    assert (second.version, second.is_active) == (2, False)
+
+
+@pytest.mark.django_db
+def test_active_classifier_predicts_calibrated_probabilities_and_follows_activation() -> None:
+    first = train()
+    classifier = selectors.active_category_classifier()
+    assert classifier is not None
+    assert classifier.name == "category v1"
+    [ranked] = classifier.predict(["A3区某小区餐馆油烟直排，噪音扰民"])
+    assert ranked[0][0] == "环境保护"
+    assert [label for label, _p in ranked] == sorted([label for label, _p in ranked],
+                                                    key=lambda label: -dict(ranked)[label])
+    assert abs(sum(probability for _label, probability in ranked) - 1.0) < 1e-6
+    second = train()
+    classifier_model_activate(model_id=second.pk, actor_id=None)
+    assert selectors.active_category_classifier().name == "category v2"  # type: ignore[union-attr]
+    classifier_model_activate(model_id=first.pk, actor_id=None)  # roll back
+    assert list(ClassifierModel.objects.filter(is_active=True).values_list("version", flat=True)) == [1]
+    assert selectors.active_category_classifier().name == "category v1"  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db
+def test_no_active_model_gives_none_and_an_altered_artifact_is_refused() -> None:
+    assert selectors.active_category_classifier() is None
+    model = train()
+    Path(model.artifact_path).write_bytes(b"not the model")
+    with pytest.raises(ApplicationError) as raised:
+        classifier_model_activate(model_id=model.pk, actor_id=None)
+    assert raised.value.code == "classifier_artifact_altered"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("data", "columns", "label", "code"), [
+    (labelled_csv(), ["title", "body"], "label", "labelled_file_missing_columns"),
+    ("title,content,label\n路灯不亮,晚上很黑,\n窨井盖,坏了,城乡建设\n".encode(), ["title", "content"], "label",
+     "labelled_file_empty_labels"),
+    ("title,content,label\n路灯不亮,晚上很黑,城乡建设\n窨井盖,坏了,城乡建设\n".encode(), ["title", "content"], "label",
+     "labelled_file_one_class"),
+    (b"", ["title"], "label", "labelled_file_empty"),
+])
+def test_bad_files_are_refused_with_a_clear_error(data: bytes, columns: list[str], label: str, code: str) -> None:
+    with pytest.raises(ApplicationError) as raised:
+        classifier_model_train(name="category", data=data, file_name="bad.csv", text_columns=columns,
+                               label_column=label)
+    assert raised.value.code == code
+    assert ClassifierModel.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_gbk_encoded_history_is_read() -> None:
+    model = train(data=labelled_csv(encoding="gbk"))
+    assert set(model.metrics["label_counts"]) == set(TOPICS)
+
+
+@pytest.mark.django_db
+def test_train_and_evaluate_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "history.csv"
+    data.write_bytes(labelled_csv())
+    call_command("classifier_train", "--data", str(data), "--text-columns", "title,content",
+                 "--label-column", "label", "--name", "cli")
+    assert "cli v1" in capsys.readouterr().out
+    call_command("classifier_evaluate", "--model", "cli", "--data", str(data), "--text-columns", "title,content",
+                 "--label-column", "label")
+    result = json.loads(capsys.readouterr().out)
+    assert {"macro_f1", "accuracy", "per_class", "ms_per_message"} <= set(result)
+    assert result["macro_f1"] >= 0.9
+    with pytest.raises(CommandError, match="没有名为"):
+        call_command("classifier_evaluate", "--model", "missing", "--data", str(data), "--text-columns", "title",
+                     "--label-column", "label")
+
+
+@pytest.mark.django_db
+def test_models_page_trains_through_the_queue_and_activates(
+    admin_client: Client, django_capture_on_commit_callbacks: Any,
+) -> None:
+    upload = io.BytesIO(labelled_csv())
+    upload.name = "history.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("textintel:model_train"), {
+            "data": upload, "text_columns": "title,content", "label_column": "label", "name": "web"})
+    assert response.status_code == 302
+    job = ClassifierTrainingJob.objects.get()
+    assert job.status == TrainingJobStatus.SUCCEEDED
+    assert job.result_model is not None
+    page = admin_client.get(reverse("textintel:models"))
+    assert page.status_code == 200
+    assert "web v1" in page.content.decode()
+    detail = admin_client.get(reverse("textintel:model_detail", args=[job.result_model.pk]))
+    assert "混淆矩阵" in detail.content.decode()
+
+
+@pytest.mark.django_db
+def test_models_page_needs_classifier_manage(db: None) -> None:
+    user = User.objects.create_user(username="ti-operator", password="x-Pass-2026", role=Role.OPERATOR)
+    client = Client()
+    client.force_login(user)
+    assert client.get(reverse("textintel:models")).status_code == 403

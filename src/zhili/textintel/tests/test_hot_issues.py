@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from zhili.accounts.models import User
+from zhili.accounts.roles import Role
+from zhili.core.errors import ApplicationError
+from zhili.textintel.hot_issues import (
+    HotIssueMessage,
+    heat_index,
+    hot_issues_compute,
+    messages_from_csv_bytes,
+)
+from zhili.textintel.models import HotIssue, HotIssueRun
+from zhili.textintel.places import place_mentions
+
+CSV = """msg_id,user_id,title,created_at,content,dislikes,likes
+1,U1,A2区丽发新城小区附近搅拌站噪音扰民,2019/11/2 10:00:00,丽发新城小区旁边建了搅拌站，噪音很大,0,3
+2,U2,投诉丽发新城小区附近搅拌站噪音,2019-11-20 09:00:00,丽发新城小区附近搅拌站每天轰鸣，影响休息,0,5
+3,U3,丽发新城小区搅拌站扬尘噪音污染,2019/12/1 08:30:00,丽发新城小区旁搅拌站灰尘和噪音,0,0
+4,U4,A5区魅力之城小区油烟扰民,2019/7/28 20:00:00,魅力之城小区临街门面油烟直排,0,1
+5,U4,A5区魅力之城小区临街油烟扰民,2019/8/2 20:00:00,魅力之城小区临街门面油烟直排，熏得没法开窗,0,0
+6,U6,A市人才补贴何时发放,2019/5/1 12:00:00,人才新政租房补贴两个月没发,0,0
+"""
+
+
+def test_places_are_extracted_from_text() -> None:
+    mentions = place_mentions("座落在A市A3区联丰路米兰春天G2栋，A5区劳动东路魅力之城小区临街")
+    assert mentions.administrative == ("A市", "A3区", "A5区")
+    assert mentions.roads == ("联丰路", "劳动东路")
+    assert mentions.compounds == ("魅力之城小区",)
+
+
+def test_clusters_and_heat_ranking() -> None:
+    result = hot_issues_compute(messages_from_csv_bytes(CSV.encode()))
+    assert [[member.message_id for member in issue.members] for issue in result.issues] == [["1", "2", "3"], ["4", "5"]]
+    first = result.issues[0]
+    assert (first.place, first.report_count, first.reporter_count, first.like_count) == ("A2区丽发新城小区", 3, 3, 8)
+    assert first.last_reported_at == dt.datetime(2019, 12, 1, 8, 30, tzinfo=first.last_reported_at.tzinfo)
+    assert result.issues[1].reporter_count == 1
+    assert result.cluster_of["6"] not in {result.cluster_of["1"], result.cluster_of["4"]}
+
+
+def test_heat_index_formula() -> None:
+    assert heat_index(report_count=3, reporter_count=3, like_count=0, growth=0.0, days_since_last=0.0) == 7.0
+    assert heat_index(report_count=3, reporter_count=3, like_count=0, growth=1.0, days_since_last=0.0) == 8.75
+
+
+def test_bad_messages_file() -> None:
+    with pytest.raises(ApplicationError) as raised:
+        messages_from_csv_bytes(b"id,title\n1,x\n")
+    assert raised.value.code == "hot_issue_file_columns"
+    with pytest.raises(ApplicationError) as raised:
+        messages_from_csv_bytes(b"msg_id,user_id,title,created_at,content\n1,U,t,yesterday,c\n")
+    assert raised.value.code == "hot_issue_file_times"
+
+
+def test_empty_input_gives_no_issues() -> None:
+    assert hot_issues_compute([]).issues == []
+    lonely = HotIssueMessage(message_id="1", reporter="U", title="路灯", text="不亮",
+                             created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), likes=0)
+    assert hot_issues_compute([lonely]).issues == []
+
+
+@pytest.mark.django_db
+def test_page_upload_persists_run_and_exports_xlsx() -> None:
+    user = User.objects.create_user(username="ti-dispatcher", password="x-Pass-2026", role=Role.DISPATCHER)
+    client = Client()
+    client.force_login(user)
+    upload = io.BytesIO(CSV.encode("gbk"))
+    upload.name = "messages_with_votes.csv"
+    response = client.post(reverse("textintel:hot_issues"), {"source": "file", "messages": upload})
+    run = HotIssueRun.objects.get()
+    assert response.status_code == 302
+    assert (run.message_count, run.issue_count) == (6, 2)
+    assert list(HotIssue.objects.filter(run=run).values_list("rank", "report_count")) == [(1, 3), (2, 2)]
+    page = client.get(reverse("textintel:hot_issues"))
+    assert "A2区丽发新城小区" in page.content.decode()
+    export = client.get(reverse("textintel:hot_issues_export", args=[run.pk]))
+    workbook = load_workbook(io.BytesIO(export.content))
+    rows = list(workbook["热点问题"].iter_rows(values_only=True))
+    assert rows[1][:3] == (1, HotIssue.objects.get(run=run, rank=1).heat_index, "A2区丽发新城小区")
+    assert len(list(workbook["成员留言"].iter_rows(values_only=True))) == 6
+
+
+@pytest.mark.django_db
+def test_hot_issue_page_needs_permission() -> None:
+    user = User.objects.create_user(username="ti-analyst", password="x-Pass-2026", role=Role.ANALYST)
+    client = Client()
+    client.force_login(user)
+    assert client.get(reverse("textintel:hot_issues")).status_code == 403
