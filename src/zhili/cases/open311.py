@@ -242,7 +242,8 @@ def _requests_query(params: Mapping[str, str]) -> tuple[QuerySet[Case], int, int
         start = end - dt.timedelta(days=DEFAULT_WINDOW_DAYS)
     if end is None and start is not None:
         end = start + dt.timedelta(days=DEFAULT_WINDOW_DAYS)
-    assert start is not None and end is not None  # noqa: S101 - both set above
+    if start is None or end is None:  # unreachable: both are set above
+        raise Open311Error(400, "start_date/end_date 无效")
     if end < start:
         raise Open311Error(400, "end_date 不能早于 start_date")
     if end - start > dt.timedelta(days=DEFAULT_WINDOW_DAYS):
@@ -317,7 +318,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, "media_url 必须是 http(s) 地址")
     photos = photos_validate([(upload.name or "media", upload, upload.size)
                               for upload in request.FILES.getlist("media")])
-    name = " ".join(part for part in (post.get("last_name", "").strip(), post.get("first_name", "").strip()) if part)
+    name = "".join(part for part in (post.get("last_name", "").strip(), post.get("first_name", "").strip()) if part)
     description = post.get("description", "").strip() or matter.name
     result = case_intake(
         request=IntakeRequest(

@@ -160,8 +160,9 @@ def track(request: HttpRequest) -> HttpResponse:
     if case is not None:
         followed = case.master_case if case.master_case_id else case
         context["followed"] = followed
-        context["events"] = list(followed.events.order_by("occurred_at", "id").values("action", "occurred_at"))
-        context["event_labels"] = {key: str(label) for key, label in CaseAction.choices}
+        labels = dict(CaseAction.choices)
+        context["events"] = [(occurred_at, labels.get(action, action)) for action, occurred_at in
+                             followed.events.order_by("occurred_at", "id").values_list("action", "occurred_at")]
     if request.method == "POST" and case is not None:
         try:
             case_transition(case_id=case.pk, action=CaseAction.FOLLOW_UP, actor=None, system=True,

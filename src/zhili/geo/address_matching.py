@@ -15,6 +15,8 @@ Pipeline (every step total: no input string makes it raise):
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import re
 import unicodedata
 from collections import defaultdict
@@ -87,13 +89,23 @@ def address_text_normalise(text: str) -> str:
     return _BUILDING_PATTERN.sub(lambda match: f"{match.group(1)}幢", normalised)
 
 
-def address_text_parse(text: str, *, prefixes: Sequence[str] = ()) -> ParsedAddressText:
+def prefix_pattern(prefixes: Iterable[str]) -> re.Pattern[str]:
+    """One pattern removing the generic prefixes (省/市) and the given area names, longest first."""
+    names = sorted({name for name in (*_GENERIC_PREFIXES, *prefixes) if name}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(name) for name in names))
+
+
+_GENERIC_PREFIX_PATTERN = prefix_pattern(())
+
+
+def address_text_parse(text: str, *, prefixes: Sequence[str] | re.Pattern[str] = ()) -> ParsedAddressText:
     """Normalise ``text`` and cut it into parts; ``prefixes`` (district/street names) are removed."""
     normalised = address_text_normalise(text)
-    remainder = normalised
-    for prefix in (*_GENERIC_PREFIXES, *prefixes):
-        if prefix:
-            remainder = remainder.replace(prefix, "")
+    if isinstance(prefixes, re.Pattern):
+        pattern = prefixes
+    else:
+        pattern = prefix_pattern(prefixes) if prefixes else _GENERIC_PREFIX_PATTERN
+    remainder = pattern.sub("", normalised)
     unit_match = _UNIT_PATTERN.search(remainder)
     unit = _digits_value(unit_match.group(1)) if unit_match else None
     remainder = _UNIT_PATTERN.sub("", remainder)
@@ -144,6 +156,7 @@ class AddressMatcher:
                  prefixes: Sequence[str] = ()) -> None:
         """``entries``: (address, road, road number, compound, building) per standard address."""
         self.prefixes = tuple(sorted({prefix for prefix in prefixes if prefix}, key=len, reverse=True))
+        self._prefix_pattern = prefix_pattern(self.prefixes)
         self.names: list[str] = []
         self.name_is_road: list[bool] = []
         self._name_ids: dict[tuple[str, bool], int] = {}
@@ -164,6 +177,7 @@ class AddressMatcher:
             else:
                 self._numbered[name_id].setdefault(number, []).append(address)
         self._sorted_numbers = [sorted(numbers) for numbers in self._numbered]
+        self._bigram_counts = [max(1, len(name) - 1) for name in self.names]
         self._bigram_index: dict[str, list[int]] = defaultdict(list)
         for name_id, name in enumerate(self.names):
             for bigram in _bigrams(name):
@@ -189,8 +203,12 @@ class AddressMatcher:
         for bigram in _bigrams(text):
             for name_id in self._bigram_index.get(bigram, ()):
                 hits[name_id] += 1
-        ranked = sorted(hits, key=lambda name_id: -hits[name_id] / max(1, len(self.names[name_id]) - 1))
-        scored = [(name_id, fuzz.partial_ratio(self.names[name_id], text)) for name_id in ranked[:_NAME_CANDIDATES * 3]]
+        bigram_counts = self._bigram_counts
+        ranked = heapq.nlargest(_NAME_CANDIDATES * 3, hits, key=lambda name_id: hits[name_id] / bigram_counts[name_id])
+        names = self.names
+        # A name found verbatim scores 100 without the (costlier) fuzzy alignment.
+        scored = [(name_id, 100.0 if names[name_id] in text else fuzz.partial_ratio(names[name_id], text))
+                  for name_id in ranked]
         if not scored or max(score for _name_id, score in scored) < _FULL_SCAN_THRESHOLD:
             extracted = process.extract(text, self.names, scorer=fuzz.partial_ratio, limit=_NAME_CANDIDATES)
             scored.extend((int(index), float(score)) for _name, score, index in extracted)
@@ -215,11 +233,13 @@ class AddressMatcher:
     def match(self, text: str, *, limit: int = 5) -> list[ScoredAddress]:
         if limit <= 0:
             return []
-        parsed = address_text_parse(text, prefixes=self.prefixes)
+        parsed = address_text_parse(text, prefixes=self._prefix_pattern)
         name_text = _BARE_NUMBER_PATTERN.sub("", parsed.remainder)
         results: dict[int, ScoredAddress] = {}
         for name_id, similarity in self._name_candidates(name_text):
             name_score = similarity / 100.0
+            if len(results) >= limit and sum(1 for item in results.values() if item.score >= name_score) >= limit:
+                break  # no address of this (or any later, less similar) name can enter the top ``limit``
             number = self._number_for(parsed, is_road=self.name_is_road[name_id])
             numbered = self._numbered[name_id]
             scored: list[tuple[MatchedAddress, float]] = []
@@ -229,8 +249,7 @@ class AddressMatcher:
                 # Unknown or missing number: the nearest numbers of that name, clearly less sure.
                 factor = 0.8 if number is None else 0.7
                 reference = number if number is not None else 0
-                nearest = sorted(self._sorted_numbers[name_id], key=lambda value: (abs(value - reference), value))
-                for rank, value in enumerate(nearest[:limit]):
+                for rank, value in enumerate(_nearest(self._sorted_numbers[name_id], reference, limit)):
                     scored.extend((address, name_score * factor * (1.0 - 0.02 * rank)) for address in numbered[value])
                 scored.extend((address, name_score * 0.6) for address in self._unnumbered[name_id][:limit])
             for address, score in scored:
@@ -239,6 +258,22 @@ class AddressMatcher:
                     results[address.address_id] = ScoredAddress(address, round(min(1.0, max(0.0, score)), 4))
         ranked = sorted(results.values(), key=lambda item: (-item.score, item.address.address_id))
         return ranked[:limit]
+
+
+def _nearest(sorted_values: Sequence[int], reference: int, count: int) -> list[int]:
+    """Up to ``count`` values closest to ``reference`` (ties: the smaller first), nearest first."""
+    right = bisect.bisect_left(sorted_values, reference)
+    left = right - 1
+    chosen: list[int] = []
+    while len(chosen) < count and (left >= 0 or right < len(sorted_values)):
+        if right >= len(sorted_values) or (
+                left >= 0 and reference - sorted_values[left] <= sorted_values[right] - reference):
+            chosen.append(sorted_values[left])
+            left -= 1
+        else:
+            chosen.append(sorted_values[right])
+            right += 1
+    return chosen
 
 
 def _build_address_matcher_from_database() -> AddressMatcher:

@@ -50,7 +50,9 @@ SQLITE_DROP = [
 def create_triggers(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL_CREATE)
+        # Through a plain cursor without parameters: the PL/pgSQL "%" is not a query placeholder.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(POSTGRESQL_CREATE)
     elif vendor == "sqlite":
         for statement in SQLITE_CREATE:
             schema_editor.execute(statement)

@@ -281,7 +281,7 @@ def import_batch_check(*, batch_id: int, mapping: dict[str, str], actor: User) -
         raise ApplicationError("import_committed", _("该批次已经导入，不能重复导入。"), status_code=409)
     mapping = {field: header for field, header in mapping.items() if header}
     batch.mapping = mapping
-    rows, errors = _rows_checked(_batch_table(batch), mapping)
+    _rows, errors = _rows_checked(_batch_table(batch), mapping)
     batch.errors = errors
     batch.error_count = len(errors)
     batch.status = ImportStatus.CHECKED

@@ -34,7 +34,13 @@ from zhili.cases.models import (
     CaseNumberCounter,
     Priority,
 )
-from zhili.cases.personal_data import name_mask, personal_encrypt, phone_lookup_hash, phone_mask, phone_normalize
+from zhili.cases.personal_data import (
+    name_mask,
+    personal_encrypt,
+    phone_lookup_hash,
+    phone_mask,
+    phone_normalize,
+)
 from zhili.cases.services import sla
 from zhili.cases.services.attachments import ValidatedPhoto, attachments_build
 from zhili.cases.services.lifecycle import TransitionDetails, transition_apply

@@ -12,7 +12,14 @@ from zhili.cases.models import Case, CaseChannel, CaseEvent, Notification, Prior
 from zhili.cases.personal_data import personal_decrypt, phone_lookup_hash
 from zhili.cases.services.intake import IntakeRequest, case_intake, case_number_allocate
 from zhili.cases.states import CaseAction, CaseStatus
-from zhili.cases.tests.factories import POINT_IN_GRID_A, POINT_OUTSIDE, People, World, case_create, world_create
+from zhili.cases.tests.factories import (
+    POINT_IN_GRID_A,
+    POINT_OUTSIDE,
+    People,
+    World,
+    case_create,
+    world_create,
+)
 from zhili.core import clock
 from zhili.core.clock import CHINA_TIME_ZONE
 from zhili.core.errors import ApplicationError

@@ -11,7 +11,14 @@ from zhili.audit.models import AuditRecord
 from zhili.cases.models import Case, CaseEvent, ExtensionState, Notification, Priority, Rating, SlaState
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
-from zhili.cases.tests.factories import POINT_IN_GRID_B, People, World, case_create, people_create, world_create
+from zhili.cases.tests.factories import (
+    POINT_IN_GRID_B,
+    People,
+    World,
+    case_create,
+    people_create,
+    world_create,
+)
 from zhili.cases.working_time import TimeLimit, WorkingCalendar, deadline_after
 from zhili.core import clock
 from zhili.core.clock import CHINA_TIME_ZONE
@@ -346,8 +353,8 @@ def test_merge_keeps_the_duplicate_reporter_and_notifies_them_with_the_master(wo
         case_transition(case_id=master.pk, action=action, actor=people.admin, details=details_for(action, world))
     notice = Notification.objects.get(case=master, kind="finished")
     assert notice.recipient_id == people.citizen.pk
+    other = case_create(description="另一件")
     with pytest.raises(ApplicationError) as self_merge:
-        other = case_create(description="另一件")
         case_transition(case_id=other.pk, action=CaseAction.MERGE, actor=people.dispatcher,
                         details=TransitionDetails(master_case_id=other.pk))
     assert self_merge.value.code == "master_required"

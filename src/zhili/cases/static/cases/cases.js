@@ -1,0 +1,17 @@
+// Fills the longitude/latitude inputs from the browser's geolocation (WGS-84) on report pages.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-locate]").forEach(function (button) {
+    var form = button.closest("form");
+    var status = form.querySelector("[data-locate-status]");
+    button.addEventListener("click", function () {
+      if (!navigator.geolocation) { status.textContent = "此浏览器不支持定位，请填写地址"; return; }
+      status.textContent = "定位中…";
+      navigator.geolocation.getCurrentPosition(function (position) {
+        form.querySelector("[data-longitude]").value = position.coords.longitude.toFixed(6);
+        form.querySelector("[data-latitude]").value = position.coords.latitude.toFixed(6);
+        status.textContent = "已定位（精度约 " + Math.round(position.coords.accuracy) + " 米）";
+      }, function () { status.textContent = "无法获取位置，请填写地址"; }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+  });
+})();
