@@ -33,6 +33,11 @@ LAPTOP = {"width": 1366, "height": 768}
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    # Import every view module (and what they import) before the first page, so that first request is
+    # not the one paying for it while the browser waits.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
@@ -50,7 +55,8 @@ def new_page(browser: Browser, live_server: object) -> Iterator[Callable[..., Pa
                                       has_touch=is_mobile, locale=locale)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(20_000)
+        page.set_default_navigation_timeout(60_000)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("response", lambda response: errors.append(f"{response.status} {response.url}")

@@ -50,9 +50,15 @@ class Deployment:
     redis_url: str = ""
     environment: dict[str, str] = field(default_factory=dict)
     postgres_database: str = ""
+    keys: dict[str, Any] = field(default_factory=dict)
+
+    def seed(self, *, webhook_url: str = "") -> dict[str, Any]:
+        """Reference data and API keys (see ``server_script.seed``); kept in :attr:`keys`."""
+        self.keys = self.run_script("seed", {"webhook_url": webhook_url})
+        return self.keys
 
     def run_script(self, command: str, argument: dict[str, Any] | None = None, timeout: float = 120) -> Any:
-        completed = subprocess.run(
+        completed = subprocess.run(  # noqa: S603 - our own interpreter and script
             [sys.executable, "-m", "tests.reliability.server_script", command, json.dumps(argument or {})],
             cwd=REPOSITORY_DIR, env=self.environment, capture_output=True, text=True, timeout=timeout, check=False,
         )
@@ -61,7 +67,7 @@ class Deployment:
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
     def run_zhili(self, *arguments: str, timeout: float = 300) -> str:
-        completed = subprocess.run([str(BIN_DIR / "zhili"), *arguments], cwd=REPOSITORY_DIR, env=self.environment,
+        completed = subprocess.run([str(BIN_DIR / "zhili"), *arguments],  # noqa: S603 cwd=REPOSITORY_DIR, env=self.environment,
                                    capture_output=True, text=True, timeout=timeout, check=False)
         if completed.returncode != 0:
             raise RuntimeError(f"zhili {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
@@ -131,7 +137,7 @@ class ManagedProcess:
 
     def start(self) -> None:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.arguments, cwd=REPOSITORY_DIR, env=self.environment, stdout=log,
+        self.process = subprocess.Popen(self.arguments,  # noqa: S603 cwd=REPOSITORY_DIR, env=self.environment, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
 
@@ -212,7 +218,7 @@ def intake_client(*, base_url: str, api_key: str, client_id: str, ledger: Intake
     A share of reports is abandoned at their first transport failure (a client that gives up):
     those are the unacknowledged ones that may exist at most once.
     """
-    generator = random.Random(seed)  # noqa: S311 - test traffic, not security
+    generator = random.Random(seed)
     sequence = 0
     with httpx.Client(base_url=base_url, timeout=15, headers={"Authorization": f"Bearer {api_key}"}) as client:
         while not stop.is_set():
@@ -283,7 +289,7 @@ def intake_check(installation: Deployment, ledger: IntakeLedger) -> IntakeCheck:
 def crash_intake_run(installation: Deployment, *, clients: int, duration: float, kills: int, workers: int = 2,
                      log: Any = None) -> tuple[IntakeLedger, IntakeCheck]:
     """Sustained intake from ``clients`` threads; SIGKILL the whole server ``kills`` times; verify."""
-    keys = installation.run_script("seed")
+    keys = installation.keys or installation.seed()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = web_server(installation, port=port, workers=workers)
@@ -301,7 +307,7 @@ def crash_intake_run(installation: Deployment, *, clients: int, duration: float,
     try:
         for kill_number in range(kills):
             # kill at evenly spread moments, while requests are in flight
-            time.sleep(duration / (kills + 1) * (0.7 + 0.6 * random.random()))  # noqa: S311
+            time.sleep(duration / (kills + 1) * (0.7 + 0.6 * random.random()))
             acknowledged_before = len(ledger.acknowledged)
             server.kill()
             if log is not None:
@@ -317,6 +323,27 @@ def crash_intake_run(installation: Deployment, *, clients: int, duration: float,
         stop.set()
         server.stop()
     return ledger, intake_check(installation, ledger)
+
+
+def killed_script_runs(installation: Deployment, command: str, argument: dict[str, Any], *,
+                       delays: tuple[float, ...]) -> int:
+    """Start ``server_script command`` and SIGKILL it after each delay (counted from its start).
+
+    Returns how many runs were killed before finishing on their own.
+    """
+    killed = 0
+    for delay in delays:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-m", "tests.reliability.server_script", command, json.dumps(argument)],
+            cwd=REPOSITORY_DIR, env=installation.environment, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            killed += 1
+    return killed
 
 
 # -- webhook receiver for the job-worker test -----------------------------------------------------
@@ -343,7 +370,7 @@ def webhook_receiver(*, delay_seconds: float = 0.0) -> Iterator[tuple[str, Webho
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -354,3 +381,16 @@ def webhook_receiver(*, delay_seconds: float = 0.0) -> Iterator[tuple[str, Webho
     finally:
         server.shutdown()
         server.server_close()
+
+
+def wait_for_quiet(ledger: WebhookLedger, *, quiet_seconds: float, timeout: float) -> None:
+    """Wait until the receiver got nothing new for ``quiet_seconds``."""
+    deadline = time.monotonic() + timeout
+    last_count, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = len(ledger.received)
+        if count != last_count:
+            last_count, last_change = count, time.monotonic()
+        elif time.monotonic() - last_change >= quiet_seconds:
+            return
+        time.sleep(0.1)

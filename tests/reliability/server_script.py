@@ -32,7 +32,7 @@ GRID_CELLS = {
     "HG3": (119.90, 31.75, 119.95, 31.80),
     "HG4": (119.95, 31.75, 120.00, 31.80),
 }
-PASSWORD = "Harness@2026pass"  # noqa: S105 - a throwaway password of a throwaway database
+PASSWORD = "Harness@2026pass"
 
 
 def _area(code: str, name: str, level: str, parent: Any, bounds: tuple[float, float, float, float]) -> Any:

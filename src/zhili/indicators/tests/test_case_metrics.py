@@ -37,9 +37,8 @@ def test_satisfaction_and_on_time_rates_feed_indicators() -> None:
         Case.objects.filter(pk=case.pk).update(rating=rating, finished_at=finished_at, finished_on_time=punctual)
     plan, satisfaction = small_plan_create(code="S1", name="12345满意率", unit="%", observation_unit="%",
                                            kind="share", baseline_value=90.0, target_value=95.0)
-    _plan, punctuality = small_plan_create.__wrapped__(plan) if hasattr(small_plan_create, "__wrapped__") else (
-        plan, plan.indicators.create(group=satisfaction.group, code="S2", number=2, name="按期办结率", unit="%",
-                                     observation_unit="%", kind="share", baseline_value=90.0, target_value=98.0))
+    punctuality = plan.indicators.create(group=satisfaction.group, code="S2", number=2, name="按期办结率", unit="%",
+                                         observation_unit="%", kind="share", baseline_value=90.0, target_value=98.0)
     services.indicator_bind_platform_metric(indicator=satisfaction, metric_name="cases.satisfaction_rate", actor=None)
     services.indicator_bind_platform_metric(indicator=punctuality, metric_name="cases.on_time_finish_rate", actor=None)
     result = services.observations_fill_from_platform(year=2022)

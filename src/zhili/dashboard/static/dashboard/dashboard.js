@@ -38,7 +38,7 @@
       xAxis: { type: "category", data: data.days, axisLabel: { color: textColor() } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { color: textColor() }, splitLine: { lineStyle: { opacity: 0.2 } } },
       series: [
-        { name: data.created_label, type: "line", smooth: true, data: data.created, itemStyle: { color: "#f59e0b" } },
+        { name: data.created_label, type: "line", smooth: false, data: data.created, itemStyle: { color: "#f59e0b" } },
         { name: data.finished_label, type: "bar", data: data.finished, itemStyle: { color: "#22c55e" } },
       ],
     };

@@ -31,7 +31,7 @@
         },
       },
       visualMap: {
-        min: Math.min.apply(null, populations.concat([0])),
+        min: populations.length ? Math.min.apply(null, populations) : 0,
         max: Math.max.apply(null, populations.concat([1])),
         left: "left", bottom: 10, calculable: true, text: [element.dataset.populationLabel, ""],
         inRange: { color: ["#e0f2fe", "#60a5fa", "#1d4ed8"] },

@@ -1,0 +1,315 @@
+"""Sustained intake through the HTTP API, on SQLite and on PostgreSQL, against a bare-insert baseline.
+
+For each backend: a fresh database is migrated and loaded with the synthetic demo district (geo
+demo: grids, addresses, matters); a gunicorn server (a few gthread workers) serves the real URLconf
+plus one bench-only route that inserts a bare case row (the baseline, same server stack). N client
+threads then post real citizen messages (../shared/data/citizen-messages) with random points in
+the district to ``POST /api/v1/cases/`` (locate + classify + duplicate check + audit), each with an
+``Idempotency-Key``; a client retries timeouts and errors with the same key, and a share of
+requests is deliberately sent twice (a "lost response"). At the end the database is counted:
+``lost`` = acknowledged or attempted submissions without a case, ``duplicated`` = extra cases.
+
+Prints one JSON line: {"sqlite": {...}, "postgresql": {...}, "clients": N, "seconds": D} with
+``intakes_per_s``, ``p50_ms``, ``p99_ms``, ``bare_insert_per_s``, ``ratio``, ``lost``, ``duplicated``.
+
+Usage: .venv/bin/python bench/intake.py [--clients 16] [--seconds 15] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+MESSAGES = REPOSITORY.parent / "shared" / "data" / "citizen-messages" / "dev_raw.csv"
+PYTHON = sys.executable
+ZHILI = str(Path(PYTHON).parent / "zhili")
+GUNICORN = str(Path(PYTHON).parent / "gunicorn")
+PG_ADMIN_URL = os.environ.get("ZHILI_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "zhili_bench_intake"
+
+# The bench-only settings and URLconf live in a temporary directory: the product never ships them.
+BENCH_SETTINGS = """
+from zhili.config.settings import *  # noqa: F403
+ROOT_URLCONF = "intake_bench_urls"
+DEBUG = False
+"""
+BENCH_URLS = '''
+import secrets
+from django.db import transaction
+from django.http import JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from zhili.cases.models import Case
+from zhili.config.urls import urlpatterns as product_urlpatterns
+from zhili.core import clock
+
+
+@csrf_exempt
+def bare_insert(request):
+    import json
+    body = json.loads(request.body)
+    now = clock.now()
+    with transaction.atomic():
+        case = Case.objects.create(number="B" + secrets.token_hex(9), tracking_code=secrets.token_hex(8),
+                                   channel="api", description=body["description"][:4000], created_at=now,
+                                   updated_at=now, is_synthetic=True)
+    return JsonResponse({"id": case.pk}, status=201)
+
+
+urlpatterns = [path("bench/bare-insert/", bare_insert), *product_urlpatterns]
+'''
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def load_texts(limit: int = 800) -> list[str]:
+    texts: list[str] = []
+    if MESSAGES.exists():
+        with MESSAGES.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                text = f"{row['title']}。{row['content']}".strip()
+                if text:
+                    texts.append(text[:600])
+                if len(texts) >= limit:
+                    break
+    return texts or ["小区门口垃圾桶满了，垃圾堆放好几天没人清运", "晚上工地施工噪音扰民", "路面坑洼破损，车辆经过危险"]
+
+
+PREPARE = """
+import json, django
+django.setup()
+from django.core.management import call_command
+import io
+call_command("migrate", verbosity=0)
+call_command("demo_load", only=["geo"], stdout=io.StringIO())
+from zhili.cases.services.api_keys import api_key_issue
+from zhili.geo.models import Area, AreaLevel
+district = Area.objects.filter(level=AreaLevel.DISTRICT).first()
+grids = list(Area.objects.filter(level=AreaLevel.GRID).values_list("centroid_longitude", "centroid_latitude"))
+print(json.dumps({"key": api_key_issue(name="bench").raw_key, "grid_points": grids}))
+"""
+
+COUNT = """
+import json, sys, django
+django.setup()
+from zhili.cases.models import Case
+keys = json.load(open(sys.argv[1]))
+stored = dict(Case.objects.filter(intake_key__startswith="apikey:").values_list("intake_key", "number"))
+by_suffix = {key.split(":", 1)[1]: number for key, number in stored.items()}
+total_full = Case.objects.exclude(number__startswith="B").count()
+print(json.dumps({"stored": len(by_suffix), "total_full": total_full,
+                  "missing": [key for key in keys if key not in by_suffix]}))
+"""
+
+
+def run_django(script: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    result = subprocess.run([PYTHON, "-c", script, *args], env=env, capture_output=True, text=True, check=False,
+                            cwd=REPOSITORY)
+    if result.returncode != 0:
+        log(result.stderr[-3000:])
+        raise SystemExit("bench setup failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def fresh_postgresql(env: dict[str, str]) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+    env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_BENCH_DB}"
+
+
+class Results:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.acknowledged: dict[str, str] = {}
+        self.failed: list[str] = []
+        self.mismatched = 0
+        self.completed = 0
+
+
+def client_loop(base: str, key: str, texts: list[str], points: list[tuple[float, float]], stop_at: float,
+                results: Results, *, full: bool, seed: int, resend_share: float) -> None:
+    import httpx
+
+    rng = random.Random(seed)
+    headers_base = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    url = f"{base}/api/v1/cases/" if full else f"{base}/bench/bare-insert/"
+    with httpx.Client(timeout=10.0) as client:
+        while time.monotonic() < stop_at:
+            longitude, latitude = rng.choice(points)
+            body = {"description": rng.choice(texts), "longitude": longitude + rng.uniform(-0.002, 0.002),
+                    "latitude": latitude + rng.uniform(-0.002, 0.002), "reporter_name": "测试",
+                    "reporter_phone": f"139{rng.randrange(10**8):08d}"}
+            idempotency_key = uuid.uuid4().hex
+            headers = {**headers_base, "Idempotency-Key": idempotency_key}
+            number = None
+            started = time.perf_counter()
+            for attempt in range(6):
+                try:
+                    response = client.post(url, json=body, headers=headers)
+                    if response.status_code == 201:
+                        number = str(response.json().get("number", response.json().get("id")))
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.05 * (2 ** attempt))
+            elapsed = time.perf_counter() - started
+            with results.lock:
+                results.completed += 1
+                if number is None:
+                    results.failed.append(idempotency_key)
+                    continue
+                results.latencies.append(elapsed)
+                if full:
+                    results.acknowledged[idempotency_key] = number
+            if full and rng.random() < resend_share:
+                # the client "lost" the response and retries: it must get the same case back
+                try:
+                    again = client.post(url, json=body, headers=headers)
+                    if again.status_code != 201 or again.json()["number"] != number:
+                        with results.lock:
+                            results.mismatched += 1
+                except httpx.HTTPError:
+                    pass
+
+
+def drive(base: str, key: str, texts: list[str], points: list[tuple[float, float]], *, clients: int,
+          seconds: float, full: bool) -> tuple[Results, float]:
+    results = Results()
+    stop_at = time.monotonic() + seconds
+    threads = [threading.Thread(target=client_loop, args=(base, key, texts, points, stop_at, results),
+                                kwargs={"full": full, "seed": index, "resend_share": 0.05})
+               for index in range(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.monotonic() - started
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    for _ in range(300):
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, threads: int) -> dict[str, Any]:
+    data_dir = tempfile.mkdtemp(prefix=f"zhili-bench-intake-{backend}-")
+    bench_dir = Path(data_dir) / "benchmodules"
+    bench_dir.mkdir()
+    (bench_dir / "intake_bench_settings.py").write_text(BENCH_SETTINGS, encoding="utf-8")
+    (bench_dir / "intake_bench_urls.py").write_text(BENCH_URLS, encoding="utf-8")
+    env = {**os.environ, "ZHILI_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "intake_bench_settings",
+           "PYTHONPATH": f"{bench_dir}{os.pathsep}{REPOSITORY / 'src'}", "ZHILI_HUEY_IMMEDIATE": "0",
+           "ZHILI_TESTING": "0", "ZHILI_LOG_LEVEL": "ERROR"}
+    env.pop("DATABASE_URL", None)
+    if backend == "postgresql":
+        fresh_postgresql(env)
+    log(f"[{backend}] migrating a fresh database and loading the demo district …")
+    prepared = run_django(PREPARE, env)
+    points = [(float(x), float(y)) for x, y in prepared["grid_points"] if x is not None]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [GUNICORN, "zhili.config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning", "--timeout", "60"],
+        env=env, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_ready(base, process)
+        texts = load_texts()
+        log(f"[{backend}] warming up …")
+        drive(base, prepared["key"], texts, points, clients=clients, seconds=3, full=True)
+        drive(base, prepared["key"], texts, points, clients=clients, seconds=1, full=False)
+        log(f"[{backend}] bare-insert baseline, {clients} clients, {seconds:.0f} s …")
+        bare, bare_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds, full=False)
+        log(f"[{backend}] full intake, {clients} clients, {seconds:.0f} s …")
+        full, full_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds, full=True)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    keys_file = Path(data_dir) / "acknowledged.json"
+    keys_file.write_text(json.dumps(list(full.acknowledged)), encoding="utf-8")
+    counted = run_django(COUNT, env, str(keys_file))
+    intakes_per_s = len(full.latencies) / full_elapsed
+    bare_per_s = len(bare.latencies) / bare_elapsed
+    # cases stored beyond one per acknowledged-or-attempted key would be duplicates (the unique key forbids them)
+    extra = max(0, counted["stored"] - len(full.acknowledged) - len(full.failed))
+    result = {
+        "intakes_per_s": round(intakes_per_s, 1),
+        "p50_ms": round(percentile(full.latencies, 0.5) * 1000, 1),
+        "p99_ms": round(percentile(full.latencies, 0.99) * 1000, 1),
+        "bare_insert_per_s": round(bare_per_s, 1),
+        "ratio": round(intakes_per_s / bare_per_s, 3) if bare_per_s else None,
+        "lost": len(counted["missing"]) + len(full.failed),
+        "duplicated": extra + full.mismatched,
+        "requests_acknowledged": len(full.acknowledged),
+        "cases_stored": counted["stored"],
+    }
+    log(f"[{backend}] {json.dumps(result)}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    options = parser.parse_args()
+    output: dict[str, Any] = {"clients": options.clients, "seconds": options.seconds, "workers": options.workers,
+                              "threads": options.threads}
+    for backend in options.backends.split(","):
+        output[backend] = bench_backend(backend, clients=options.clients, seconds=options.seconds,
+                                        workers=options.workers, threads=options.threads)
+    print(json.dumps(output, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Crash safety, short form (the full form is ``bench/crash_safety.py``).
+
+Real processes on a fresh database (SQLite, or PostgreSQL when DATABASE_URL names it): gunicorn
+serving the JSON API, ``zhili run_huey`` delivering the outbox. Both are killed with SIGKILL (the
+whole process group) while work is in flight and restarted; then the database is compared with what
+the clients and the department system saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from tests.reliability import harness
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reliability")]
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[str, harness.WebhookLedger]]:
+    with harness.webhook_receiver(delay_seconds=0.03) as (url, ledger):
+        yield url, ledger
+
+
+@pytest.fixture(scope="module")
+def installation(tmp_path_factory: pytest.TempPathFactory,
+                 receiver: tuple[str, harness.WebhookLedger]) -> Iterator[harness.Deployment]:
+    url, _ledger = receiver
+    with harness.deployment(tmp_path_factory.mktemp("crash")) as deployed:
+        deployed.seed(webhook_url=url)
+        yield deployed
+
+
+def test_server_killed_mid_intake_loses_and_doubles_nothing(installation: harness.Deployment) -> None:
+    ledger, check = harness.crash_intake_run(installation, clients=4, duration=8, kills=2)
+
+    assert check.acknowledged >= 20  # the run did real work across both kills
+    assert ledger.retries >= 1  # the kills interrupted requests that the clients then retried
+    assert check.lost == 0
+    assert check.duplicated == 0
+    assert check.abandoned_stored <= check.abandoned
+    assert check.cases_total == check.acknowledged + check.abandoned_stored
+    assert ledger.rejected == {}
+    assert installation.run_zhili("audit_verify").strip() != ""
+
+
+def test_job_worker_killed_mid_sweep_and_mid_delivery_loses_and_doubles_nothing(
+        installation: harness.Deployment, receiver: tuple[str, harness.WebhookLedger]) -> None:
+    _url, ledger = receiver
+    # the SLA sweep of a day far ahead marks every dispatched case overdue; kill it twice mid-run
+    sweep_at = (dt.datetime.now(dt.UTC) + dt.timedelta(days=60)).isoformat()
+    killed_sweeps = harness.killed_script_runs(installation, "sweep", {"at": sweep_at}, delays=(0.3, 1.5))
+    assert killed_sweeps == 2
+    first = installation.run_script("sweep", {"at": sweep_at})
+    again = installation.run_script("sweep", {"at": sweep_at})
+    assert again == {"warned": 0, "overdue": 0}
+
+    rows = installation.run_script("notifications")["notifications"]
+    webhook_rows = [row for row in rows if row[1] == "webhook"]
+    assert len([row for row in rows if row[2] == "sla_overdue"]) == 2 * first["overdue"] > 0
+
+    worker = harness.job_worker(installation)
+    worker.start()
+    deadline = time.monotonic() + 90
+    while len(ledger.received) < len(webhook_rows) // 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.kill()  # mid-delivery: the department system is answering slowly
+    received_at_kill = len(ledger.received)
+    assert 0 < received_at_kill < len(webhook_rows)
+    worker.start()
+    harness.wait_for_quiet(ledger, quiet_seconds=3, timeout=90)
+    worker.stop()
+    # rows a killed worker had claimed wait out their claim, then the periodic retry sends them
+    installation.run_script("deliver_after_claims")
+
+    rows = installation.run_script("notifications")["notifications"]
+    undelivered = [row for row in rows if not row[4]]
+    assert undelivered == []
+    identities = Counter((row[1], row[2], row[3]) for row in rows)
+    assert [identity for identity, count in identities.items() if count > 1] == []
+    received = Counter((body["case_number"], body["kind"]) for body in ledger.received)
+    expected = {(row[3], row[2]) for row in rows if row[1] == "webhook"}
+    assert set(received) == expected
+    # at-least-once over HTTP: only a delivery interrupted by the kill may reach the department twice
+    repeated = sum(count - 1 for count in received.values())
+    assert repeated <= 1
+
