@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any, TextIO
+from typing import TextIO
 
 from django.db import transaction
 
 from zhili.accounts.models import User
-from zhili.audit.models import AuditChainHead, AuditRecord
-from zhili.audit.services import _canonical_hash
+from zhili.audit.services import audit_record_append
 from zhili.cases.models import (
     Case,
     CaseChannel,
@@ -83,7 +82,7 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
     if Case.objects.filter(is_synthetic=True).exists():
         stdout.write("  cases: demo cases exist, left unchanged\n")
         return
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo data, not security
     matters = list(Matter.objects.filter(is_active=True).select_related("department", "category").order_by("code"))
     grids = list(Area.objects.filter(level=AreaLevel.GRID).exclude(centroid_longitude=None).order_by("code"))
     if not matters or not grids:
@@ -99,7 +98,7 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
     per_day: dict[dt.date, int] = {}
     cases: list[Case] = []
     steps_by_index: list[list[tuple[str, dt.datetime, str, str]]] = []
-    for index in range(DEMO_CASE_COUNT):
+    for _index in range(DEMO_CASE_COUNT):
         age_days = rng.random() ** 1.3 * 90
         created = now - dt.timedelta(days=age_days)
         local = created.astimezone(clock.CHINA_TIME_ZONE)
@@ -213,18 +212,10 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
     stdout.write(f"  cases: {len(cases)} demo cases, {len(events)} timeline events\n")
 
 
+
 def _audit_summaries(cases: list[Case], at: dt.datetime) -> None:
-    """One chained audit record per demo case, appended in bulk (same hashing as audit_record_append)."""
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    previous = head.last_hash
-    records = []
+    """One audit record per demo case summarising its synthetic history."""
     for case in cases:
-        data: dict[str, Any] = {"number": case.number, "status": case.status, "demo": True}
-        record_hash = _canonical_hash(previous_hash=previous, occurred_at=at, actor_id=None, actor_label="演示数据",
-                                      action="case.demo_load", object_type="case", object_id=case.number, data=data)
-        records.append(AuditRecord(occurred_at=at, actor_id=None, actor_label="演示数据", action="case.demo_load",
-                                   object_type="case", object_id=case.number, data=data, previous_hash=previous,
-                                   record_hash=record_hash))
-        previous = record_hash
-    created = AuditRecord.objects.bulk_create(records, batch_size=1000)
-    AuditChainHead.objects.filter(pk=head.pk).update(last_record_id=created[-1].pk, last_hash=previous)
+        audit_record_append(actor_id=None, actor_label="演示数据", action="case.demo_load", object_type="case",
+                            object_id=case.number, data={"status": case.status, "created_at": case.created_at,
+                                                         "demo": True})

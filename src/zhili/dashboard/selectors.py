@@ -346,6 +346,66 @@ def kpi_total(case_filter: CaseFilter, *, period: Period, source: Source = "roll
     return kpi_counts_by(case_filter, period=period, source=source).get((), KpiCounts())
 
 
+CubeKey = tuple[int | None, int | None, int | None]
+
+
+@dataclass
+class KpiCube:
+    """Counters per (area, department, category) of one period: every breakdown of a page from one query.
+
+    ``area_level`` is the street when the rollup answered, the grid when the case table did.
+    """
+
+    cells: dict[CubeKey, KpiCounts]
+    area_level: str
+
+    def total(self) -> KpiCounts:
+        total = KpiCounts()
+        for counts in self.cells.values():
+            total.add(counts)
+        return total
+
+    def by_department(self) -> dict[int | None, KpiCounts]:
+        return self._by(1)
+
+    def by_category(self) -> dict[int | None, KpiCounts]:
+        return self._by(2)
+
+    def by_department_and_category(self) -> dict[tuple[int | None, int | None], KpiCounts]:
+        grouped: dict[tuple[int | None, int | None], KpiCounts] = defaultdict(KpiCounts)
+        for (_area, department, category), counts in self.cells.items():
+            grouped[(department, category)].add(counts)
+        return dict(grouped)
+
+    def _by(self, position: int) -> dict[int | None, KpiCounts]:
+        grouped: dict[int | None, KpiCounts] = defaultdict(KpiCounts)
+        for key, counts in self.cells.items():
+            grouped[key[position]].add(counts)
+        return dict(grouped)
+
+    def by_areas(self, tree: AreaTree, areas: list[AreaNode]) -> dict[int, KpiCounts]:
+        """Counters per area of ``areas`` (each cell goes to the target area that holds it)."""
+        target_ids = {node.id for node in areas}
+        grouped: dict[int, KpiCounts] = defaultdict(KpiCounts)
+        for (area_id, _department, _category), counts in self.cells.items():
+            target = _target_of(tree, area_id, target_ids)
+            if target is not None:
+                grouped[target].add(counts)
+        return dict(grouped)
+
+
+def kpi_cube(case_filter: CaseFilter, *, period: Period, grid_level: bool = False,
+             source: Source = "rollup") -> KpiCube:
+    """One query (two when the period runs past the rollup) for all breakdowns of ``period``.
+
+    ``grid_level`` asks for areas finer than streets (read from the case table).
+    """
+    area_field: GroupField = "grid" if grid_level else "street"
+    cells = kpi_counts_by(case_filter, period=period, group_by=(area_field, "department", "category"), source=source)
+    return KpiCube(cells={(key[0], key[1], key[2]): counts for key, counts in cells.items()},
+                   area_level=AreaLevel.GRID if grid_level else ROLLUP_AREA_LEVEL)
+
+
 @dataclass
 class OpenCounts:
     """Cases not finished yet, and how many of them are at the yellow / red light."""
@@ -372,6 +432,36 @@ def open_counts_by(case_filter: CaseFilter, *, group_by: tuple[GroupField, ...] 
         results[tuple(row[name] for name in case_fields)] = OpenCounts(
             open_count=row["open_count"], warning_count=row["warning_count"], overdue_count=row["overdue_count"])
     return results
+
+
+@dataclass
+class OpenCube:
+    """Open cases per (grid, department), from one query; the page's open figures all come from it."""
+
+    cells: dict[tuple[int | None, int | None], OpenCounts]
+
+    def total(self) -> OpenCounts:
+        total = OpenCounts()
+        for counts in self.cells.values():
+            total.add(counts)
+        return total
+
+    def by_grid(self) -> dict[int | None, OpenCounts]:
+        return self._by(0)
+
+    def by_department(self) -> dict[int | None, OpenCounts]:
+        return self._by(1)
+
+    def _by(self, position: int) -> dict[int | None, OpenCounts]:
+        grouped: dict[int | None, OpenCounts] = defaultdict(OpenCounts)
+        for key, counts in self.cells.items():
+            grouped[key[position]].add(counts)
+        return dict(grouped)
+
+
+def open_cube(case_filter: CaseFilter) -> OpenCube:
+    cells = open_counts_by(case_filter, group_by=("grid", "department"))
+    return OpenCube(cells={(key[0], key[1]): counts for key, counts in cells.items()})
 
 
 def open_total(case_filter: CaseFilter) -> OpenCounts:

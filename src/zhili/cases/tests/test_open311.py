@@ -30,7 +30,7 @@ def api_key(world: World) -> str:
 def xml_of(response: object) -> ElementTree.Element:
     content = response.content  # type: ignore[attr-defined]
     assert content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
-    return ElementTree.fromstring(content)
+    return ElementTree.fromstring(content)  # noqa: S314 - our own server's output
 
 
 def test_service_list_json_and_xml(client: Client, world: World) -> None:
@@ -149,7 +149,9 @@ def test_get_requests_filters_and_hides_personal_data(client: Client, world: Wor
     assert data[1]["status"] == "open"
     assert data[1]["description"] == "垃圾桶满了，垃圾堆放没人清运，电话138****5678"
     raw = response.content.decode()
-    assert "13912345678" not in raw and "李四" not in raw and "139****5678" not in raw
+    assert "13912345678" not in raw
+    assert "李四" not in raw
+    assert "139****5678" not in raw
     assert [item["service_request_id"] for item in client.get(
         f"/open311/v2/requests.json?service_request_id={first.number}").json()] == [first.number]
     assert [item["service_code"] for item in client.get("/open311/v2/requests.json?service_code=M002").json()] == [

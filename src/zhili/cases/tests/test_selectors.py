@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from zhili.cases import demo
+from zhili.cases.models import Case, Rating
+from zhili.cases.selectors import (
+    KpiScope,
+    case_kpis,
+    case_kpis_by,
+    caller_history,
+    cases_visible_to,
+    department_inbox,
+    triage_queue,
+)
+from zhili.cases.services.lifecycle import TransitionDetails, case_transition
+from zhili.cases.states import CaseAction, CaseStatus
+from zhili.cases.tests.factories import POINT_IN_GRID_B, People, World, case_create
+from zhili.core import clock
+from zhili.core.clock import CHINA_TIME_ZONE
+
+START = dt.datetime(2000, 1, 1, tzinfo=CHINA_TIME_ZONE)
+END = dt.datetime(2100, 1, 1, tzinfo=CHINA_TIME_ZONE)
+
+
+def _finish(case: Case, people: People, *, rating: str | None, late: bool = False) -> None:
+    base = case.created_at
+    with clock.frozen(base + dt.timedelta(minutes=10)):
+        if case.status == CaseStatus.RECEIVED:
+            case_transition(case_id=case.pk, action=CaseAction.DISPATCH, actor=people.admin,
+                            details=TransitionDetails(department_id=case.department_id or 0))
+        case_transition(case_id=case.pk, action=CaseAction.ACCEPT, actor=people.admin)
+    with clock.frozen(base + dt.timedelta(days=30 if late else 1)):
+        case_transition(case_id=case.pk, action=CaseAction.REPLY, actor=people.admin,
+                        details=TransitionDetails(note="已办结"))
+        if rating:
+            case_transition(case_id=case.pk, action=CaseAction.FOLLOW_UP, actor=people.admin,
+                            details=TransitionDetails(rating=rating, resolved=rating != Rating.UNSATISFIED))
+
+
+def test_kpis_have_exact_definitions(world: World, people: People) -> None:
+    monday = dt.datetime(2025, 11, 17, 9, tzinfo=CHINA_TIME_ZONE)
+    with clock.frozen(monday):
+        cases = [case_create(description="垃圾桶满了，垃圾堆放没人清运") for _ in range(4)]
+        duplicate = case_create(description="有个情况")
+        noise = case_create(description="工地施工噪音扰民，噪声很大", point=POINT_IN_GRID_B)
+    _finish(cases[0], people, rating=Rating.SATISFIED)
+    _finish(cases[1], people, rating=Rating.BASICALLY_SATISFIED, late=True)
+    _finish(cases[2], people, rating=Rating.UNSATISFIED)  # reopened by policy
+    case_transition(case_id=cases[3].pk, action=CaseAction.RETURN, actor=people.admin,
+                    details=TransitionDetails(note="非本部门"))
+    case_transition(case_id=duplicate.pk, action=CaseAction.MERGE, actor=people.admin,
+                    details=TransitionDetails(master_case_id=cases[0].pk))
+    kpis = case_kpis(scope=KpiScope(), start=START, end=END)
+    assert kpis.total == 6
+    assert kpis.finished == 2  # the unsatisfied one was reopened, so it is not finished any more
+    assert kpis.on_time_finish_rate == 0.5
+    assert kpis.satisfaction_rate == 1.0  # its rating was cleared by the reopening
+    assert kpis.reopen_rate == 0.0  # reopened case is not finished: 0 of 2 finished
+    assert kpis.return_rate == pytest.approx(round(1 / 5, 4))  # 5 cases were dispatched (4 + noise)
+    assert kpis.repeat_rate == pytest.approx(round(1 / 6, 4))
+    assert kpis.average_handling_hours == pytest.approx((24 + 30 * 24) / 2, abs=0.01)
+    by_department = dict(case_kpis_by(group="department", scope=KpiScope(), start=START, end=END))
+    assert by_department["生态环境局"].total == 1
+    grid_b = case_kpis(scope=KpiScope(area_path=world.grid_b.path), start=START, end=END)
+    assert grid_b.total == 1
+    assert noise.grid_id == world.grid_b.pk
+    streets = case_kpis_by(group="street", scope=KpiScope(), start=START, end=END)
+    assert [(label, kpi.total) for label, kpi in streets] == [("测试街道", 6)]
+
+
+def test_scopes_of_lists(world: World, people: People) -> None:
+    in_a = case_create(description="垃圾桶满了，垃圾堆放没人清运")
+    in_b = case_create(description="有个情况", point=POINT_IN_GRID_B)
+    assert set(cases_visible_to(people.grid_worker)) == {in_a}
+    assert set(cases_visible_to(people.handler_cg)) == {in_a}
+    assert set(cases_visible_to(people.leader)) == {in_a, in_b}
+    assert list(cases_visible_to(people.citizen)) == []
+    assert list(triage_queue(user=people.dispatcher)) == [in_b]
+    assert list(department_inbox(user=people.handler_cg, tab="pending")) == [in_a]
+    assert list(caller_history(user=people.operator, phone="138-1234-1234")) == [in_b, in_a]
+    assert list(caller_history(user=people.leader, phone="13812341234")) == []
+
+
+def test_demo_cases_are_deterministic_and_idempotent(world: World, people: People,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "DEMO_CASE_COUNT", 150)
+    with clock.frozen(dt.datetime(2026, 3, 2, 10, tzinfo=CHINA_TIME_ZONE)):
+        demo.load_demo(seed=7, stdout=io.StringIO())
+        first = list(Case.objects.order_by("number").values_list("number", "status", "description"))
+        demo.load_demo(seed=7, stdout=io.StringIO())
+    assert len(first) == 150
+    assert Case.objects.count() == 150
+    statuses = {status for _number, status, _text in first}
+    assert {CaseStatus.ARCHIVED, CaseStatus.HANDLING} <= statuses
+    Case.objects.all().delete()
+    with clock.frozen(dt.datetime(2026, 3, 2, 10, tzinfo=CHINA_TIME_ZONE)):
+        demo.load_demo(seed=7, stdout=io.StringIO())
+    again = list(Case.objects.order_by("number").values_list("number", "status", "description"))
+    assert again == first
