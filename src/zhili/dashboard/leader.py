@@ -19,15 +19,16 @@ from zhili.dashboard.selectors import (
     Period,
     RankingRow,
     TrendPoint,
+    area_rankings_from_cubes,
+    areas_at_level,
     category_for_code,
     daily_trend,
     dashboard_scope_for,
     department_for_code,
+    kpi_cube,
     kpi_labels,
-    kpi_total,
     month_period,
-    ranking_by,
-    ranking_by_area,
+    rankings_from_cubes,
     red_black_lists,
 )
 from zhili.geo.models import AreaLevel, Department, MatterCategory
@@ -167,13 +168,17 @@ class LeaderOverview:
 
 
 def leader_overview(leader_filter: LeaderFilter) -> LeaderOverview:
-    period, case_filter = leader_filter.period, leader_filter.case_filter
-    total = kpi_total(case_filter, period=period)
-    previous_total = kpi_total(case_filter, period=period.previous())
-    by_area = ranking_by_area(leader_filter.scope, case_filter, period=period, level=leader_filter.area_level,
-                              with_previous=True)
-    by_department = ranking_by(case_filter, period=period, dimension="department", with_previous=True)
-    by_category = ranking_by(case_filter, period=period, dimension="category", with_previous=True)
+    """Everything the leader dashboard shows, from two cube queries (this and the previous period) and
+    one trend query."""
+    period, case_filter, scope = leader_filter.period, leader_filter.case_filter, leader_filter.scope
+    areas = areas_at_level(scope, case_filter, leader_filter.area_level)
+    grid_level = leader_filter.area_level not in (AreaLevel.DISTRICT, AreaLevel.STREET)
+    current = kpi_cube(case_filter, period=period, grid_level=grid_level)
+    previous = kpi_cube(case_filter, period=period.previous(), grid_level=grid_level)
+    total, previous_total = current.total(), previous.total()
+    by_area = area_rankings_from_cubes(scope.tree, areas, current, previous)
+    by_department = rankings_from_cubes(current, dimension="department", previous=previous)
+    by_category = rankings_from_cubes(current, dimension="category", previous=previous)
     red_departments, black_departments = red_black_lists([row for row in by_department if row.code])
     red_areas, black_areas = red_black_lists(by_area)
     return LeaderOverview(
@@ -205,21 +210,34 @@ class MonthlyReport:
 def monthly_report(scope: DashboardScope, *, period: Period, department: Department | None = None) -> MonthlyReport:
     """The monthly KPI report per department (one section per department with cases in the month)."""
     base = scope.case_filter()
-    rows = [row for row in ranking_by(base, period=period, dimension="department", with_previous=True) if row.code]
+    current, previous = kpi_cube(base, period=period), kpi_cube(base, period=period.previous())
+    rows = [row for row in rankings_from_cubes(current, dimension="department", previous=previous) if row.code]
     ranked = sorted((row for row in rows if row.counts.score is not None),
                     key=lambda row: (-(row.counts.score or 0.0), row.code))
     ranks = {row.code: index + 1 for index, row in enumerate(ranked)}
     if department is not None:
         rows = [row for row in rows if row.code == department.code]
-    departments_by_code = {item.code: item.pk for item in Department.objects.filter(code__in=[r.code for r in rows])}
+    department_ids = dict(Department.objects.filter(code__in=[row.code for row in rows]).values_list("code", "id"))
+    current_cells, previous_cells = current.by_department_and_category(), previous.by_department_and_category()
+    category_ids = {category for _department, category in (*current_cells, *previous_cells)}
+    category_names = dict(MatterCategory.objects.filter(id__in=[c for c in category_ids if c is not None])
+                          .values_list("id", "name"))
+    category_codes = dict(MatterCategory.objects.filter(id__in=[c for c in category_ids if c is not None])
+                          .values_list("id", "code"))
     sections = []
     for row in sorted(rows, key=lambda item: item.code):
-        case_filter = scope.case_filter(department_id=departments_by_code[row.code])
-        previous = row.previous or KpiCounts()
+        department_id = department_ids[row.code]
+        by_category = [
+            RankingRow(code=category_codes.get(category, "") if category is not None else "",
+                       name=category_names.get(category, _("未分类")) if category is not None else _("未分类"),
+                       counts=counts, previous=previous_cells.get((department_id, category), KpiCounts()))
+            for (cell_department, category), counts in current_cells.items() if cell_department == department_id
+        ]
+        by_category.sort(key=lambda item: (-item.counts.created_count, item.code))
+        previous_total = row.previous or KpiCounts()
         sections.append(DepartmentMonthlyReport(
-            department_code=row.code, department_name=row.name, total=row.counts, previous_total=previous,
-            comparisons=kpi_comparisons(row.counts, previous),
-            by_category=ranking_by(case_filter, period=period, dimension="category", with_previous=True),
+            department_code=row.code, department_name=row.name, total=row.counts, previous_total=previous_total,
+            comparisons=kpi_comparisons(row.counts, previous_total), by_category=by_category,
             rank=ranks.get(row.code),
         ))
     return MonthlyReport(period=period, departments=sections, generated_at=clock.now())

@@ -481,6 +481,8 @@ class DashboardScope:
     @property
     def area_paths(self) -> tuple[str, ...]:
         if self.node is not None:
+            if not self.allowed_paths and self.node.parent_id is None and len(self.tree.roots()) == 1:
+                return ()  # the whole district: no filter (unlocated cases count too)
             return (self.node.path,)
         return self.allowed_paths
 
@@ -567,23 +569,29 @@ def _target_of(tree: AreaTree, area_id: int | None, target_ids: set[int]) -> int
     return None
 
 
-def kpi_counts_for_areas(tree: AreaTree, case_filter: CaseFilter, *, period: Period,
-                         areas: list[AreaNode]) -> dict[int, KpiCounts]:
-    """Counters per area of ``areas`` (streets from the rollup, finer areas from the case table)."""
-    target_ids = {node.id for node in areas}
-    totals: dict[int, KpiCounts] = defaultdict(KpiCounts)
-    by_street = bool(areas) and all(node.level == ROLLUP_AREA_LEVEL for node in areas)
-    grouped = kpi_counts_by(case_filter, period=period, group_by=("street",) if by_street else ("grid",))
-    for (area_id,), counts in grouped.items():
-        target = _target_of(tree, area_id, target_ids)
-        if target is not None:
-            totals[target].add(counts)
-    return totals
+def _needs_grid_level(areas: list[AreaNode]) -> bool:
+    return not all(node.level in _ROLLUP_SERVED_LEVELS for node in areas)
 
 
-def map_values(scope: DashboardScope, *, metric: MapMetric, granularity: str,
-               today: dt.date | None = None) -> list[MapValue]:
-    """The chosen metric for every area drawn on the map."""
+def kpi_counts_for_areas(tree: AreaTree, case_filter: CaseFilter, *, period: Period, areas: list[AreaNode],
+                         cube: KpiCube | None = None) -> dict[int, KpiCounts]:
+    """Counters per area of ``areas`` (streets and above from the rollup, finer areas from the case table).
+
+    ``cube`` (of the same filter and period) is reused when it is fine enough.
+    """
+    grid_level = _needs_grid_level(areas)
+    if cube is None or (grid_level and cube.area_level != AreaLevel.GRID):
+        cube = kpi_cube(case_filter, period=period, grid_level=grid_level)
+    return cube.by_areas(tree, areas)
+
+
+def map_values(scope: DashboardScope, *, metric: MapMetric, granularity: str, today: dt.date | None = None,
+               open_data: OpenCube | None = None, recent_cube: KpiCube | None = None) -> list[MapValue]:
+    """The chosen metric for every area drawn on the map.
+
+    ``open_data`` (open cases of the scope) and ``recent_cube`` (the last 30 days of the scope) are reused
+    when the page has them already.
+    """
     today = today or clock.today()
     targets = map_targets(scope, granularity=granularity)
     target_ids = {node.id for node in targets}
@@ -591,16 +599,18 @@ def map_values(scope: DashboardScope, *, metric: MapMetric, granularity: str,
     numbers: dict[int, float | None] = {}
     if metric in ("open", "overdue"):
         counts: dict[int, int] = defaultdict(int)
-        for (grid_id,), value in open_counts_by(case_filter, group_by=("grid",)).items():
+        for grid_id, value in (open_data or open_cube(case_filter)).by_grid().items():
             target = _target_of(scope.tree, grid_id, target_ids)
             if target is not None:
                 counts[target] += value.overdue_count if metric == "overdue" else value.open_count
         numbers = {node.id: float(counts[node.id]) for node in targets}
+    elif metric == "new_today":
+        totals = kpi_counts_for_areas(scope.tree, case_filter, period=Period(today, today), areas=targets)
+        numbers = {node.id: float(totals.get(node.id, KpiCounts()).created_count) for node in targets}
     else:
-        period = Period(today, today) if metric == "new_today" else recent_period(SATISFACTION_WINDOW_DAYS, today=today)
-        totals = kpi_counts_for_areas(scope.tree, case_filter, period=period, areas=targets)
-        numbers = {node.id: (float(totals[node.id].created_count) if metric == "new_today"
-                             else totals[node.id].satisfaction_rate) for node in targets}
+        totals = kpi_counts_for_areas(scope.tree, case_filter, areas=targets, cube=recent_cube,
+                                      period=recent_period(SATISFACTION_WINDOW_DAYS, today=today))
+        numbers = {node.id: totals.get(node.id, KpiCounts()).satisfaction_rate for node in targets}
     return [MapValue(code=node.code, name=node.name, level=node.level, value=numbers[node.id], href="")
             for node in targets]
 
@@ -701,39 +711,62 @@ def _names(model: type[Department] | type[MatterCategory], ids: Iterable[int | N
     return {row[0]: (row[1], row[2]) for row in model.objects.filter(id__in=wanted).values_list("id", "code", "name")}
 
 
+def rankings_from_cubes(current: KpiCube, *, dimension: Literal["department", "category"],
+                        previous: KpiCube | None = None, open_data: OpenCube | None = None) -> list[RankingRow]:
+    """One row per department or category, most cases first (then most open cases)."""
+    current_counts = current.by_department() if dimension == "department" else current.by_category()
+    previous_counts = ({} if previous is None else
+                       previous.by_department() if dimension == "department" else previous.by_category())
+    open_counts = open_data.by_department() if open_data is not None and dimension == "department" else {}
+    keys = set(current_counts) | set(open_counts)
+    model: type[Department] | type[MatterCategory] = Department if dimension == "department" else MatterCategory
+    names = _names(model, keys)
+    rows = []
+    for key in keys:
+        code, name = names.get(key, ("", _("未分配") if dimension == "department" else _("未分类"))) \
+            if key is not None else ("", _("未分配") if dimension == "department" else _("未分类"))
+        rows.append(RankingRow(code=code, name=name, counts=current_counts.get(key, KpiCounts()),
+                               open_counts=open_counts.get(key, OpenCounts()),
+                               previous=previous_counts.get(key, KpiCounts()) if previous is not None else None))
+    rows.sort(key=lambda row: (-row.counts.created_count, -row.open_counts.open_count, row.code))
+    return rows
+
+
 def ranking_by(case_filter: CaseFilter, *, period: Period, dimension: Literal["department", "category"],
                with_open: bool = False, with_previous: bool = False) -> list[RankingRow]:
     """One row per department or category with cases in ``period``, most cases first."""
-    current = kpi_counts_by(case_filter, period=period, group_by=(dimension,))
-    previous = kpi_counts_by(case_filter, period=period.previous(), group_by=(dimension,)) if with_previous else {}
-    open_counts = open_counts_by(case_filter, group_by=(dimension,)) if with_open else {}
-    keys = set(current) | set(open_counts)
-    model: type[Department] | type[MatterCategory] = Department if dimension == "department" else MatterCategory
-    names = _names(model, (key[0] for key in keys))
-    rows = []
-    for key in keys:
-        code, name = names.get(key[0], ("", _("未分配") if dimension == "department" else _("未分类")))
-        rows.append(RankingRow(code=code, name=name, counts=current.get(key, KpiCounts()),
-                               open_counts=open_counts.get(key, OpenCounts()),
-                               previous=previous.get(key, KpiCounts()) if with_previous else None))
-    rows.sort(key=lambda row: (-row.counts.created_count, -row.open_counts.open_count, row.code))
+    return rankings_from_cubes(
+        kpi_cube(case_filter, period=period), dimension=dimension,
+        previous=kpi_cube(case_filter, period=period.previous()) if with_previous else None,
+        open_data=open_cube(case_filter) if with_open else None)
+
+
+def area_rankings_from_cubes(tree: AreaTree, areas: list[AreaNode], current: KpiCube,
+                             previous: KpiCube | None = None) -> list[RankingRow]:
+    totals = current.by_areas(tree, areas)
+    previous_totals = previous.by_areas(tree, areas) if previous is not None else {}
+    rows = [RankingRow(code=node.code, name=node.name, counts=totals.get(node.id, KpiCounts()),
+                       previous=previous_totals.get(node.id, KpiCounts()) if previous is not None else None)
+            for node in areas]
+    rows.sort(key=lambda row: (-row.counts.created_count, row.code))
     return rows
+
+
+def areas_at_level(scope: DashboardScope, case_filter: CaseFilter, level: str) -> list[AreaNode]:
+    """The areas of ``level`` that overlap the filter's area subtrees."""
+    return [node for node in scope.tree.by_id.values() if node.level == level
+            and (not case_filter.area_paths or any(node.path.startswith(path) or path.startswith(node.path)
+                                                   for path in case_filter.area_paths))]
 
 
 def ranking_by_area(scope: DashboardScope, case_filter: CaseFilter, *, period: Period,
                     level: str = AreaLevel.STREET, with_previous: bool = False) -> list[RankingRow]:
     """One row per area of ``level`` (streets by default) inside the scope, most cases first."""
-    areas = [node for node in scope.tree.by_id.values() if node.level == level
-             and (not case_filter.area_paths or any(node.path.startswith(path) or path.startswith(node.path)
-                                                    for path in case_filter.area_paths))]
-    totals = kpi_counts_for_areas(scope.tree, case_filter, period=period, areas=areas)
-    previous_totals = (kpi_counts_for_areas(scope.tree, case_filter, period=period.previous(), areas=areas)
-                       if with_previous else {})
-    rows = [RankingRow(code=node.code, name=node.name, counts=totals.get(node.id, KpiCounts()),
-                       previous=previous_totals.get(node.id, KpiCounts()) if with_previous else None)
-            for node in areas]
-    rows.sort(key=lambda row: (-row.counts.created_count, row.code))
-    return rows
+    areas = areas_at_level(scope, case_filter, level)
+    grid_level = _needs_grid_level(areas)
+    return area_rankings_from_cubes(
+        scope.tree, areas, kpi_cube(case_filter, period=period, grid_level=grid_level),
+        kpi_cube(case_filter, period=period.previous(), grid_level=grid_level) if with_previous else None)
 
 
 def red_black_lists(rows: list[RankingRow], *, size: int = 5, minimum_cases: int = 1) -> tuple[list[RankingRow],
@@ -782,20 +815,28 @@ class HotSpot:
 
 def hot_spots(scope: DashboardScope, case_filter: CaseFilter, *, today: dt.date | None = None,
               window_days: int = 7, limit: int = 8) -> list[HotSpot]:
-    """Grid × category pairs with the most cases in the last ``window_days`` (and the window before)."""
+    """Grid × category pairs with the most cases in the last ``window_days`` (and the window before).
+
+    One indexed query over the case table for both windows.
+    """
     current_period = recent_period(window_days, today=today)
-    current = kpi_counts_by(case_filter, period=current_period, group_by=("grid", "category"))
-    previous = kpi_counts_by(case_filter, period=current_period.previous(), group_by=("grid", "category"))
-    top = sorted(((key, counts.created_count) for key, counts in current.items() if key[0] is not None),
-                 key=lambda item: (-item[1], item[0][0], item[0][1] or 0))[:limit]
-    categories = _names(MatterCategory, (key[1] for key, _count in top))
+    previous_period = current_period.previous()
+    current_start = day_start(current_period.first_day)
+    rows = _grouped_rows(
+        case_filter.apply_to_cases(cases_received_between(previous_period.first_day, current_period.last_day)),
+        ["grid_id", "category_id"],
+        {"current": Count("id", filter=Q(created_at__gte=current_start)),
+         "previous": Count("id", filter=Q(created_at__lt=current_start))})
+    top = sorted((row for row in rows if row["grid_id"] is not None and row["current"] > 0),
+                 key=lambda row: (-row["current"], row["grid_id"], row["category_id"] or 0))[:limit]
+    categories = _names(MatterCategory, (row["category_id"] for row in top))
     spots = []
-    for key, count in top:
-        grid = scope.tree.by_id.get(key[0])
-        spots.append(HotSpot(
-            grid_code=grid.code if grid else "", grid_name=grid.name if grid else _("未定位"),
-            category_name=categories.get(key[1], ("", _("未分类")))[1] if key[1] is not None else _("未分类"),
-            count=count, previous_count=previous.get(key, KpiCounts()).created_count))
+    for row in top:
+        grid = scope.tree.by_id.get(row["grid_id"])
+        category_name = (categories.get(row["category_id"], ("", _("未分类")))[1]
+                         if row["category_id"] is not None else _("未分类"))
+        spots.append(HotSpot(grid_code=grid.code if grid else "", grid_name=grid.name if grid else _("未定位"),
+                             category_name=category_name, count=row["current"], previous_count=row["previous"]))
     return spots
 
 

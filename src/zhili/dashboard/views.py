@@ -40,13 +40,14 @@ from zhili.dashboard.selectors import (
     department_choices,
     department_for_code,
     hot_spots,
+    kpi_cube,
     kpi_labels,
     kpi_total,
     map_metric_labels,
     map_targets,
     map_values,
-    open_total,
-    ranking_by,
+    open_cube,
+    rankings_from_cubes,
     recent_period,
 )
 
@@ -79,15 +80,18 @@ def _command_center_context(request: HttpRequest, scope: DashboardScope, *, metr
         return _url("dashboard:command_center", {**base_query, **changes})
 
     last_30_days = recent_period(30, today=today)
+    open_data = open_cube(case_filter)
+    recent = kpi_cube(case_filter, period=last_30_days)
     today_counts = kpi_total(case_filter, period=Period(today, today))
-    month_counts = kpi_total(case_filter, period=last_30_days)
-    open_counts = open_total(case_filter)
-    values = map_values(scope, metric=metric, granularity=granularity, today=today)
+    month_counts = recent.total()
+    open_counts = open_data.total()
+    values = map_values(scope, metric=metric, granularity=granularity, today=today, open_data=open_data,
+                        recent_cube=recent)
     map_rows = [{"code": value.code, "name": value.name, "level": value.level, "value": value.value,
                  "href": link(area=value.code, granularity="")} for value in values]
     metric_labels = map_metric_labels()
-    categories = ranking_by(case_filter, period=last_30_days, dimension="category")[:10]
-    departments = ranking_by(case_filter, period=last_30_days, dimension="department", with_open=True)[:10]
+    categories = rankings_from_cubes(recent, dimension="category")[:10]
+    departments = rankings_from_cubes(recent, dimension="department", open_data=open_data)[:10]
     trend = daily_trend(case_filter, period=recent_period(trend_days, today=today))
     return {
         "scope": scope,

@@ -344,7 +344,7 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
         if master is None:
             raise ApplicationError("master_not_found", _("主工单不存在，请重新选择。"))
         if master.status not in OPEN_STATUSES | {CaseStatus.FINISHED}:
-            raise ApplicationError("master_closed", _("主工单 %(number)s 已%(status)s，不能再并入重复件。") % {
+            raise ApplicationError("master_closed", _("主工单 %(number)s 当前状态为「%(status)s」，不能再并入重复件。") % {
                 "number": master.number, "status": _status_label(master.status)})
         case.master_case = master
         _close(case, at)

@@ -1,0 +1,22 @@
+"""Chinese first: the browser's Accept-Language does not switch the interface; the switch does."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_interface_is_chinese_even_for_an_english_browser(client: Client) -> None:
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "zh-hans"
+    assert "登录治理综合信息平台" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_language_switch_chooses_english(client: Client) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302
+    response = client.get(reverse("accounts:login"))
+    assert response.headers["Content-Language"] == "en"
