@@ -115,12 +115,21 @@ COUNT = """
 import json, sys, django
 django.setup()
 from zhili.cases.models import Case
-keys = json.load(open(sys.argv[1]))
-stored = dict(Case.objects.filter(intake_key__startswith="apikey:").values_list("intake_key", "number"))
-by_suffix = {key.split(":", 1)[1]: number for key, number in stored.items()}
-total_full = Case.objects.exclude(number__startswith="B").count()
-print(json.dumps({"stored": len(by_suffix), "total_full": total_full,
-                  "missing": [key for key in keys if key not in by_suffix]}))
+run = json.load(open(sys.argv[1]))
+after_id = int(sys.argv[2])
+created = Case.objects.filter(pk__gt=after_id).exclude(number__startswith="B")
+by_key = {key.rsplit(":", 1)[1]: number for key, number in created.values_list("intake_key", "number")}
+missing = [key for key, number in run["acknowledged"].items() if by_key.get(key) != number]
+failed_stored = sum(1 for key in run["failed"] if key in by_key)
+print(json.dumps({"created": created.count(), "missing": missing, "failed_stored": failed_stored}))
+"""
+
+MARK = """
+import json, django
+django.setup()
+from django.db.models import Max
+from zhili.cases.models import Case
+print(json.dumps({"max_id": Case.objects.aggregate(value=Max("id"))["value"] or 0}))
 """
 
 
@@ -261,10 +270,11 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         wait_ready(base, process)
         texts = load_texts()
         log(f"[{backend}] warming up …")
-        drive(base, prepared["key"], texts, points, clients=clients, seconds=3, full=True)
+        drive(base, prepared["key"], texts, points, clients=clients, seconds=8, full=True)
         drive(base, prepared["key"], texts, points, clients=clients, seconds=1, full=False)
         log(f"[{backend}] bare-insert baseline, {clients} clients, {seconds:.0f} s …")
         bare, bare_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds, full=False)
+        marker = run_django(MARK, env)["max_id"]
         log(f"[{backend}] full intake, {clients} clients, {seconds:.0f} s …")
         full, full_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds, full=True)
     finally:
@@ -274,22 +284,25 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         except subprocess.TimeoutExpired:
             process.kill()
     keys_file = Path(data_dir) / "acknowledged.json"
-    keys_file.write_text(json.dumps(list(full.acknowledged)), encoding="utf-8")
-    counted = run_django(COUNT, env, str(keys_file))
+    keys_file.write_text(json.dumps({"acknowledged": full.acknowledged, "failed": full.failed}), encoding="utf-8")
+    counted = run_django(COUNT, env, str(keys_file), str(marker))
     intakes_per_s = len(full.latencies) / full_elapsed
     bare_per_s = len(bare.latencies) / bare_elapsed
-    # cases stored beyond one per acknowledged-or-attempted key would be duplicates (the unique key forbids them)
-    extra = max(0, counted["stored"] - len(full.acknowledged) - len(full.failed))
+    # every case created in the full phase must belong to exactly one submission (acknowledged, or given up
+    # by the client after retries but stored anyway): anything beyond that is a duplicate
+    extra = max(0, counted["created"] - len(full.acknowledged) - counted["failed_stored"])
     result = {
         "intakes_per_s": round(intakes_per_s, 1),
         "p50_ms": round(percentile(full.latencies, 0.5) * 1000, 1),
         "p99_ms": round(percentile(full.latencies, 0.99) * 1000, 1),
         "bare_insert_per_s": round(bare_per_s, 1),
         "ratio": round(intakes_per_s / bare_per_s, 3) if bare_per_s else None,
-        "lost": len(counted["missing"]) + len(full.failed),
+        # acknowledged submissions without their case, plus submissions the client gave up on and never stored
+        "lost": len(counted["missing"]) + len(full.failed) - counted["failed_stored"],
         "duplicated": extra + full.mismatched,
         "requests_acknowledged": len(full.acknowledged),
-        "cases_stored": counted["stored"],
+        "cases_created": counted["created"],
+        "client_gave_up": len(full.failed),
     }
     log(f"[{backend}] {json.dumps(result)}")
     return result

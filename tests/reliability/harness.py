@@ -67,8 +67,9 @@ class Deployment:
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
     def run_zhili(self, *arguments: str, timeout: float = 300) -> str:
-        completed = subprocess.run([str(BIN_DIR / "zhili"), *arguments],  # noqa: S603 cwd=REPOSITORY_DIR, env=self.environment,
-                                   capture_output=True, text=True, timeout=timeout, check=False)
+        completed = subprocess.run(  # noqa: S603 - our own console script
+            [str(BIN_DIR / "zhili"), *arguments], cwd=REPOSITORY_DIR, env=self.environment,
+            capture_output=True, text=True, timeout=timeout, check=False)
         if completed.returncode != 0:
             raise RuntimeError(f"zhili {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
         return completed.stdout
@@ -137,8 +138,9 @@ class ManagedProcess:
 
     def start(self) -> None:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.arguments,  # noqa: S603 cwd=REPOSITORY_DIR, env=self.environment, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(  # noqa: S603 - our own commands
+            self.arguments, cwd=REPOSITORY_DIR, env=self.environment, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
         log.close()
 
     def kill(self) -> None:
@@ -327,22 +329,27 @@ def crash_intake_run(installation: Deployment, *, clients: int, duration: float,
 
 def killed_script_runs(installation: Deployment, command: str, argument: dict[str, Any], *,
                        delays: tuple[float, ...]) -> int:
-    """Start ``server_script command`` and SIGKILL it after each delay (counted from its start).
+    """Start ``server_script command`` and SIGKILL it ``delay`` seconds after it announces its work.
 
-    Returns how many runs were killed before finishing on their own.
+    The command prints one line when Django is ready and the work begins (``{"announce": true}``), so
+    the kill lands in the work itself rather than in the interpreter's start-up. Returns how many runs
+    were killed before finishing on their own.
     """
     killed = 0
     for delay in delays:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-m", "tests.reliability.server_script", command, json.dumps(argument)],
-            cwd=REPOSITORY_DIR, env=installation.environment, stdout=subprocess.DEVNULL,
+            [sys.executable, "-m", "tests.reliability.server_script", command,
+             json.dumps({**argument, "announce": True})],
+            cwd=REPOSITORY_DIR, env=installation.environment, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            process.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
+        assert process.stdout is not None
+        process.stdout.readline()
+        time.sleep(delay)
+        if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
             killed += 1
+        process.wait(timeout=30)
+        process.stdout.close()
     return killed
 
 

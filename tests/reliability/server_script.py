@@ -11,7 +11,8 @@ Commands:
     notifications        the outbox rows (id, channel, kind, case number, delivered/claimed)
     deliver_after_claims deliver pending rows as the minute-periodic retry would after the claims of a
                          killed worker have expired (clock moved past the claim window)
-    sweep                one SLA sweep at a given ISO time; argument {"at": "..."}
+    age_cases            move every stage deadline some days into the past; argument {"days": n}
+    sweep                one SLA sweep now
 """
 
 from __future__ import annotations
@@ -117,12 +118,28 @@ def deliver_after_claims(argument: dict[str, Any]) -> dict[str, Any]:
 def sweep(argument: dict[str, Any]) -> dict[str, Any]:
     from zhili.cases.services.sla import case_sla_sweep
 
-    result = case_sla_sweep(at=dt.datetime.fromisoformat(str(argument["at"])))
+    if argument.get("announce"):
+        # tells a killer that Django is up and the sweep itself starts now
+        sys.stdout.write("sweeping\n")
+        sys.stdout.flush()
+    result = case_sla_sweep()
     return {"warned": result.warned, "overdue": result.overdue}
 
 
+def age_cases(argument: dict[str, Any]) -> dict[str, Any]:
+    """Move every stage deadline ``days`` into the past, as if the cases had waited that long."""
+    from django.db.models import F
+
+    from zhili.cases.models import Case
+
+    shift = dt.timedelta(days=int(argument["days"]))
+    aged = Case.objects.filter(stage_due_at__isnull=False).update(
+        stage_due_at=F("stage_due_at") - shift, stage_warn_at=F("stage_warn_at") - shift)
+    return {"aged": aged}
+
+
 COMMANDS = {"seed": seed, "cases": cases, "notifications": notifications,
-            "deliver_after_claims": deliver_after_claims, "sweep": sweep}
+            "deliver_after_claims": deliver_after_claims, "sweep": sweep, "age_cases": age_cases}
 
 
 def main(argv: list[str]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router
+from ninja import Header, Query, Router, Status
 from ninja.security import HttpBearer, django_auth
 
 from zhili.accounts.models import User
@@ -101,7 +101,8 @@ def case_payload(case: Case, user: User | None) -> dict[str, Any]:
 @router.post("/", response={201: CaseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
              summary="受理一件诉求（支持 Idempotency-Key）")
 def case_create(request: HttpRequest, payload: CaseCreateIn,
-                idempotency_key: str = Header("", alias="Idempotency-Key")) -> tuple[int, dict[str, Any]]:
+                idempotency_key: str = Header("", alias="Idempotency-Key")  # type: ignore[type-arg]
+                ) -> Status[dict[str, Any]]:
     user, client_key = _caller(request)
     if user is not None:
         require(user, Action.CASE_CREATE)
@@ -119,13 +120,13 @@ def case_create(request: HttpRequest, payload: CaseCreateIn,
     )
     case = Case.objects.select_related("grid", "category", "matter", "department", "master_case").get(
         pk=result.case.pk)
-    return 201, case_payload(case, user)
+    return Status(201, case_payload(case, user))
 
 
 @router.get("/", response=CaseListOut, summary="案件列表（按权限范围）")
 def case_list_route(request: HttpRequest, status: str = "", department_code: str = "", sla_state: str = "",
-                    text: str = "", limit: int = Query(50, le=200, ge=1),
-                    offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                    text: str = "", limit: int = Query(50, le=200, ge=1),  # type: ignore[type-arg]
+                    offset: int = Query(0, ge=0)) -> dict[str, Any]:  # type: ignore[type-arg]
     user = _user_or_403(request)
     require(user, Action.CASE_VIEW)
     department_id = None

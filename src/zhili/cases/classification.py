@@ -51,16 +51,30 @@ class _CategoryClassifier(Protocol):
     def predict(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]: ...
 
 
+@dataclass(frozen=True)
+class _Catalog:
+    rows: tuple[_CatalogMatter, ...]
+    matters_by_id: dict[int, Matter]
+    matters_by_code: dict[str, Matter]
+
+
 _catalog_lock = threading.Lock()
-_catalog: tuple[float, tuple[_CatalogMatter, ...]] | None = None
+_catalog: tuple[float, _Catalog] | None = None
+_classifier_lock = threading.Lock()
+_classifier_cache: tuple[float, Any] | None = None
+_CLASSIFIER_CHECK_SECONDS = 5.0
 
 
-def _catalog_current() -> tuple[_CatalogMatter, ...]:
+def _cache_seconds(seconds: float) -> float:
+    return 0.0 if getattr(settings, "TESTING", False) else seconds
+
+
+def _catalog_load() -> _Catalog:
     global _catalog
-    ttl = 0.0 if getattr(settings, "TESTING", False) else _CATALOG_SECONDS
     with _catalog_lock:
-        if _catalog is not None and time.monotonic() - _catalog[0] < ttl:
+        if _catalog is not None and time.monotonic() - _catalog[0] < _cache_seconds(_CATALOG_SECONDS):
             return _catalog[1]
+    matters = list(Matter.objects.filter(is_active=True).select_related("category", "department").order_by("code"))
     rows = tuple(
         _CatalogMatter(
             matter_id=matter.pk, code=matter.code, name=matter.name, category_id=matter.category_id,
@@ -68,17 +82,36 @@ def _catalog_current() -> tuple[_CatalogMatter, ...]:
             department_id=matter.department_id,
             keywords=tuple(_normalise(word) for word in matter.keyword_list if word),
         )
-        for matter in Matter.objects.filter(is_active=True).select_related("category").order_by("code")
+        for matter in matters
     )
+    catalog = _Catalog(rows=rows, matters_by_id={matter.pk: matter for matter in matters},
+                       matters_by_code={matter.code: matter for matter in matters})
     with _catalog_lock:
-        _catalog = (time.monotonic(), rows)
-    return rows
+        _catalog = (time.monotonic(), catalog)
+    return catalog
+
+
+def _catalog_current() -> tuple[_CatalogMatter, ...]:
+    return _catalog_load().rows
+
+
+def active_matter(*, matter_id: int | None = None, code: str = "") -> Matter | None:
+    """An active matter (with its category and department loaded) from the per-process catalog.
+
+    The returned object is shared: read it, never modify it.
+    """
+    catalog = _catalog_load()
+    if matter_id is not None:
+        return catalog.matters_by_id.get(matter_id)
+    return catalog.matters_by_code.get(code)
 
 
 def matter_catalog_clear() -> None:
-    global _catalog
+    global _catalog, _classifier_cache
     with _catalog_lock:
         _catalog = None
+    with _classifier_lock:
+        _classifier_cache = None
 
 
 def _normalise(text: str) -> str:
@@ -92,11 +125,19 @@ def _keyword_hits(text: str, matter: _CatalogMatter) -> float:
 
 
 def _active_classifier() -> _CategoryClassifier | None:
+    """textintel's active model, asked at most every few seconds (it costs a query per call)."""
+    global _classifier_cache
+    with _classifier_lock:
+        if _classifier_cache is not None and time.monotonic() - _classifier_cache[0] < _cache_seconds(
+                _CLASSIFIER_CHECK_SECONDS):
+            return _classifier_cache[1]  # type: ignore[no-any-return]
     try:
         from zhili.textintel.selectors import active_category_classifier
     except ImportError:
         return None
     classifier: Any = active_category_classifier()
+    with _classifier_lock:
+        _classifier_cache = (time.monotonic(), classifier)
     return classifier  # type: ignore[no-any-return]
 
 

@@ -112,7 +112,7 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
             grid = grid_by_id.get(grid_id) or rng.choice(grids)
         else:
             grid = rng.choice(grids)
-            place, longitude, latitude = grid.name, grid.centroid_longitude, grid.centroid_latitude
+            place, longitude, latitude = grid.name, grid.centroid_longitude or 0.0, grid.centroid_latitude or 0.0
         day = created.astimezone(clock.CHINA_TIME_ZONE).date()
         per_day[day] = per_day.get(day, 0) + 1
         status = _status_for_age(rng, age_days)
@@ -178,7 +178,7 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
                 note = {"merge": "与在办工单重复，已合并。", "cancel": "重复录入，撤销。"}.get(action, "")
                 case.closed_at = at
                 case.stage_due_at = None
-            steps.append((action, at, note, CaseAction(action).label))
+            steps.append((action, at, note, str(CaseAction(action).label)))
         case.updated_at = at
         if case.stage_due_at is not None:
             case.sla_state = (SlaState.OVERDUE if case.stage_due_at <= now else SlaState.NORMAL)

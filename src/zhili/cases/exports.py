@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from typing import Any
 
 from docx import Document
 from openpyxl import Workbook
@@ -12,10 +14,10 @@ from zhili.cases.states import CaseAction, CaseStatus
 from zhili.core import clock
 
 
-def _local(value: object) -> str:
+def _local(value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(clock.CHINA_TIME_ZONE).strftime("%Y-%m-%d %H:%M")  # type: ignore[attr-defined]
+    return value.astimezone(clock.CHINA_TIME_ZONE).strftime("%Y-%m-%d %H:%M")
 
 
 def _label(action: str) -> str:
@@ -74,10 +76,10 @@ def case_file_docx(case_file: CaseFile) -> bytes:
 
 def case_file_xlsx(case_file: CaseFile) -> bytes:
     workbook = Workbook()
-    summary = workbook.active
+    summary: Any = workbook.active
     summary.title = "工单"
-    for row in _summary_rows(case_file):
-        summary.append(row)
+    for pair in _summary_rows(case_file):
+        summary.append(pair)
     timeline = workbook.create_sheet("办理过程")
     timeline.append(("时间", "环节", "操作人", "部门", "状态", "说明"))
     for row in _event_rows(case_file):

@@ -6,23 +6,17 @@ Fields and constraints only; the workflow lives in ``services/`` and ``states.py
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
 from zhili.cases.states import OPEN_STATUSES, CaseStatus
 
 
-class PrivateCaseStorage(LazyObject):
+def private_case_storage() -> Storage:
     """Uploads live outside MEDIA_ROOT and are served only by a permission-checked view."""
-
-    def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.DATA_DIR / "case-files", base_url=None)
-
-
-private_case_storage = PrivateCaseStorage()
+    return FileSystemStorage(location=settings.DATA_DIR / "case-files", base_url=None)
 
 
 class CaseChannel(models.TextChoices):

@@ -264,6 +264,7 @@ _KPI_AGGREGATES: dict[str, Any] = {
     "accepted_on_time": Count("id", filter=Q(accepted_on_time=True)),
     "dispatched": Count("id", filter=Q(dispatched_at__isnull=False)),
     "reopened": Count("id", filter=Q(reopen_count__gt=0)),
+    "ever_finished": Count("id", filter=Q(finished_at__isnull=False) | Q(reopen_count__gt=0)),
     "returned": Count("id", filter=Q(return_count__gt=0)),
     "extended": Count("id", filter=Q(extension_count__gt=0)),
     "average_handling_seconds": Avg("handling_seconds"),
@@ -278,7 +279,7 @@ def _kpis_from(row: dict[str, Any]) -> CaseKpis:
         satisfaction_rate=_rate(row["satisfied"], row["rated"]),
         resolution_rate=_rate(row["resolved"], row["resolved_answers"]),
         accept_on_time_rate=_rate(row["accepted_on_time"], row["accepted"]),
-        reopen_rate=_rate(row["reopened"], row["finished"]),
+        reopen_rate=_rate(row["reopened"], row["ever_finished"]),
         return_rate=_rate(row["returned"], row["dispatched"]),
         extension_rate=_rate(row["extended"], row["dispatched"]),
         repeat_rate=_rate(row["merged"], row["total"]),
@@ -327,5 +328,5 @@ def case_kpis_by(*, group: str, scope: KpiScope, start: dt.datetime, end: dt.dat
         rows.sort(key=lambda row: -row["total"])
         return [(row["label"], _kpis_from(row)) for row in rows]
     field = KPI_GROUPS[group]
-    grouped = cases.values(label=F(field)).annotate(**_KPI_AGGREGATES).order_by("-total")
-    return [(row["label"] or "未分配", _kpis_from(row)) for row in grouped]
+    grouped: Any = cases.values(label=F(field)).annotate(**_KPI_AGGREGATES).order_by(F("total").desc())
+    return [(row["label"] or "未分配", _kpis_from(dict(row))) for row in grouped]

@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from zhili.cases.services.notifications import notifications_deliver_pending
 from zhili.cases.services.sla import case_sla_sweep
 
+Job = Callable[[], Any]
+# huey's decorators are untyped; naming their type keeps these functions typed for mypy.
+_queued_with_retries: Callable[[Job], Job] = db_task(retries=3, retry_delay=30)
+_every_minute: Callable[[Job], Job] = db_periodic_task(crontab(minute="*"))
+_every_minute_too: Callable[[Job], Job] = db_periodic_task(crontab(minute="*"))
 
-@db_task(retries=3, retry_delay=30)
+
+@_queued_with_retries
 def notifications_deliver_task() -> int:
     """Deliver due outbox rows (queued after each commit that wrote some)."""
     return notifications_deliver_pending()
 
 
-@db_periodic_task(crontab(minute="*"))
+@_every_minute
 def notifications_retry_periodic() -> int:
     """Pick up rows whose backoff has passed (and any a crashed worker left claimed)."""
     return notifications_deliver_pending()
 
 
-@db_periodic_task(crontab(minute="*"))
+@_every_minute_too
 def sla_sweep_periodic() -> tuple[int, int]:
     """Turn lights yellow/red once a minute."""
     result = case_sla_sweep()

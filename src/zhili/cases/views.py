@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,14 +37,14 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.geo.models import Department, Matter, MatterCategory
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _denied_page(view: View) -> View:
     """Turn a refusal into a page with the reason instead of a bare 403."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except PermissionDeniedError as error:
@@ -158,7 +159,7 @@ def track(request: HttpRequest) -> HttpResponse:
     if code and case is None:
         context["error"] = _("没有找到该查询码对应的诉求，请核对后重试。")
     if case is not None:
-        followed = case.master_case if case.master_case_id else case
+        followed = case.master_case or case
         context["followed"] = followed
         labels = dict(CaseAction.choices)
         context["events"] = [(occurred_at, labels.get(action, action)) for action, occurred_at in
@@ -386,7 +387,7 @@ def case_export(request: HttpRequest, number: str, file_format: str) -> HttpResp
 
 @login_required
 @_denied_page
-def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     """The private original of an attachment, for people who may see the case."""
     attachment = CaseAttachment.objects.select_related("case").filter(pk=attachment_id).first()
     if attachment is None or not user_can(request.user, Action.CASE_VIEW, attachment.case):
@@ -397,7 +398,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     return response
 
 
-def public_photo(request: HttpRequest, token: str) -> HttpResponse:
+def public_photo(request: HttpRequest, token: str) -> HttpResponseBase:
     """The EXIF-free public copy of a photo, addressed by an unguessable token (Open311 media_url)."""
     if len(token) != 32:
         raise Http404

@@ -1,12 +1,14 @@
 """The category classifier: features, model, training and evaluation (pure: no database).
 
 Texts are folded to one shape before features are taken, so a history that was exported
-already segmented ("A1 区 蔡锷 南路 …") and a raw intake text ("A1区蔡锷南路…") look alike:
-NFKC, lower case, whitespace removed (:func:`classifier_text`). Features are the union of
-character 1–3-grams of that text and jieba word 1–2-grams of it (TF-IDF, sublinear tf). The
-model is a one-vs-rest linear SVM whose decision values are turned into probabilities by a
-multinomial logistic regression fitted on out-of-fold decision values (Platt-style calibration,
-so the confidence intake shows is a real probability). Everything runs on CPU with no download.
+already segmented with stop words removed ("A1 区 蔡锷 南路 …") and a raw intake text
+("A1区蔡锷南路的…") look alike (:func:`classifier_text`): NFKC, lower case, masks, punctuation and
+whitespace removed, digit runs as "0", function words cut out with one regular expression
+(``stopwords.py``; no tokenizer, so no jieba and no dictionary to load). Features are character
+1–3-grams of that text (TF-IDF, sublinear tf, min_df 2). The model is a one-vs-rest linear SVM
+whose decision values are turned into probabilities by a multinomial logistic regression fitted
+on out-of-fold decision values (Platt-style calibration, so the confidence intake shows is a real
+probability). Everything runs on CPU with no download.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -25,48 +28,25 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from zhili.textintel.normalization import despaced_text
-from zhili.textintel.stopwords import STOPWORDS
+from zhili.core.errors import ApplicationError
+from zhili.textintel.normalization import content_characters
+from zhili.textintel.stopwords import function_words_removed
 
 _DIGIT_RUN = re.compile(r"\d+")
-_JIEBA_SKIP = re.compile(r"^[\W_]+$")
-FEATURE_VERSION = 1
+# 1: character + jieba word n-grams. 2: character n-grams of regex-cleaned text, no jieba.
+FEATURE_VERSION = 2
 
 
 def classifier_text(text: str) -> str:
-    """The text as the classifier sees it: NFKC, lower case, no whitespace, digit runs as "0"."""
-    return _DIGIT_RUN.sub("0", despaced_text(text))
-
-
-def jieba_words(text: str) -> list[str]:
-    """jieba tokens of an already-normalised text, punctuation and function words dropped."""
-    import jieba  # imported lazily: loading its dictionary takes ~0.5 s
-
-    return [token for token in jieba.lcut(text, HMM=False)
-            if not _JIEBA_SKIP.match(token) and token not in STOPWORDS]
-
-
-def content_text(text: str) -> str:
-    """The normalised text with punctuation and function words removed (what char n-grams see)."""
-    return "".join(jieba_words(text))
+    """The text as the classifier sees it: content characters, digit runs as "0", no function words."""
+    return function_words_removed(_DIGIT_RUN.sub("0", content_characters(text)))
 
 
 @dataclass(frozen=True)
 class _WordNgrams:
-    """Analyzer over pre-tokenised text (picklable, unlike a closure)."""
+    """Feature-version-1 word analyzer; kept only so old artifacts unpickle far enough to be refused."""
 
     ngram_range: tuple[int, int]
-
-    def __call__(self, tokens: list[str]) -> list[str]:
-        low, high = self.ngram_range
-        grams: list[str] = []
-        for size in range(low, high + 1):
-            grams.extend(" ".join(tokens[index:index + size]) for index in range(len(tokens) - size + 1))
-        return grams
-
-
-def _word_ngrams_of(ngram_range: tuple[int, int]) -> _WordNgrams:
-    return _WordNgrams(ngram_range)
 
 
 @dataclass
@@ -74,12 +54,15 @@ class ClassifierSettings:
     """Hyper-parameters, chosen by 5-fold cross-validation on train_segmented.csv (docs/textintel.md)."""
 
     character_ngram_range: tuple[int, int] = (1, 3)
-    word_ngram_range: tuple[int, int] = (1, 2)
-    use_words: bool = True
-    regularisation: float = 0.2
-    max_character_features: int = 300_000
-    max_word_features: int = 200_000
+    regularisation: float = 1.0
+    class_weight: str | None = "balanced"
+    min_document_frequency: int = 2
+    max_character_features: int | None = None
     calibration_folds: int = 2
+    # Feature version 1 also took jieba word n-grams; these two are ignored since version 2 and
+    # stay only so that settings written for version 1 are still accepted.
+    use_words: bool = False
+    max_word_features: int = 0
 
 
 @dataclass
@@ -89,22 +72,28 @@ class CategoryClassifier:
     name: str
     labels: list[str]
     character_vectorizer: TfidfVectorizer
-    word_vectorizer: TfidfVectorizer | None
     model: LinearSVC
     calibrator: LogisticRegression
     settings: ClassifierSettings = field(default_factory=ClassifierSettings)
     feature_version: int = FEATURE_VERSION
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        version = state.get("feature_version")
+        if version != FEATURE_VERSION:
+            raise ApplicationError(
+                "classifier_artifact_outdated",
+                _("该模型文件由旧版分类器（特征版本 %(old)s）训练，当前版本为 %(new)s，无法加载。"
+                  "请用原训练数据重新训练并启用新版本。") % {"old": version, "new": FEATURE_VERSION},
+            )
+        self.__dict__.update(state)
+
     def _features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        token_lists = [jieba_words(classifier_text(text)) for text in texts]
-        blocks = [self.character_vectorizer.transform(["".join(tokens) for tokens in token_lists])]
-        if self.word_vectorizer is not None:
-            blocks.append(self.word_vectorizer.transform(token_lists))
-        return sparse.hstack(blocks, format="csr")
+        features: sparse.csr_matrix = self.character_vectorizer.transform([classifier_text(text) for text in texts])
+        return features
 
     def decision_values(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
         values: np.ndarray[Any, Any] = self.model.decision_function(self._features(texts))
-        return values
+        return _two_columns(values)
 
     def predict(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         if not texts:
@@ -123,18 +112,20 @@ class CategoryClassifier:
         return [self.labels[int(index)] for index in np.argmax(values, axis=1)]
 
 
-def _make_vectorizers(settings: ClassifierSettings) -> tuple[TfidfVectorizer, TfidfVectorizer | None]:
-    character_vectorizer = TfidfVectorizer(
-        analyzer="char", ngram_range=settings.character_ngram_range, sublinear_tf=True, min_df=2,
-        max_features=settings.max_character_features, dtype=np.float32,
+def _two_columns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A binary SVM gives one decision column; make it one per class like the multi-class case."""
+    return np.column_stack([-values, values]) if values.ndim == 1 else values
+
+
+def _make_vectorizer(settings: ClassifierSettings) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char", ngram_range=settings.character_ngram_range, lowercase=False, sublinear_tf=True,
+        min_df=settings.min_document_frequency, max_features=settings.max_character_features, dtype=np.float32,
     )
-    word_vectorizer = None
-    if settings.use_words:
-        word_vectorizer = TfidfVectorizer(
-            analyzer=_word_ngrams_of(settings.word_ngram_range),
-            sublinear_tf=True, min_df=2, max_features=settings.max_word_features, dtype=np.float32,
-        )
-    return character_vectorizer, word_vectorizer
+
+
+def _make_model(settings: ClassifierSettings) -> LinearSVC:
+    return LinearSVC(C=settings.regularisation, class_weight=settings.class_weight)
 
 
 ProgressCallback = Callable[[str], None]
@@ -148,44 +139,38 @@ def classifier_fit(
     *, name: str, texts: Sequence[str], labels: Sequence[str], settings: ClassifierSettings | None = None,
     progress: ProgressCallback = _no_progress,
 ) -> CategoryClassifier:
-    """Fit vectorizers, the SVM and its probability calibration on the given texts."""
+    """Fit the vectorizer, the SVM and its probability calibration on the given texts."""
     settings = settings or ClassifierSettings()
     label_names = sorted(set(labels))
     label_index = {label: index for index, label in enumerate(label_names)}
     targets = np.array([label_index[label] for label in labels])
-    progress("分词与清洗（jieba，去停用词）…")
-    token_lists = [jieba_words(classifier_text(text)) for text in texts]
-    progress("特征提取（字符 n-gram）…")
-    character_vectorizer, word_vectorizer = _make_vectorizers(settings)
-    blocks = [character_vectorizer.fit_transform(["".join(tokens) for tokens in token_lists])]
-    if word_vectorizer is not None:
-        progress("特征提取（词 n-gram）…")
-        blocks.append(word_vectorizer.fit_transform(token_lists))
-    features = sparse.hstack(blocks, format="csr")
-    progress("训练线性 SVM …")
-    model = LinearSVC(C=settings.regularisation, class_weight="balanced")
+    progress(_("文本清洗（去标点、去停用词）…"))
+    cleaned = [classifier_text(text) for text in texts]
+    progress(_("特征提取（字符 n-gram）…"))
+    vectorizer = _make_vectorizer(settings)
+    features = vectorizer.fit_transform(cleaned)
+    progress(_("训练线性 SVM …"))
+    model = _make_model(settings)
     model.fit(features, targets)
-    progress("概率校准（交叉验证）…")
-    out_of_fold = np.zeros((len(targets), len(label_names)), dtype=np.float64)
+    progress(_("概率校准（交叉验证）…"))
+    # The calibration folds reuse the vocabulary of the whole set: it only decides which n-grams
+    # exist, not how they weigh on a label, so the decision values stay out-of-fold.
+    out_of_fold = np.zeros((len(targets), max(2, len(label_names))), dtype=np.float64)
     smallest_class = int(np.bincount(targets).min())
-    folds = max(2, min(settings.calibration_folds, smallest_class))
     if smallest_class >= 2:
+        folds = max(2, min(settings.calibration_folds, smallest_class))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
         for train_index, test_index in splitter.split(features, targets):
-            fold_model = LinearSVC(C=settings.regularisation, class_weight="balanced")
+            fold_model = _make_model(settings)
             fold_model.fit(features[train_index], targets[train_index])
-            decision = fold_model.decision_function(features[test_index])
-            if decision.ndim == 1:
-                decision = np.column_stack([-decision, decision])
-            out_of_fold[test_index] = decision
+            out_of_fold[test_index] = _two_columns(fold_model.decision_function(features[test_index]))
     else:
-        decision = model.decision_function(features)
-        out_of_fold = np.column_stack([-decision, decision]) if decision.ndim == 1 else decision
+        out_of_fold = _two_columns(model.decision_function(features))
     calibrator = LogisticRegression(C=1.0, max_iter=1000)
     calibrator.fit(out_of_fold, targets)
     return CategoryClassifier(
-        name=name, labels=label_names, character_vectorizer=character_vectorizer,
-        word_vectorizer=word_vectorizer, model=model, calibrator=calibrator, settings=settings,
+        name=name, labels=label_names, character_vectorizer=vectorizer, model=model, calibrator=calibrator,
+        settings=settings,
     )
 
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from zhili.audit.services import audit_record_append
 from zhili.cases import policy
-from zhili.cases.classification import MatterProposal, matter_proposals
+from zhili.cases.classification import MatterProposal, active_matter, matter_proposals
 from zhili.cases.models import (
     AttachmentKind,
     Case,
@@ -115,7 +115,9 @@ def case_number_allocate(at: dt.datetime) -> str:
     day = at.astimezone(clock.CHINA_TIME_ZONE).date()
     table = CaseNumberCounter._meta.db_table
     sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE day = %s RETURNING last_value"  # noqa: S608
-    with transaction.atomic(), connection.cursor() as cursor:
+    # Outside a transaction the single UPDATE runs in autocommit (one round trip, no BEGIN/COMMIT);
+    # inside one (imports, tests) it simply joins it.
+    with connection.cursor() as cursor:
         day_value = connection.ops.adapt_datefield_value(day)
         cursor.execute(sql, [day_value])
         row = cursor.fetchone()
@@ -292,16 +294,14 @@ def _replay(intake_key: str, request_hash: str) -> IntakeResult | None:
 
 def _matter_for(request: IntakeRequest, proposals: list[MatterProposal]) -> tuple[Matter | None, float]:
     if request.matter_code:
-        matter = Matter.objects.select_related("category", "department").filter(
-            code=request.matter_code, is_active=True).first()
+        matter = active_matter(code=request.matter_code)
         if matter is None:
             raise ApplicationError("matter_not_found", _("事项编码「%(code)s」不存在或已停用。") % {
                 "code": request.matter_code}, status_code=404, details={"field": "service_code"})
         return matter, 1.0
     if not proposals:
         return None, 0.0
-    matter = Matter.objects.select_related("category", "department").filter(pk=proposals[0].matter_id).first()
-    return matter, proposals[0].confidence
+    return active_matter(matter_id=proposals[0].matter_id), proposals[0].confidence
 
 
 def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str = "", idempotency_key: str = "",
@@ -317,10 +317,8 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
         raise ApplicationError("idempotency_key_invalid", _("Idempotency-Key 不能超过 120 个字符。"))
     intake_key = f"{client_key or 'anonymous'}:{idempotency_key}" if idempotency_key else None
     request_hash = _request_hash(request, photos) if intake_key else ""
-    if intake_key is not None:
-        replay = _replay(intake_key, request_hash)
-        if replay is not None:
-            return replay
+    # No look-up before the work: a retry is rare, and its INSERT meets the unique key (below), which
+    # saves every first attempt a query. A replay only costs a skipped case number.
     location = _locate(request)
     proposals = matter_proposals(f"{title}\n{description}")
     matter, confidence = _matter_for(request, proposals)

@@ -129,12 +129,11 @@ def _dispatch_department(case: Case, details: TransitionDetails) -> Department:
     department_id = details.department_id or case.department_id
     if department_id is None:
         raise ApplicationError("department_required", _("请选择承办部门后再派单。"))
-    if case.department_id == department_id and case.department is not None:
-        department = case.department
-    else:
+    department: Department | None = case.department if case.department_id == department_id else None
+    if department is None:
         department = Department.objects.filter(pk=department_id).first()
-        if department is None:
-            raise ApplicationError("department_not_found", _("承办部门不存在，请重新选择。"))
+    if department is None:
+        raise ApplicationError("department_not_found", _("承办部门不存在，请重新选择。"))
     if not department.is_active:
         raise ApplicationError("department_inactive", _("部门「%(name)s」已停用，请改派其他部门。") % {
             "name": department.name})

@@ -74,7 +74,7 @@ class SlaSweepResult:
     overdue: int
 
 
-_KIND_LABEL = {SlaState.WARNING: "黄灯预警", SlaState.OVERDUE: "红灯超期"}
+_KIND_LABEL: dict[str, str] = {SlaState.WARNING: "黄灯预警", SlaState.OVERDUE: "红灯超期"}
 
 
 def _notification_insert_sql(*, channel: str, new_state: str, condition: str) -> str:

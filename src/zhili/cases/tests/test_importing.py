@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -47,6 +48,7 @@ def test_commit_imports_history_with_its_own_times(world: World, people: People)
     assert list(CaseEvent.objects.filter(case=finished).values_list("action", flat=True)) == [
         "create", "dispatch", "accept", "reply", "follow_up", "archive"]
     open_case = Case.objects.get(external_id="H2")
+    assert open_case.matter is not None
     assert (open_case.status, open_case.matter.code) == (CaseStatus.RECEIVED, "M003")
     with pytest.raises(ApplicationError) as twice:
         import_batch_commit(batch_id=batch_id, actor=people.operator)
@@ -79,7 +81,7 @@ def test_missing_required_column_mapping(world: World, people: People) -> None:
 
 def test_xlsx_with_merged_cells_fills_them_down(world: World, people: People) -> None:
     workbook = Workbook()
-    sheet = workbook.active
+    sheet: Any = workbook.active
     sheet.append(["受理时间", "诉求内容", "地址"])
     sheet.append(["2025-05-06 09:00", "路灯不亮", "青年路"])
     sheet.append([None, "井盖松动", None])

@@ -123,6 +123,7 @@ def test_citizen_report_needs_a_location(world: World) -> None:
 def test_address_text_locates_when_there_is_no_point(world: World) -> None:
     case = intake("楼下垃圾没人收", point=None, address_text="青年路88号阳光花园3幢")
     assert case.grid_id == world.grid_a.pk
+    assert case.address is not None
     assert case.address.code == "TA1"
     assert (case.longitude, case.latitude) == (119.921, 31.721)
 

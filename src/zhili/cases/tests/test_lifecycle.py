@@ -28,7 +28,7 @@ MONDAY_MORNING = dt.datetime(2025, 11, 17, 9, 0, tzinfo=CHINA_TIME_ZONE)
 
 
 def details_for(action: str, world: World, master: Case | None = None) -> TransitionDetails:
-    return {
+    table: dict[str, TransitionDetails] = {
         CaseAction.DISPATCH: TransitionDetails(department_id=world.department_cg.pk),
         CaseAction.ACCEPT: TransitionDetails(),
         CaseAction.RETURN: TransitionDetails(note="不属于本部门职责"),
@@ -42,7 +42,8 @@ def details_for(action: str, world: World, master: Case | None = None) -> Transi
         CaseAction.ARCHIVE: TransitionDetails(),
         CaseAction.MERGE: TransitionDetails(master_case_id=master.pk if master else None),
         CaseAction.CANCEL: TransitionDetails(note="重复录入"),
-    }[action]
+    }
+    return table[action]
 
 
 # how to bring a fresh (received) case into each status, as (action, details) steps run by an admin
@@ -96,7 +97,7 @@ def test_every_legal_transition_moves_the_case_and_records_it(action: str, sourc
     assert (event.action, event.from_status, event.to_status) == (action, source, target)
     assert CaseEvent.objects.filter(case=case).count() == events_before + 1
     assert AuditRecord.objects.filter(object_id=case.number).count() == audits_before + 1
-    assert AuditRecord.objects.filter(object_id=case.number).last().action == f"case.{action}"
+    assert AuditRecord.objects.filter(object_id=case.number).latest("id").action == f"case.{action}"
 
 
 @pytest.mark.parametrize(("action", "status"), ILLEGAL)
@@ -246,7 +247,7 @@ def test_return_stops_the_department_clock_and_reassign_starts_a_new_one(world: 
                                      details=TransitionDetails(department_id=world.department_hb.pk))
     assert reassigned.department_id == world.department_hb.pk
     assert reassigned.handle_due_at == dt.datetime(2025, 11, 24, 17, 30, tzinfo=CHINA_TIME_ZONE)
-    assert CaseEvent.objects.filter(case=case, action=CaseAction.DISPATCH).last().data["reassigned"] is True
+    assert CaseEvent.objects.filter(case=case, action=CaseAction.DISPATCH).latest("id").data["reassigned"] is True
 
 
 def test_extension_moves_the_deadline_by_working_days_across_national_day(world: World, people: People) -> None:

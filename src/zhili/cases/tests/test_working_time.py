@@ -19,8 +19,8 @@ from zhili.core.clock import CHINA_TIME_ZONE
 LIBRARY = WorkingCalendar()
 
 
-def china(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=CHINA_TIME_ZONE)
+def china(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=CHINA_TIME_ZONE)
 
 
 def test_five_working_days_from_the_afternoon_before_national_day_2025() -> None:
