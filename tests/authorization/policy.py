@@ -80,8 +80,10 @@ DJANGO_ROUTES: dict[str, Rule] = {
     "accounts:logout": Rule((_get("/accounts/logout/"),), method="POST", **PUBLIC),
     # geo
     "geo:map": Rule((_get("/geo/map/"),), action=Action.GEO_VIEW),
-    "geo:grid_card": Rule((Variant("in_scope", lambda world: f"/geo/grids/{world.grid_west.code}/"),),
-                          action=Action.GEO_VIEW),
+    "geo:grid_card": Rule(
+        (Variant("in_scope", lambda world: f"/geo/grids/{world.grid_west.code}/", lambda world: world.grid_west),
+         Variant("out_of_scope", lambda world: f"/geo/grids/{world.grid_east.code}/", lambda world: world.grid_east)),
+        action=Action.GEO_VIEW),
     "geo:address_search": Rule((_get("/geo/addresses/?q=青年路"),), action=Action.GEO_VIEW),
     "geo:import": Rule((_get("/geo/import/"),), action=Action.GEO_MANAGE),
     "geo:export": Rule((_get("/geo/export.geojson"),), action=Action.GEO_VIEW),
@@ -161,7 +163,8 @@ DJANGO_ROUTES: dict[str, Rule] = {
                                             action=Action.ENTERPRISE_IMPORT, method="POST"),
     "enterprises:schemes": Rule((_get("/enterprises/schemes/"),), action=Action.ENTERPRISE_VIEW),
     "enterprises:runs": Rule((_get("/enterprises/runs/"),), action=Action.ENTERPRISE_VIEW),
-    "enterprises:run_execute": Rule((_get("/enterprises/runs/execute/"),), action=Action.ENTERPRISE_EVALUATE,
+    "enterprises:run_execute": Rule((Variant("missing", lambda world: "/enterprises/runs/execute/"),),
+                                    action=Action.ENTERPRISE_EVALUATE,
                                     method="POST"),
     "enterprises:run": Rule((_id("/enterprises/runs/{id}/"),), action=Action.ENTERPRISE_VIEW),
     "enterprises:run_publish": Rule((_id("/enterprises/runs/{id}/publish/"),), action=Action.ENTERPRISE_PUBLISH,
@@ -189,13 +192,13 @@ DJANGO_ROUTES: dict[str, Rule] = {
     # the API's own pages
     "api:openapi-json": Rule((_get("/api/v1/openapi.json"),), **PUBLIC),
     "api:openapi-view": Rule((_get("/api/v1/docs"),), **PUBLIC),
-    "api:api-root": Rule((_get("/api/v1/"),), **PUBLIC),
+    "api:api-root": Rule((Variant("missing", lambda world: "/api/v1/"),), **PUBLIC),  # a name, no page
 }
 
 API_ROUTES: dict[str, Rule] = {
     "GET /api/v1/geo/locate": Rule((_get("/api/v1/geo/locate?longitude=119.925&latitude=31.725"),),
                                    action=Action.GEO_VIEW),
-    "GET /api/v1/geo/addresses/candidates": Rule((_get("/api/v1/geo/addresses/candidates?q=青年路88号"),),
+    "GET /api/v1/geo/addresses/candidates": Rule((_get("/api/v1/geo/addresses/candidates?text=青年路88号"),),
                                                  action=Action.GEO_VIEW),
     "GET /api/v1/geo/areas.geojson": Rule((_get("/api/v1/geo/areas.geojson"),), action=Action.GEO_VIEW),
     "GET /api/v1/geo/grids/{grid_id}/card": Rule(

@@ -75,7 +75,8 @@ def _request(client: Client, rule: Rule, variant: Variant, world: World) -> Http
     return client.get(url)
 
 
-def _verdict(response: HttpResponse, *, allowed: bool, anonymous: bool, object_may_be_missing: bool) -> str:
+def _verdict(response: HttpResponse, *, allowed: bool, anonymous: bool, object_may_be_missing: bool,
+             public: bool = False) -> str:
     """'' when the response matches the expectation, else a short reason."""
     status = response.status_code
     location = response.get("Location", "")
@@ -83,7 +84,7 @@ def _verdict(response: HttpResponse, *, allowed: bool, anonymous: bool, object_m
     if status >= 500:
         return f"server error {status}"
     if allowed:
-        if status in (401, 403) or to_login:
+        if status in (401, 403) or (to_login and not public):
             return f"refused ({status} {location})"
         if status == 404 and not object_may_be_missing:
             return "404 for an object that exists"
@@ -118,7 +119,8 @@ def test_route_refuses_and_allows_exactly_by_policy(route: str) -> None:
             # a refusal about an object may say "not found" (it does not reveal that the object exists);
             # an allowed caller gets 404 only for the ids that no object has
             may_be_missing = variant.label == "missing" or (not allowed and variant.label != "page")
-            problem = _verdict(response, allowed=allowed, anonymous=user is None, object_may_be_missing=may_be_missing)
+            problem = _verdict(response, allowed=allowed, anonymous=user is None, object_may_be_missing=may_be_missing,
+                               public=rule.public)
             if problem:
                 mismatches.append(f"{role or 'anonymous'}/{variant.label}: expected "
                                   f"{'allowed' if allowed else 'refused'}, got {problem}")

@@ -119,6 +119,12 @@ def deployment(base_dir: Path, *, backend: str = "", redis_url: str = "",
         installation.run_zhili("migrate", "--verbosity", "0")
         yield installation
     finally:
+        if redis_url:
+            import redis
+
+            queue = redis.Redis.from_url(redis_url)
+            for key in queue.scan_iter(match=f"*{environment['ZHILI_QUEUE_NAME']}*"):
+                queue.delete(key)
         if postgres_database:
             import psycopg
 

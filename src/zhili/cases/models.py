@@ -67,28 +67,30 @@ class Case(models.Model):
     description = models.TextField(_("诉求内容"))
     # where
     address_text = models.CharField(_("地址"), max_length=300, blank=True)
+    # Foreign keys covered by a composite index below, or never filtered on, carry no index of their own:
+    # every index is written on each status change, so the table keeps only the ones queries use.
     address = models.ForeignKey("geo.Address", verbose_name=_("标准地址"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="+")
+                                on_delete=models.SET_NULL, related_name="+", db_index=False)
     longitude = models.FloatField(_("经度(WGS-84)"), null=True, blank=True)
     latitude = models.FloatField(_("纬度(WGS-84)"), null=True, blank=True)
     grid = models.ForeignKey("geo.Area", verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="cases")
+                             related_name="cases", db_index=False)
     # the grid's materialised path, copied so area-subtree queries need no join
     area_path = models.CharField(_("区域路径"), max_length=400, blank=True)
     location_note = models.CharField(_("定位说明"), max_length=200, blank=True)
     # what and who
     category = models.ForeignKey("geo.MatterCategory", verbose_name=_("分类"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="cases")
+                                 on_delete=models.PROTECT, related_name="cases", db_index=False)
     matter = models.ForeignKey("geo.Matter", verbose_name=_("事项"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="cases")
+                               related_name="cases", db_index=False)
     department = models.ForeignKey("geo.Department", verbose_name=_("承办部门"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="cases")
+                                   on_delete=models.PROTECT, related_name="cases", db_index=False)
     classification_confidence = models.FloatField(_("分类置信度"), default=0.0)
     priority = models.SmallIntegerField(_("优先级"), choices=Priority.choices, default=Priority.NORMAL)
     is_urgent = models.BooleanField(_("紧急事项(自然小时计时)"), default=False)
     # reporter (personal data: encrypted; the masks and the keyed hash are not secret)
     reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("反映人账号"), null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="reported_cases")
+                                      on_delete=models.SET_NULL, related_name="reported_cases", db_index=False)
     reporter_name_encrypted = models.TextField(blank=True)
     reporter_phone_encrypted = models.TextField(blank=True)
     reporter_id_number_encrypted = models.TextField(blank=True)
@@ -96,10 +98,10 @@ class Case(models.Model):
     reporter_phone_masked = models.CharField(_("联系电话"), max_length=24, blank=True)
     reporter_phone_hash = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("受理人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+                                   on_delete=models.SET_NULL, related_name="+", db_index=False)
     # duplicates
     master_case = models.ForeignKey("self", verbose_name=_("主工单"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged_cases")
+                                    on_delete=models.PROTECT, related_name="merged_cases", db_index=False)
     duplicate_candidates = models.JSONField(_("疑似重复"), default=list, blank=True)
     # intake idempotency: "<client>:<Idempotency-Key>" is unique, so a retried request finds its case
     intake_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
@@ -154,12 +156,12 @@ class Case(models.Model):
             models.Index(fields=["area_path", "created_at"], name="cases_area_path_created"),
             models.Index(fields=["reporter_phone_hash"], name="cases_reporter_phone_hash",
                          condition=~Q(reporter_phone_hash="")),
-            models.Index(fields=["reporter_user"], name="cases_reporter_user"),
-            # the SLA sweep: rows that may turn yellow, rows that may turn red
-            models.Index(fields=["stage_warn_at"], name="cases_sla_warn",
-                         condition=Q(sla_state="normal", stage_warn_at__isnull=False)),
-            models.Index(fields=["stage_due_at"], name="cases_sla_due",
-                         condition=Q(sla_state__in=["normal", "warning"], stage_due_at__isnull=False)),
+            models.Index(fields=["reporter_user"], name="cases_reporter_user", condition=Q(reporter_user__isnull=False)),
+            models.Index(fields=["master_case"], name="cases_master_case", condition=Q(master_case__isnull=False)),
+            # The SLA sweep scans these by time since its last run. ``sla_state`` is deliberately in no
+            # index (nor index condition), so the sweep's UPDATE is a heap-only (HOT) update on PostgreSQL.
+            models.Index(fields=["stage_warn_at"], name="cases_sla_warn", condition=Q(stage_warn_at__isnull=False)),
+            models.Index(fields=["stage_due_at"], name="cases_sla_due", condition=Q(stage_due_at__isnull=False)),
             # the duplicate check: open cases in a small box around the new point
             models.Index(fields=["longitude", "latitude"], name="cases_open_point",
                          condition=_OPEN & Q(longitude__isnull=False)),
@@ -171,6 +173,15 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class SlaSweepMark(models.Model):
+    """One row: when the SLA sweep last finished, so the next one only scans deadlines since then."""
+
+    swept_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"swept at {self.swept_at}"
 
 
 class CaseNumberCounter(models.Model):

@@ -86,7 +86,8 @@ def intake(request: HttpRequest) -> HttpResponse:
     """坐席受理: the operator types what the caller says; proposals and duplicates are shown after."""
     user = _user(request)
     require(user, Action.CASE_CREATE)
-    context: dict[str, Any] = {"form": request.POST, **_form_context()}
+    context: dict[str, Any] = {"form": request.POST, **_form_context(),
+                               "follow_ups": selectors.follow_up_queue(user=user)[:20]}
     if request.method == "POST":
         try:
             result = case_intake(

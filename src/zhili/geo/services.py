@@ -16,6 +16,7 @@ import math
 import re
 import struct
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 import shapefile
 import shapely
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -139,6 +141,8 @@ def _geojson_features(data: bytes) -> list[tuple[dict[str, Any], Any]]:
     text = _decode_text(data)
     try:
         document = json.loads(text)
+    except RecursionError as error:
+        raise _file_problem("json", _("JSON 嵌套层数过深，不是有效的 GeoJSON 文件。")) from error
     except json.JSONDecodeError as error:
         raise _file_problem(
             "json", _("不是有效的 JSON（第 %(line)d 行第 %(column)d 列：%(reason)s）。")
@@ -161,9 +165,17 @@ def _geojson_features(data: bytes) -> list[tuple[dict[str, Any], Any]]:
 
 
 def _zip_member(archive: zipfile.ZipFile, names: Sequence[str], extension: str) -> bytes | None:
+    # refuse a member that inflates far beyond any grid file (a zip bomb) before inflating it
+    limit = 4 * int(getattr(settings, "ZHILI_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
     for name in names:
         if name.lower().endswith(extension):
-            return archive.read(name)
+            if archive.getinfo(name).file_size > limit:
+                raise _file_problem(extension, _("压缩包中的 %(name)s 解压后超过 %(limit)d MB，不是正常的网格文件，请检查后重新压缩上传。")
+                                    % {"name": name, "limit": limit // (1024 * 1024)})
+            try:
+                return archive.read(name)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                raise _file_problem("zip", _("压缩包已损坏，%(name)s 无法解压。请重新压缩后上传。") % {"name": name}) from error
     return None
 
 

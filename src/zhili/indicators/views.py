@@ -254,6 +254,7 @@ def plan_drafts(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_decide(request: HttpRequest, draft_id: int) -> HttpResponse:
+    _check(request, Action.INDICATOR_EDIT)  # refuse before saying whether the draft exists
     draft = IndicatorDraft.objects.select_related("plan").filter(pk=draft_id).first()
     if draft is None:
         messages.error(request, _("找不到该草稿。"))

@@ -72,6 +72,9 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
 def model_activate(request: HttpRequest, model_id: int) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
+    except ApplicationError as error:
+        return _error_page(request, error)  # a refusal is a 403 page, not a redirect
+    try:
         model = services.classifier_model_activate(model_id=model_id, actor_id=request.user.pk)
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -85,6 +88,9 @@ def model_activate(request: HttpRequest, model_id: int) -> HttpResponse:
 def model_deactivate(request: HttpRequest, model_id: int) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
+    except ApplicationError as error:
+        return _error_page(request, error)  # a refusal is a 403 page, not a redirect
+    try:
         model = services.classifier_model_deactivate(model_id=model_id, actor_id=request.user.pk)
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -99,6 +105,9 @@ def model_train(request: HttpRequest) -> HttpResponse:
     """Queue a training job for an uploaded labelled file (the file is checked first)."""
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
+    except ApplicationError as error:
+        return _error_page(request, error)  # a refusal is a 403 page, not a redirect
+    try:
         data, file_name = _uploaded_bytes(request, "data")
         job = services.classifier_training_job_create(
             name=request.POST.get("name", "category").strip() or "category", data=data, file_name=file_name,

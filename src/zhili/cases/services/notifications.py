@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -58,11 +61,29 @@ def notifications_save(rows: Iterable[Notification]) -> None:
     notifications_schedule_delivery()
 
 
+_enqueue_lock = threading.Lock()
+_last_enqueued = 0.0
+COALESCE_SECONDS = 1.0
+
+
 def notifications_schedule_delivery() -> None:
+    """After commit, queue one delivery run. Busy processes coalesce: at most one queued run per
+    second, scheduled a second later so it also takes the rows of every commit in between (the
+    periodic task is the backstop). In immediate mode (tests) the run happens at once."""
+
     def enqueue() -> None:
+        global _last_enqueued
         from zhili.cases.tasks import notifications_deliver_task
 
-        notifications_deliver_task()
+        if settings.HUEY.get("immediate"):
+            notifications_deliver_task()
+            return
+        with _enqueue_lock:
+            now = time.monotonic()
+            if now - _last_enqueued < COALESCE_SECONDS:
+                return
+            _last_enqueued = now
+        notifications_deliver_task.schedule(delay=COALESCE_SECONDS)
 
     transaction.on_commit(enqueue)
 

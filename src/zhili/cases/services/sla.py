@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from zhili.cases import policy
-from zhili.cases.models import Case, Notification, NotificationChannel, SlaState
+from zhili.cases.models import Case, Notification, NotificationChannel, SlaState, SlaSweepMark
 from zhili.cases.working_time import TimeLimit, WorkingCalendar, deadline_after
 from zhili.core import clock
 from zhili.geo.models import Matter, Urgency
@@ -75,57 +76,90 @@ class SlaSweepResult:
 
 
 _KIND_LABEL: dict[str, str] = {SlaState.WARNING: "黄灯预警", SlaState.OVERDUE: "红灯超期"}
+# Deadlines are looked for since the previous sweep minus this margin (transactions in flight, clock steps).
+WATERMARK_MARGIN = dt.timedelta(minutes=15)
 
 
-def _notification_insert_sql(*, channel: str, new_state: str, condition: str) -> str:
+def _conditions(new_state: str, *, with_lower_bound: bool) -> str:
+    """The WHERE clause (over alias ``c``) of the rows that turn ``new_state`` now."""
+    if new_state == SlaState.OVERDUE:
+        condition = "c.stage_due_at IS NOT NULL AND c.stage_due_at <= %(at)s AND c.sla_state IN ('normal', 'warning')"
+        if with_lower_bound:
+            condition += " AND c.stage_due_at > %(since)s"
+        return condition
+    condition = ("c.stage_warn_at IS NOT NULL AND c.stage_warn_at <= %(at)s AND c.sla_state = 'normal' "
+                 "AND (c.stage_due_at IS NULL OR c.stage_due_at > %(at)s)")
+    if with_lower_bound:
+        condition += " AND c.stage_warn_at > %(since)s"
+    return condition
+
+
+def _notification_columns() -> str:
+    return ("channel, kind, case_id, department_id, title, body, target_url, created_at, next_attempt_at, attempts, "
+            "last_error")
+
+
+def _notification_select(new_state: str, source: str, *, webhook: bool) -> str:
+    label = _KIND_LABEL[new_state]
+    channel = NotificationChannel.WEBHOOK if webhook else NotificationChannel.IN_APP
+    join = "JOIN geo_department d ON d.id = c.department_id AND d.webhook_url <> ''" if webhook else ""
+    return (
+        f"SELECT '{channel}', 'sla_{new_state}', c.id, c.department_id, '{label}：工单 ' || c.number, "
+        f"'当前环节时限即将或已经届满，请尽快办理。', {'d.webhook_url' if webhook else chr(39) * 2}, %(at)s, %(at)s, 0, '' "
+        f"FROM {source} c {join} WHERE c.department_id IS NOT NULL"
+    )
+
+
+def _sweep_postgresql(cursor: CursorWrapper, new_state: str, params: dict[str, object], bounded: bool) -> int:
+    """One statement: UPDATE … RETURNING feeds both notification INSERTs (in-app and webhook)."""
     case_table = Case._meta.db_table
     notification_table = Notification._meta.db_table
-    department_join = ""
-    department_condition = "c.department_id IS NOT NULL"
-    if channel == NotificationChannel.WEBHOOK:
-        department_join = "JOIN geo_department d ON d.id = c.department_id"
-        department_condition = "d.webhook_url <> ''"
-    label = _KIND_LABEL[new_state]
-    return (
-        f"INSERT INTO {notification_table} (channel, kind, case_id, department_id, title, body, target_url, "  # noqa: S608
-        "created_at, next_attempt_at, attempts, last_error) "
-        f"SELECT '{channel}', 'sla_{new_state}', c.id, c.department_id, "
-        f"'{label}：工单 ' || c.number, '当前环节时限即将或已经届满，请尽快办理。', '', %s, %s, 0, '' "
-        f"FROM {case_table} c {department_join} WHERE {condition} AND {department_condition}"
+    sql = (
+        f"WITH changed AS (UPDATE {case_table} c SET sla_state = %(state)s "  # noqa: S608
+        f"WHERE {_conditions(new_state, with_lower_bound=bounded)} RETURNING c.id, c.number, c.department_id), "
+        f"queued AS (INSERT INTO {notification_table} ({_notification_columns()}) "
+        f"{_notification_select(new_state, 'changed', webhook=False)} UNION ALL "
+        f"{_notification_select(new_state, 'changed', webhook=True)} RETURNING 1) "
+        "SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM queued)"
     )
+    cursor.execute(sql, {**params, "state": new_state})
+    changed, _queued = cursor.fetchone()
+    return int(changed)
+
+
+def _sweep_portable(cursor: CursorWrapper, new_state: str, params: dict[str, object], bounded: bool) -> int:
+    """SQLite: notifications first, then the UPDATE, with the same condition (the write lock is held)."""
+    case_table = Case._meta.db_table
+    notification_table = Notification._meta.db_table
+    condition = _conditions(new_state, with_lower_bound=bounded)
+    for webhook in (False, True):
+        cursor.execute(
+            f"INSERT INTO {notification_table} ({_notification_columns()}) "  # noqa: S608
+            f"{_notification_select(new_state, case_table, webhook=webhook)} AND {condition}", params)
+    cursor.execute(f"UPDATE {case_table} AS c SET sla_state = %(state)s WHERE {condition}",  # noqa: S608
+                   {**params, "state": new_state})
+    return int(cursor.rowcount)
 
 
 def case_sla_sweep(*, at: dt.datetime | None = None) -> SlaSweepResult:
     """Mark cases whose stage passed its warning share (黄灯) or its deadline (红灯); queue notices.
 
-    Idempotent: a case is marked (and notified) once per light per stage; every stage change
-    resets the light to normal.
+    Only deadlines since the previous sweep (minus a margin) are scanned, through partial indexes on
+    ``stage_warn_at``/``stage_due_at``; the first sweep scans them all. Idempotent: a case is marked
+    (and notified) once per light per stage; every stage change recomputes its light.
     """
     at = at or clock.now()
-    case_table = Case._meta.db_table
-    overdue_condition = "c.sla_state IN ('normal', 'warning') AND c.stage_due_at IS NOT NULL AND c.stage_due_at <= %s"
-    warn_condition = (
-        "c.sla_state = 'normal' AND c.stage_warn_at IS NOT NULL AND c.stage_warn_at <= %s "
-        "AND (c.stage_due_at IS NULL OR c.stage_due_at > %s)"
-    )
+    mark = SlaSweepMark.objects.filter(pk=1).values_list("swept_at", flat=True).first()
+    bounded = mark is not None and mark < at
+    params: dict[str, object] = {"at": connection.ops.adapt_datetimefield_value(at)}
+    if bounded and mark is not None:
+        params["since"] = connection.ops.adapt_datetimefield_value(mark - WATERMARK_MARGIN)
+    sweep = _sweep_postgresql if connection.vendor == "postgresql" else _sweep_portable
     counts: dict[str, int] = {}
-    at_value = connection.ops.adapt_datetimefield_value(at)
     with transaction.atomic(), connection.cursor() as cursor:
-        for new_state, condition, params in (
-            (SlaState.OVERDUE, overdue_condition, [at_value]),
-            (SlaState.WARNING, warn_condition, [at_value, at_value]),
-        ):
-            for channel in (NotificationChannel.IN_APP, NotificationChannel.WEBHOOK):
-                cursor.execute(
-                    _notification_insert_sql(channel=channel, new_state=new_state, condition=condition),
-                    [at_value, at_value, *params],
-                )
-            update_condition = condition.replace("c.", "")
-            cursor.execute(
-                f"UPDATE {case_table} SET sla_state = %s WHERE {update_condition}",  # noqa: S608
-                [new_state, *params],
-            )
-            counts[new_state] = cursor.rowcount
+        for new_state in (SlaState.OVERDUE, SlaState.WARNING):
+            counts[new_state] = sweep(cursor, new_state, params, bounded)
+        SlaSweepMark.objects.update_or_create(pk=1, defaults={"swept_at": at})
         if counts[SlaState.OVERDUE] or counts[SlaState.WARNING]:
             from zhili.cases.services.notifications import notifications_schedule_delivery
 

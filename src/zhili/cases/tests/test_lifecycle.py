@@ -423,3 +423,34 @@ def test_two_dispatchers_at_once_give_exactly_one_dispatch() -> None:
     assert CaseEvent.objects.filter(case=case, action=CaseAction.DISPATCH).count() == 1
     assert Notification.objects.filter(case=case, kind="dispatch").count() == 1
     assert AuditRecord.objects.filter(object_id=case.number, action="case.dispatch").count() == 1
+
+
+def test_outbox_delivers_once_and_retries_failed_webhooks_with_backoff(world: World, people: People,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhili.cases.services import notifications
+
+    world.department_cg.webhook_url = "https://hooks.example.org/cg"
+    world.department_cg.save()
+    sent: list[int] = []
+    failures = iter([OSError("connection refused"), None])
+
+    def fake_send(notification: Notification) -> None:
+        outcome = next(failures)
+        if outcome is not None:
+            raise outcome
+        sent.append(notification.pk)
+
+    monkeypatch.setattr(notifications, "_send_webhook", fake_send)
+    with clock.frozen(MONDAY_MORNING):
+        case, _master = case_in_status(CaseStatus.DISPATCHED, world, people.admin)
+        assert notifications.notifications_deliver_pending() == 1  # the in-app row; the webhook failed
+    webhook = Notification.objects.get(case=case, channel="webhook")
+    assert (webhook.attempts, webhook.delivered_at, webhook.last_error) == (1, None, "connection refused")
+    assert webhook.next_attempt_at == MONDAY_MORNING + dt.timedelta(minutes=1)
+    with clock.frozen(MONDAY_MORNING + dt.timedelta(seconds=30)):
+        assert notifications.notifications_deliver_pending() == 0  # still backing off
+    with clock.frozen(MONDAY_MORNING + dt.timedelta(minutes=2)):
+        assert notifications.notifications_deliver_pending() == 1
+        assert notifications.notification_deliver(webhook.pk) is False  # already delivered: no second send
+    assert sent == [webhook.pk]
+    assert Notification.objects.filter(case=case, delivered_at__isnull=True).count() == 0

@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zhili.cases.models import WorkingCalendarOverride
 from zhili.cases.services.calendar_admin import working_calendar_override_set
@@ -85,3 +87,14 @@ def test_admin_entered_schedule_changes_the_current_calendar() -> None:
     assert calendar.is_workday(dt.date(2031, 1, 4)) is True
     assert calendar.is_workday(dt.date(2031, 1, 6)) is False
     assert WorkingCalendarOverride.objects.count() == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 20)),
+       minutes=st.integers(min_value=1, max_value=20 * 420))
+def test_adding_working_time_is_undone_by_measuring_it(start: dt.datetime, minutes: int) -> None:
+    aware = start.replace(tzinfo=CHINA_TIME_ZONE)
+    end = add_working_time(aware, minutes, LIBRARY)
+    assert end > aware
+    assert working_minutes_between(aware, end, LIBRARY) == pytest.approx(minutes)
+    assert LIBRARY.is_workday(end.date())

@@ -85,7 +85,7 @@
       },
       series: [{
         type: "map", map: "zhili-area", roam: true, selectedMode: false,
-        label: { show: true, fontSize: 11, color: "#0f172a", formatter: function (params) { return mapNameByCode[params.name] || params.name; } },
+        label: { show: data.values.length <= 40, fontSize: 11, color: "#0f172a", formatter: function (params) { return mapNameByCode[params.name] || params.name; } },
         emphasis: { label: { show: true }, itemStyle: { areaColor: "#a78bfa" } },
         itemStyle: { borderColor: "#1e293b", borderWidth: 0.8, areaColor: "#e2e8f0" },
         data: mapSeriesData(data),

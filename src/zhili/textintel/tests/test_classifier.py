@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import dataclasses
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from zhili.core.errors import ApplicationError
+from zhili.textintel.artifacts import classifier_artifact_read, file_sha256, model_directory
+from zhili.textintel.classifier import (
+    FEATURE_VERSION,
+    CharacterNgramVectorizer,
+    ClassifierSettings,
+    classifier_fit,
+    classifier_text,
+)
+from zhili.textintel.stopwords import function_words_removed
+
+TEXTS = ["小区道路破损坑洼", "楼顶水箱二次供水", "路灯不亮夜间出行", "工厂排放废气刺鼻", "河道污水发黑发臭",
+         "学校学位不足入学", "幼儿园收费过高", "餐馆油烟直排扰民", "路灯", "a"]
+LABELS = ["城乡建设", "城乡建设", "城乡建设", "环境保护", "环境保护", "教育文体", "教育文体", "环境保护", "城乡建设",
+          "教育文体"]
+
+
+def test_segmented_export_and_raw_intake_text_fold_to_the_same_classifier_text() -> None:
+    segmented = "A1 区 蔡锷 南路 水箱 长年 洗 ２０１９ 年"
+    raw = "A1区蔡锷南路的水箱，长年都没有洗！2019年。"
+    assert classifier_text(segmented) == classifier_text(raw) == "a0区蔡锷南路水箱长年洗0年"
+
+
+def test_function_words_are_cut_longest_first() -> None:
+    assert function_words_removed("我们发现那里的路灯怎么样都不亮") == "发现路灯亮"
+
+
+def test_character_vectorizer_gives_the_same_matrix_as_scikit_learn() -> None:
+    ours = CharacterNgramVectorizer(ngram_range=(1, 3), min_document_frequency=2)
+    theirs = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False, sublinear_tf=True, min_df=2)
+    ours_matrix = ours.fit_transform(TEXTS).toarray()
+    theirs_matrix = theirs.fit_transform(TEXTS).toarray()
+    # Our columns are ordered by integer key, scikit-learn's by string: line the columns up by n-gram.
+    order = [ours.vocabulary.tolist().index(_key(gram)) for gram in theirs.get_feature_names_out()]
+    assert ours_matrix.shape == theirs_matrix.shape == (10, 7)
+    np.testing.assert_allclose(ours_matrix[:, order], theirs_matrix, atol=1e-6)
+    unseen = ["路灯坏了，没有人修", ""]
+    np.testing.assert_allclose(ours.transform(unseen).toarray()[:, order], theirs.transform(unseen).toarray(),
+                               atol=1e-6)
+
+
+def _key(gram: str) -> int:
+    key = 0
+    for character in gram:
+        key = key * 0x110001 + ord(character) + 1
+    return key
+
+
+def test_character_vectorizer_keeps_the_most_frequent_n_grams_and_refuses_4_grams() -> None:
+    vectorizer = CharacterNgramVectorizer(ngram_range=(1, 1), min_document_frequency=1, max_features=2)
+    vectorizer.fit_transform(["路路路灯灯", "路灯水"])
+    assert sorted(chr(key - 1) for key in vectorizer.vocabulary.tolist()) == ["灯", "路"]
+    with pytest.raises(ValueError, match="1–3"):
+        CharacterNgramVectorizer(ngram_range=(1, 4))
+
+
+@pytest.mark.parametrize("labels", [LABELS, ["甲" if label == "城乡建设" else "乙" for label in LABELS]])
+def test_probabilities_equal_the_calibrators_own_and_sum_to_one(labels: list[str]) -> None:
+    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=labels * 2, settings=ClassifierSettings())
+    texts = ["小区路灯不亮", "餐馆油烟", ""]
+    features = classifier.character_vectorizer.transform([classifier_text(text) for text in texts])
+    decision = classifier.model.decision_function(features)
+    if decision.ndim == 1:
+        decision = np.column_stack([-decision, decision])
+    np.testing.assert_allclose(classifier.probabilities(texts), classifier.calibrator.predict_proba(decision),
+                               atol=1e-12)
+    ranked = classifier.predict(texts)
+    assert [len(pairs) for pairs in ranked] == [len(set(labels))] * 3
+    assert all(abs(sum(probability for _label, probability in pairs) - 1) < 1e-9 for pairs in ranked)
+    assert classifier.predict_labels(texts)[0] == ranked[0][0][0]
+
+
+def test_an_artifact_of_an_older_feature_version_is_refused_with_a_request_to_retrain() -> None:
+    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2)
+    path = model_directory() / "old-version.joblib"
+    joblib.dump(dataclasses.replace(classifier, feature_version=FEATURE_VERSION - 1), path)
+    with pytest.raises(ApplicationError) as raised:
+        classifier_artifact_read(path, expected_sha256=file_sha256(path))
+    assert raised.value.code == "classifier_artifact_outdated"
+    assert "重新训练" in raised.value.message
+    current = model_directory() / "current-version.joblib"
+    joblib.dump(classifier, current)
+    assert classifier_artifact_read(current, expected_sha256=file_sha256(current)).predict(["路灯不亮"])[0][0][0] \
+        == "城乡建设"
