@@ -20,3 +20,11 @@ def test_language_switch_chooses_english(client: Client) -> None:
     assert response.status_code == 302
     response = client.get(reverse("accounts:login"))
     assert response.headers["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_english_catalog_translates_the_sign_in_page(client: Client) -> None:
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert "Sign in to the governance platform" in html
+    assert "登录治理综合信息平台" not in html

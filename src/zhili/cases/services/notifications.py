@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -83,7 +84,8 @@ def notifications_schedule_delivery() -> None:
             if now - _last_enqueued < COALESCE_SECONDS:
                 return
             _last_enqueued = now
-        notifications_deliver_task.schedule(delay=COALESCE_SECONDS)
+        task: Any = notifications_deliver_task  # huey's task object (typed as a plain callable)
+        task.schedule(delay=COALESCE_SECONDS)
 
     transaction.on_commit(enqueue)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -103,14 +104,15 @@ def _notification_select(new_state: str, source: str, *, webhook: bool) -> str:
     label = _KIND_LABEL[new_state]
     channel = NotificationChannel.WEBHOOK if webhook else NotificationChannel.IN_APP
     join = "JOIN geo_department d ON d.id = c.department_id AND d.webhook_url <> ''" if webhook else ""
-    return (
+    target_url = "d.webhook_url" if webhook else "''"
+    return (  # noqa: S608 - only constants and our own table names are interpolated
         f"SELECT '{channel}', 'sla_{new_state}', c.id, c.department_id, '{label}：工单 ' || c.number, "
-        f"'当前环节时限即将或已经届满，请尽快办理。', {'d.webhook_url' if webhook else chr(39) * 2}, %(at)s, %(at)s, 0, '' "
+        f"'当前环节时限即将或已经届满，请尽快办理。', {target_url}, %(at)s, %(at)s, 0, '' "
         f"FROM {source} c {join} WHERE c.department_id IS NOT NULL"
     )
 
 
-def _sweep_postgresql(cursor: CursorWrapper, new_state: str, params: dict[str, object], bounded: bool) -> int:
+def _sweep_postgresql(cursor: CursorWrapper, new_state: str, params: dict[str, Any], bounded: bool) -> int:
     """One statement: UPDATE … RETURNING feeds both notification INSERTs (in-app and webhook)."""
     case_table = Case._meta.db_table
     notification_table = Notification._meta.db_table
@@ -127,14 +129,14 @@ def _sweep_postgresql(cursor: CursorWrapper, new_state: str, params: dict[str, o
     return int(changed)
 
 
-def _sweep_portable(cursor: CursorWrapper, new_state: str, params: dict[str, object], bounded: bool) -> int:
+def _sweep_portable(cursor: CursorWrapper, new_state: str, params: dict[str, Any], bounded: bool) -> int:
     """SQLite: notifications first, then the UPDATE, with the same condition (the write lock is held)."""
     case_table = Case._meta.db_table
     notification_table = Notification._meta.db_table
     condition = _conditions(new_state, with_lower_bound=bounded)
     for webhook in (False, True):
         cursor.execute(
-            f"INSERT INTO {notification_table} ({_notification_columns()}) "  # noqa: S608
+            f"INSERT INTO {notification_table} ({_notification_columns()}) "
             f"{_notification_select(new_state, case_table, webhook=webhook)} AND {condition}", params)
     cursor.execute(f"UPDATE {case_table} AS c SET sla_state = %(state)s WHERE {condition}",  # noqa: S608
                    {**params, "state": new_state})
@@ -151,7 +153,7 @@ def case_sla_sweep(*, at: dt.datetime | None = None) -> SlaSweepResult:
     at = at or clock.now()
     mark = SlaSweepMark.objects.filter(pk=1).values_list("swept_at", flat=True).first()
     bounded = mark is not None and mark < at
-    params: dict[str, object] = {"at": connection.ops.adapt_datetimefield_value(at)}
+    params: dict[str, Any] = {"at": connection.ops.adapt_datetimefield_value(at)}
     if bounded and mark is not None:
         params["since"] = connection.ops.adapt_datetimefield_value(mark - WATERMARK_MARGIN)
     sweep = _sweep_postgresql if connection.vendor == "postgresql" else _sweep_portable
