@@ -12,6 +12,7 @@ Commands:
     deliver_after_claims deliver pending rows as the minute-periodic retry would after the claims of a
                          killed worker have expired (clock moved past the claim window)
     age_cases            move every stage deadline some days into the past; argument {"days": n}
+    webhooks_off         departments keep in-app notices only
     sweep                one SLA sweep now
 """
 
@@ -126,6 +127,13 @@ def sweep(argument: dict[str, Any]) -> dict[str, Any]:
     return {"warned": result.warned, "overdue": result.overdue}
 
 
+def webhooks_off(argument: dict[str, Any]) -> dict[str, Any]:
+    """Departments stop receiving webhooks (in-app notices only from now on)."""
+    from zhili.geo.models import Department
+
+    return {"departments": Department.objects.update(webhook_url="")}
+
+
 def age_cases(argument: dict[str, Any]) -> dict[str, Any]:
     """Move every stage deadline ``days`` into the past, as if the cases had waited that long."""
     from django.db.models import F
@@ -139,7 +147,8 @@ def age_cases(argument: dict[str, Any]) -> dict[str, Any]:
 
 
 COMMANDS = {"seed": seed, "cases": cases, "notifications": notifications,
-            "deliver_after_claims": deliver_after_claims, "sweep": sweep, "age_cases": age_cases}
+            "deliver_after_claims": deliver_after_claims, "sweep": sweep, "age_cases": age_cases,
+            "webhooks_off": webhooks_off}
 
 
 def main(argv: list[str]) -> None:

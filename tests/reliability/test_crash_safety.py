@@ -50,7 +50,10 @@ def test_server_killed_mid_intake_loses_and_doubles_nothing(installation: harnes
 def test_job_worker_killed_mid_sweep_and_mid_delivery_loses_and_doubles_nothing(
         installation: harness.Deployment, receiver: tuple[str, harness.WebhookLedger]) -> None:
     _url, ledger = receiver
-    # every dispatched case has waited past its deadline; the SLA sweep is killed twice mid-run
+    # the intake test left dispatch notices (in-app + webhook) in the outbox. From here departments take
+    # in-app notices only, and every case has waited past its deadline: the SLA sweep, killed mid-run,
+    # must still notify each case exactly once.
+    installation.run_script("webhooks_off")
     aged = installation.run_script("age_cases", {"days": 60})["aged"]
     killed_sweeps = harness.killed_script_runs(installation, "sweep", {}, delays=(0.0, 0.005))
     assert killed_sweeps >= 1
@@ -62,31 +65,28 @@ def test_job_worker_killed_mid_sweep_and_mid_delivery_loses_and_doubles_nothing(
     webhook_rows = [row for row in rows if row[1] == "webhook"]
     overdue_rows = Counter(row[1] for row in rows if row[2] == "sla_overdue")
     assert aged > 0
-    assert overdue_rows == {"in_app": aged, "webhook": aged}  # once per case and channel, kills or not
+    assert overdue_rows == {"in_app": aged}  # once per case, kills or not
+    assert len(webhook_rows) >= 20
 
     worker = harness.job_worker(installation)
     worker.start()
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 120
     while len(ledger.received) < len(webhook_rows) // 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     worker.kill()  # mid-delivery: the department system is answering slowly
     received_at_kill = len(ledger.received)
     assert 0 < received_at_kill < len(webhook_rows)
     worker.start()
-    harness.wait_for_quiet(ledger, quiet_seconds=3, timeout=90)
+    harness.wait_for_quiet(ledger, quiet_seconds=3, timeout=120)
     worker.stop()
     # rows a killed worker had claimed wait out their claim, then the periodic retry sends them
     installation.run_script("deliver_after_claims")
 
     rows = installation.run_script("notifications")["notifications"]
-    undelivered = [row for row in rows if not row[4]]
-    assert undelivered == []
+    assert [row for row in rows if not row[4]] == []  # none lost: every outbox row delivered
     identities = Counter((row[1], row[2], row[3]) for row in rows)
-    assert [identity for identity, count in identities.items() if count > 1] == []
+    assert [identity for identity, count in identities.items() if count > 1] == []  # none doubled in the outbox
     received = Counter((body["case_number"], body["kind"]) for body in ledger.received)
-    expected = {(row[3], row[2]) for row in rows if row[1] == "webhook"}
-    assert set(received) == expected
-    # at-least-once over HTTP: only a delivery interrupted by the kill may reach the department twice
-    repeated = sum(count - 1 for count in received.values())
-    assert repeated <= 1
-
+    assert set(received) == {(row[3], row[2]) for row in webhook_rows}  # every webhook reached the department
+    # at-least-once over HTTP: only the delivery the kill interrupted may reach the department twice
+    assert sum(count - 1 for count in received.values()) <= 1

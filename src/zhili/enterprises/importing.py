@@ -132,7 +132,12 @@ def _cells_from_file(file_name: str, content: bytes) -> tuple[list[list[object]]
         return cells, "xlsx"
     if lower_name.endswith((".csv", ".txt")):
         text, encoding = decode_text(content)
-        return [list(row) for row in csv.reader(io.StringIO(text))], encoding
+        try:
+            # newline="" lets the csv module handle bare carriage returns inside cells itself
+            return [list(row) for row in csv.reader(io.StringIO(text, newline=""))], encoding
+        except csv.Error as error:
+            raise ApplicationError("file_unreadable", _("无法读取CSV文件“%(name)s”：%(reason)s。请用Excel另存为.xlsx或标准CSV后重新上传。")
+                                   % {"name": file_name, "reason": error}) from error
     raise ApplicationError("file_type_unsupported",
                            _("不支持文件“%(name)s”的格式。请上传.xlsx或.csv文件（.xls请先另存为.xlsx）。")
                            % {"name": file_name})

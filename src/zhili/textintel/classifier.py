@@ -77,7 +77,7 @@ class CharacterNgramVectorizer:
     The same matrix as scikit-learn's ``TfidfVectorizer(analyzer="char", sublinear_tf=True,
     min_df=…)`` (smooth idf, rows of unit length), but each n-gram is an integer key
     (:func:`_ngram_keys`) looked up by binary search in a sorted vocabulary: three times faster to
-    fit and five times faster to transform, which was most of the classifier's training and
+    fit and six times faster to transform, which was most of the classifier's training and
     prediction time.
     """
 

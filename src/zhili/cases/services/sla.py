@@ -105,8 +105,8 @@ def _notification_select(new_state: str, source: str, *, webhook: bool) -> str:
     channel = NotificationChannel.WEBHOOK if webhook else NotificationChannel.IN_APP
     join = "JOIN geo_department d ON d.id = c.department_id AND d.webhook_url <> ''" if webhook else ""
     target_url = "d.webhook_url" if webhook else "''"
-    return (  # noqa: S608 - only constants and our own table names are interpolated
-        f"SELECT '{channel}', 'sla_{new_state}', c.id, c.department_id, '{label}：工单 ' || c.number, "
+    return (
+        f"SELECT '{channel}', 'sla_{new_state}', c.id, c.department_id, '{label}：工单 ' || c.number, "  # noqa: S608
         f"'当前环节时限即将或已经届满，请尽快办理。', {target_url}, %(at)s, %(at)s, 0, '' "
         f"FROM {source} c {join} WHERE c.department_id IS NOT NULL"
     )
