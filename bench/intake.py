@@ -178,7 +178,7 @@ def client_loop(base: str, key: str, texts: list[str], points: list[tuple[float,
             headers = {**headers_base, "Idempotency-Key": idempotency_key}
             number = None
             started = time.perf_counter()
-            for attempt in range(6):
+            for attempt in range(12):  # a patient client: about 15 s of retries with the same key
                 try:
                     response = client.post(url, json=body, headers=headers)
                     if response.status_code == 201:
@@ -186,7 +186,7 @@ def client_loop(base: str, key: str, texts: list[str], points: list[tuple[float,
                         break
                 except httpx.HTTPError:
                     pass
-                time.sleep(0.05 * (2 ** attempt))
+                time.sleep(min(2.0, 0.05 * (2 ** attempt)))
             elapsed = time.perf_counter() - started
             with results.lock:
                 results.completed += 1
@@ -261,10 +261,11 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
     points = [(float(x), float(y)) for x, y in prepared["grid_points"] if x is not None]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    server_log = (Path(data_dir) / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [GUNICORN, "zhili.config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning", "--timeout", "60"],
-        env=env, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=server_log,
     )
     try:
         wait_ready(base, process)
@@ -284,6 +285,10 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        server_log.close()
+        errors = (Path(data_dir) / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
+        if errors.strip():
+            log(f"[{backend}] server log (last lines):\n{errors[-1500:]}")
     keys_file = Path(data_dir) / "acknowledged.json"
     keys_file.write_text(json.dumps({"acknowledged": full.acknowledged, "failed": full.failed}), encoding="utf-8")
     counted = run_django(COUNT, env, str(keys_file), str(marker))

@@ -24,6 +24,7 @@ from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, user_can
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.uploads import upload_read_limited
 from zhili.enterprises import exports, selectors, services
 from zhili.enterprises.demo import demo_source_files
 from zhili.enterprises.engine import NOT_RATED_REASON_LABELS
@@ -162,13 +163,14 @@ def import_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("请填写数据年度。"))
             return redirect("enterprises:import")
         uploads = []
-        for slot in slots:
-            upload = request.FILES.get(f"file_{slot}")
-            if upload is None:
-                continue
-            uploads.append(services.SourceFileUpload(file_name=upload.name or "", content=upload.read(),
-                                                     source_kind=request.POST.get(f"source_{slot}", "")))
         try:
+            for slot in slots:
+                upload = request.FILES.get(f"file_{slot}")
+                if upload is None:
+                    continue
+                uploads.append(services.SourceFileUpload(file_name=upload.name or "",
+                                                         content=upload_read_limited(upload),
+                                                         source_kind=request.POST.get(f"source_{slot}", "")))
             batch = services.import_batch_stage(actor=_user(request), year=year, files=uploads)
         except ApplicationError as error:
             messages.error(request, error.message)

@@ -11,6 +11,7 @@ from django_htmx.middleware import HtmxDetails
 
 from zhili.accounts.permissions import Action, require, user_can
 from zhili.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from zhili.core.uploads import upload_read_limited
 from zhili.geo import selectors
 from zhili.geo.coordinates import COORDINATE_SYSTEMS
 from zhili.geo.models import Area, AreaLevel, ComponentClass
@@ -102,7 +103,7 @@ def area_import(request: HttpRequest) -> HttpResponse:
             context["error"] = ApplicationError("file_missing", _("请选择要导入的 GeoJSON 或 Shapefile 压缩包。"))
             return render(request, "geo/import.html", context, status=400)
         try:
-            report = grid_import_file(filename=upload.name or "", data=upload.read(),
+            report = grid_import_file(filename=upload.name or "", data=upload_read_limited(upload),
                                       coordinate_system=coordinate_system, actor_id=request.user.pk)
         except ApplicationError as error:
             context["error"] = error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhili.accounts.permissions import Action, user_can
 from zhili.core.errors import ApplicationError, NotFoundError
+from zhili.core.uploads import upload_read_limited
 from zhili.indicators import reports, selectors, services
 from zhili.indicators.evaluation import Status
 from zhili.indicators.models import (
@@ -190,8 +192,8 @@ def plan_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
             messages.error(request, _("请选择要上传的 .xlsx 文件。"))
         else:
             try:
-                result = services.plan_workbook_import(plan=plan, stream=upload, actor=_actor(request),
-                                                       file_name=upload.name or "")
+                result = services.plan_workbook_import(plan=plan, stream=io.BytesIO(upload_read_limited(upload)),
+                                                       actor=_actor(request), file_name=upload.name or "")
             except ApplicationError as error:
                 messages.error(request, error.message)
                 context["problems"] = error.details.get("problems", [])
@@ -235,10 +237,9 @@ def plan_drafts(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST":
         text = request.POST.get("text", "")
         upload = request.FILES.get("file")
-        if upload is not None:
-            raw = upload.read()
-            text = raw.decode("utf-8", errors="replace")
         try:
+            if upload is not None:
+                text = upload_read_limited(upload).decode("utf-8", errors="replace")
             drafts = services.indicator_drafts_create_from_document(plan=plan, text=text, actor=_actor(request))
         except ApplicationError as error:
             messages.error(request, error.message)

@@ -92,7 +92,7 @@ def notifications_schedule_delivery() -> None:
 
 def _webhook_payload(notification: Notification) -> bytes:
     case = notification.case
-    payload = {
+    payload: dict[str, Any] = {
         "kind": notification.kind,
         "title": notification.title,
         "body": notification.body,
@@ -100,6 +100,9 @@ def _webhook_payload(notification: Notification) -> bytes:
         "status": case.status if case is not None else None,
         "stage_due_at": case.stage_due_at.isoformat() if case is not None and case.stage_due_at else None,
     }
+    if notification.kind.startswith("sla_"):
+        # SLA notices are digests: the body lists the case numbers
+        payload["case_numbers"] = [number for number in notification.body.split(",") if number]
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
 

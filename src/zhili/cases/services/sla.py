@@ -100,15 +100,20 @@ def _notification_columns() -> str:
             "last_error")
 
 
-def _notification_select(new_state: str, source: str, *, webhook: bool) -> str:
+def _notification_select(new_state: str, source: str, *, webhook: bool, condition: str = "") -> str:
+    """One digest row per department (in-app, or webhook when it has a URL): the count in the title,
+    the case numbers in the body. A backlog of thousands of red lights is a few rows, not thousands."""
     label = _KIND_LABEL[new_state]
     channel = NotificationChannel.WEBHOOK if webhook else NotificationChannel.IN_APP
     join = "JOIN geo_department d ON d.id = c.department_id AND d.webhook_url <> ''" if webhook else ""
-    target_url = "d.webhook_url" if webhook else "''"
+    target_url = "MAX(d.webhook_url)" if webhook else "''"
+    numbers = ("string_agg(c.number, ',' ORDER BY c.number)" if connection.vendor == "postgresql"
+               else "group_concat(c.number, ',')")
+    extra = f"AND {condition}" if condition else ""
     return (
-        f"SELECT '{channel}', 'sla_{new_state}', c.id, c.department_id, '{label}：工单 ' || c.number, "  # noqa: S608
-        f"'当前环节时限即将或已经届满，请尽快办理。', {target_url}, %(at)s, %(at)s, 0, '' "
-        f"FROM {source} c {join} WHERE c.department_id IS NOT NULL"
+        f"SELECT '{channel}', 'sla_{new_state}', CAST(NULL AS BIGINT), c.department_id, "  # noqa: S608
+        f"'{label}：' || COUNT(*) || ' 件工单', {numbers}, {target_url}, %(at)s, %(at)s, 0, '' "
+        f"FROM {source} c {join} WHERE c.department_id IS NOT NULL {extra} GROUP BY c.department_id"
     )
 
 
@@ -137,7 +142,7 @@ def _sweep_portable(cursor: CursorWrapper, new_state: str, params: dict[str, Any
     for webhook in (False, True):
         cursor.execute(
             f"INSERT INTO {notification_table} ({_notification_columns()}) "
-            f"{_notification_select(new_state, case_table, webhook=webhook)} AND {condition}", params)
+            f"{_notification_select(new_state, case_table, webhook=webhook, condition=condition)}", params)
     cursor.execute(f"UPDATE {case_table} AS c SET sla_state = %(state)s WHERE {condition}",  # noqa: S608
                    {**params, "state": new_state})
     return int(cursor.rowcount)

@@ -374,9 +374,12 @@ def test_sla_sweep_marks_yellow_then_red_once(world: World, people: People) -> N
     result = case_sla_sweep(at=MONDAY_MORNING + dt.timedelta(hours=3))
     assert (result.warned, result.overdue) == (0, 2)  # the case and the open master, both past their clocks
     assert Case.objects.get(pk=case.pk).sla_state == SlaState.OVERDUE
-    notices = Notification.objects.filter(case=case).values_list("kind", "department_id")
-    assert sorted(notices) == [("dispatch", world.department_cg.pk), ("sla_overdue", world.department_cg.pk),
-                               ("sla_warning", world.department_cg.pk)]
+    assert list(Notification.objects.filter(case=case).values_list("kind", flat=True)) == ["dispatch"]
+    digests = Notification.objects.filter(kind__startswith="sla_").order_by("id")
+    assert [(notice.kind, notice.department_id, notice.title, notice.body) for notice in digests] == [
+        ("sla_warning", world.department_cg.pk, "黄灯预警：1 件工单", case.number),
+        ("sla_overdue", world.department_cg.pk, "红灯超期：1 件工单", case.number),
+    ]
 
 
 def test_deadline_is_a_pure_function_of_start_limit_and_calendar() -> None:
