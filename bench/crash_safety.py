@@ -90,7 +90,7 @@ def worker_crashes(installation: harness.Deployment, ledger: harness.WebhookLedg
     worker.stop()
     installation.run_script("deliver_after_claims")
     rows = installation.run_script("notifications")["notifications"]
-    identities = Counter((row[1], row[2], row[3]) for row in rows)
+    identities = Counter((row[1], row[2], row[3], row[7], row[8]) for row in rows)
     received = Counter((body["case_number"], body["kind"]) for body in ledger.received)
     expected = {(row[3], row[2]) for row in webhook_rows}
     return {
@@ -99,7 +99,8 @@ def worker_crashes(installation: harness.Deployment, ledger: harness.WebhookLedg
         "notifications_doubled": sum(count - 1 for count in identities.values() if count > 1),
         "webhooks_expected": len(expected), "webhooks_missing": len(expected - set(received)),
         "webhook_repeats_after_kill": sum(count - 1 for count in received.values()),
-        "sla_overdue_rows": sum(1 for row in rows if row[2] == "sla_overdue"), "cases_aged": aged,
+        "sla_overdue_notices": sum(1 for row in rows if row[2] == "sla_overdue"), "cases_aged": aged,
+        "cases_overdue_after_sweeps": installation.run_script("sla_states")["states"].get("overdue", 0),
         "second_sweep_changes": again["warned"] + again["overdue"],
     }
 

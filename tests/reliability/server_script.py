@@ -8,7 +8,9 @@ Commands:
     seed                 minimal reference data (district → street → community → 4 grids, 2 departments,
                          matters, users per role) and two API keys; argument {"webhook_url": "..."}
     cases                every case's external id, number and status, to compare with what clients saw
-    notifications        the outbox rows (id, channel, kind, case number, delivered/claimed)
+    notifications        the outbox rows (id, channel, kind, case number, delivered, failed, attempts,
+                         department id, recipient id)
+    sla_states           how many cases (with a stage deadline) are in each SLA light
     deliver_after_claims deliver pending rows as the minute-periodic retry would after the claims of a
                          killed worker have expired (clock moved past the claim window)
     age_cases            move every stage deadline some days into the past; argument {"days": n}
@@ -101,9 +103,20 @@ def notifications(argument: dict[str, Any]) -> dict[str, Any]:
     from zhili.cases.models import Notification
 
     rows = Notification.objects.order_by("id").values_list(
-        "id", "channel", "kind", "case__number", "delivered_at", "failed_at", "attempts")
+        "id", "channel", "kind", "case__number", "delivered_at", "failed_at", "attempts", "department_id",
+        "recipient_id")
     return {"notifications": [
-        [row[0], row[1], row[2], row[3], row[4] is not None, row[5] is not None, row[6]] for row in rows]}
+        [row[0], row[1], row[2], row[3], row[4] is not None, row[5] is not None, row[6], row[7], row[8]]
+        for row in rows]}
+
+
+def sla_states(argument: dict[str, Any]) -> dict[str, Any]:
+    from django.db.models import Count
+
+    from zhili.cases.models import Case
+
+    return {"states": dict(Case.objects.filter(stage_due_at__isnull=False).values_list("sla_state")
+                           .annotate(count=Count("id")).values_list("sla_state", "count"))}
 
 
 def deliver_after_claims(argument: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +160,7 @@ def age_cases(argument: dict[str, Any]) -> dict[str, Any]:
 
 
 COMMANDS = {"seed": seed, "cases": cases, "notifications": notifications,
-            "deliver_after_claims": deliver_after_claims, "sweep": sweep, "age_cases": age_cases,
+            "deliver_after_claims": deliver_after_claims, "sweep": sweep, "age_cases": age_cases, "sla_states": sla_states,
             "webhooks_off": webhooks_off}
 
 
