@@ -3,12 +3,12 @@
 Texts are folded to one shape before features are taken, so a history that was exported
 already segmented with stop words removed ("A1 区 蔡锷 南路 …") and a raw intake text
 ("A1区蔡锷南路的…") look alike (:func:`classifier_text`): NFKC, lower case, masks, punctuation and
-whitespace removed, digit runs as "0", function words cut out with one regular expression
-(``stopwords.py``; no tokenizer, so no jieba and no dictionary to load). Features are character
-1–3-grams of that text (TF-IDF, sublinear tf, min_df 2). The model is a one-vs-rest linear SVM
-whose decision values are turned into probabilities by a multinomial logistic regression fitted
-on out-of-fold decision values (Platt-style calibration, so the confidence intake shows is a real
-probability). Everything runs on CPU with no download.
+whitespace removed, the publisher's stop words dropped as words (``stopwords.py``: a word list
+recovered from the data, cut by greedy longest match, no jieba at run time), digit runs as "0".
+Features are character 1–3-grams of that text (TF-IDF, sublinear tf, min_df 2). The model is a
+one-vs-rest linear SVM whose decision values are turned into probabilities by a multinomial
+logistic regression fitted on out-of-fold decision values (Platt-style calibration, so the
+confidence intake shows is a real probability). Everything runs on CPU with no download.
 """
 
 from __future__ import annotations
@@ -28,17 +28,19 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from zhili.core.errors import ApplicationError
-from zhili.textintel.normalization import content_characters
-from zhili.textintel.stopwords import function_words_removed
+from zhili.textintel.normalization import folded_text
+from zhili.textintel.stopwords import stopwords_removed
 
 _DIGIT_RUN = re.compile(r"\d+")
-# 1: character + jieba word n-grams. 2: character n-grams of regex-cleaned text, no jieba.
-FEATURE_VERSION = 2
+# 1: character + jieba word n-grams. 2: character n-grams of regex-cleaned text (hand list of
+# function words cut as substrings), no jieba. 3: the publisher's recovered stop words dropped as
+# words (stopwords.py) before character n-grams.
+FEATURE_VERSION = 3
 
 
 def classifier_text(text: str) -> str:
-    """The text as the classifier sees it: content characters, digit runs as "0", no function words."""
-    return function_words_removed(_DIGIT_RUN.sub("0", content_characters(text)))
+    """The text as the classifier sees it: content characters, no stop words, digit runs as "0"."""
+    return _DIGIT_RUN.sub("0", stopwords_removed(folded_text(text)))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ def despaced_text(text: str) -> str:
     return _WHITESPACE.sub("", folded)
 
 
+def folded_text(text: str) -> str:
+    """NFKC-folded, lower-cased text with masks replaced by a space (keeps punctuation and spacing)."""
+    return _MASK.sub(" ", unicodedata.normalize("NFKC", text or "").lower())
+
+
 def content_characters(text: str) -> str:
     """Only ideographs, Latin letters and digits: the text as a matcher should see it."""
     folded = unicodedata.normalize("NFKC", text or "").lower()

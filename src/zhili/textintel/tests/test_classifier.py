@@ -16,7 +16,8 @@ from zhili.textintel.classifier import (
     classifier_fit,
     classifier_text,
 )
-from zhili.textintel.stopwords import function_words_removed
+from zhili.textintel.normalization import folded_text
+from zhili.textintel.stopwords import PROTECTED_WORDS, STOPWORDS, stopwords_removed
 
 TEXTS = ["小区道路破损坑洼", "楼顶水箱二次供水", "路灯不亮夜间出行", "工厂排放废气刺鼻", "河道污水发黑发臭",
          "学校学位不足入学", "幼儿园收费过高", "餐馆油烟直排扰民", "路灯", "a"]
@@ -25,13 +26,28 @@ LABELS = ["城乡建设", "城乡建设", "城乡建设", "环境保护", "环�
 
 
 def test_segmented_export_and_raw_intake_text_fold_to_the_same_classifier_text() -> None:
-    segmented = "A1 区 蔡锷 南路 水箱 长年 洗 ２０１９ 年"
-    raw = "A1区蔡锷南路的水箱，长年都没有洗！2019年。"
-    assert classifier_text(segmented) == classifier_text(raw) == "a0区蔡锷南路水箱长年洗0年"
+    segmented = "A1 区 蔡锷 南路 水箱 长年 洗 ２０１９ 年 市 号 栋"
+    raw = "A1区蔡锷南路的水箱，长年都没有洗！2019年。A市×××号2栋"
+    assert classifier_text(segmented) == classifier_text(raw) == "a0区蔡锷南路水箱长年洗0年市号栋"
 
 
-def test_function_words_are_cut_longest_first() -> None:
-    assert function_words_removed("我们发现那里的路灯怎么样都不亮") == "发现路灯亮"
+def test_stop_words_are_dropped_as_words_and_kept_inside_the_publishers_content_words() -> None:
+    assert {"的", "是", "我们", "没有", "a", "2", ","} <= STOPWORDS
+    assert {"目的", "自来水"} <= PROTECTED_WORDS
+    assert stopwords_removed(folded_text("我们发现那里的路灯怎么样都不亮")) == "发现路灯不亮"  # 不亮: a word the publisher kept
+    # 的 and 自 are stop words, but not inside 目的 / 自来水, which the publisher kept as words.
+    assert stopwords_removed(folded_text("我的目的是喝上干净的自来水")) == "目的喝上干净自来水"
+    # A run of letters and digits is one token: "a" and "2" alone are stop words, "a1" and "2019" are not.
+    assert stopwords_removed(folded_text("A市A1区2栋2019年")) == "市a1区栋2019年"
+
+
+def test_the_recovered_word_lists_are_regenerated_by_the_bench_script() -> None:
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    for name in ("publisher_stopwords.txt", "protected_words.txt"):
+        assert "bench/recover_stopwords.py" in (data / name).read_text(encoding="utf-8").splitlines()[0]
+    assert 500 < len(STOPWORDS) < 1000
 
 
 def test_character_vectorizer_gives_the_same_matrix_as_scikit_learn() -> None:
