@@ -15,7 +15,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from tests.hostile.files import small_xlsx
 from zhili.cases.personal_data import phone_mask, phone_normalize
-from zhili.cases.services.importing import table_read
+from zhili.cases.services.importing import import_mapping_guess, table_read
 from zhili.core.errors import ApplicationError
 from zhili.enterprises.importing import decode_text, source_table_read
 from zhili.geo.models import Area
@@ -44,6 +44,25 @@ def _csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
 
 
 ROWS = st.lists(st.lists(CELL_TEXT, min_size=1, max_size=5), min_size=0, max_size=8)
+
+
+@SETTINGS
+@given(rows=ROWS, encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
+def test_cases_csv_reader_reads_or_refuses(rows: list[list[str]], encoding: str) -> None:
+    table, error = _refusal(lambda: table_read(_csv_bytes(rows, encoding), "csv"))
+    if error is not None:
+        assert error.message.strip()
+        return
+    assert all(isinstance(header, str) for header in table.headers)
+    assert isinstance(import_mapping_guess(table.headers), dict)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=400))
+def test_cases_reader_refuses_random_bytes_cleanly(data: bytes) -> None:
+    for file_format in ("csv", "xlsx"):
+        _table, error = _refusal(lambda file_format=file_format: table_read(data, file_format))
+        assert error is None or error.message.strip()
 
 
 @SETTINGS

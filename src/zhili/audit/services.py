@@ -36,19 +36,24 @@ def audit_record_append(*, actor_id: int | None, action: str, object_type: str, 
     held for as short a time as possible. The record's hash covers the previous record's hash.
     """
     clean_data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    with transaction.atomic():
-        head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    # Three statements while the chain head is locked (lock + read, insert, move the head), and no
+    # savepoint when the caller already runs a transaction: every writer queues on this lock.
+    with transaction.atomic(savepoint=False):
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).values_list("last_hash", flat=True).first()
+        if head is None:
+            AuditChainHead.objects.get_or_create(pk=1)
+            head = AuditChainHead.objects.select_for_update().values_list("last_hash", flat=True).get(pk=1)
         occurred_at = clock.now()
         record_hash = _canonical_hash(
-            previous_hash=head.last_hash, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
+            previous_hash=head, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
             action=action, object_type=object_type, object_id=str(object_id), data=clean_data,
         )
         record = AuditRecord.objects.create(
             occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label, action=action,
             object_type=object_type, object_id=str(object_id), data=clean_data,
-            previous_hash=head.last_hash, record_hash=record_hash,
+            previous_hash=head, record_hash=record_hash,
         )
-        AuditChainHead.objects.filter(pk=head.pk).update(last_record_id=record.pk, last_hash=record_hash)
+        AuditChainHead.objects.filter(pk=1).update(last_record_id=record.pk, last_hash=record_hash)
     return record
 
 

@@ -9,6 +9,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from zhili.cases.services.notifications import notifications_deliver_pending
+from zhili.cases.services.retention import cases_personal_data_anonymise
 from zhili.cases.services.sla import case_sla_sweep
 
 Job = Callable[[], Any]
@@ -16,6 +17,7 @@ Job = Callable[[], Any]
 _queued_with_retries: Callable[[Job], Job] = db_task(retries=3, retry_delay=30)
 _every_minute: Callable[[Job], Job] = db_periodic_task(crontab(minute="*"))
 _every_minute_too: Callable[[Job], Job] = db_periodic_task(crontab(minute="*"))
+_every_night: Callable[[Job], Job] = db_periodic_task(crontab(hour="3", minute="30"))
 
 
 @_queued_with_retries
@@ -35,3 +37,19 @@ def sla_sweep_periodic() -> tuple[int, int]:
     """Turn lights yellow/red once a minute."""
     result = case_sla_sweep()
     return result.warned, result.overdue
+
+
+@_every_night
+def personal_data_retention_periodic() -> int:
+    """Erase the reporter's personal data of cases closed longer ago than the retention period."""
+    return cases_personal_data_anonymise().anonymised
+
+_queued_export: Callable[[Callable[[str], None]], Callable[[str], None]] = db_task(retries=1, retry_delay=10)
+
+
+@_queued_export
+def case_list_export_task(job_id: str) -> None:
+    """Write a case-list Excel export in the background (the page polls its progress)."""
+    from zhili.cases.services.workbench import case_list_export_run
+
+    case_list_export_run(job_id=job_id)

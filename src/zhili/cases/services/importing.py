@@ -123,7 +123,12 @@ def _decode(content: bytes) -> tuple[str, str]:
 
 def _read_csv(content: bytes) -> Table:
     text, encoding = _decode(content)
-    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        # newline="" lets the csv module handle carriage returns inside cells itself
+        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as error:
+        raise ApplicationError("file_unreadable", _("无法读取 CSV 文件（%(reason)s），请用 Excel 另存为 .xlsx 后重试。") % {
+            "reason": error}) from error
     return _table(rows, encoding)
 
 

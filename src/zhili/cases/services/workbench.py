@@ -1,0 +1,160 @@
+"""Writes behind the workbenches: bulk dispatch and the case-list Excel export with progress.
+
+Bulk dispatch runs one :func:`case_transition` (one transaction, audited) per case, so one refused
+case does not undo the others; the caller gets every outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from zhili.accounts.permissions import Action, require
+from zhili.cases.selectors import CaseFilters, case_list, case_reporter_for
+from zhili.cases.services.lifecycle import TransitionDetails, case_transition
+from zhili.cases.states import CaseAction
+from zhili.core import clock
+from zhili.core.errors import ApplicationError
+from zhili.core.logging import mask_personal_text
+
+if TYPE_CHECKING:
+    from zhili.accounts.models import User
+
+BULK_DISPATCH_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class BulkDispatchResult:
+    dispatched: list[str]  # case numbers
+    refused: list[tuple[str, str]]  # (case number, reason)
+
+
+def cases_dispatch_bulk(*, case_ids: list[int], department_id: int | None, actor: User) -> BulkDispatchResult:
+    """Dispatch each case to ``department_id``, or to its matter's department when None.
+
+    A case without a department to go to, or in a status that cannot be dispatched, is refused with
+    its reason; the others are dispatched.
+    """
+    from zhili.cases.selectors import cases_visible_to
+
+    require(actor, Action.CASE_DISPATCH)
+    if not case_ids:
+        raise ApplicationError("nothing_selected", _("请先勾选要派单的工单。"))
+    if len(case_ids) > BULK_DISPATCH_LIMIT:
+        raise ApplicationError("too_many_selected", _("一次最多批量派单 %(limit)d 件，请分批操作。") % {
+            "limit": BULK_DISPATCH_LIMIT})
+    cases = list(cases_visible_to(actor).filter(pk__in=case_ids).select_related("matter").order_by("id"))
+    dispatched: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for case in cases:
+        target = department_id or (case.matter.department_id if case.matter else None)
+        if target is None:
+            refused.append((case.number, _("没有建议的承办部门，请单独选择部门派单。")))
+            continue
+        try:
+            case_transition(case_id=case.pk, action=CaseAction.DISPATCH, actor=actor,
+                            details=TransitionDetails(department_id=target, note=_("批量派单")))
+        except ApplicationError as error:
+            refused.append((case.number, error.message))
+        else:
+            dispatched.append(case.number)
+    return BulkDispatchResult(dispatched=dispatched, refused=refused)
+
+
+# -- case list export ----------------------------------------------------------------------------
+
+EXPORT_HEADERS = ("工单编号", "受理时间", "来源渠道", "状态", "标题", "地址", "网格", "分类", "事项", "承办部门",
+                  "当前环节时限", "时限状态", "反映人", "联系电话", "诉求内容")
+EXPORT_ROW_LIMIT = 100_000
+PROGRESS_EVERY = 500
+
+
+def _exports_dir() -> Path:
+    directory = Path(settings.DATA_DIR) / "exports"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def export_job_paths(job_id: str) -> tuple[Path, Path]:
+    """(progress JSON, xlsx file) of an export job; the id is checked to be one we issued."""
+    if len(job_id) != 32 or not all(character in "0123456789abcdef" for character in job_id):
+        raise ApplicationError("export_not_found", _("导出任务不存在或已过期，请重新导出。"), status_code=404)
+    directory = _exports_dir()
+    return directory / f"{job_id}.json", directory / f"{job_id}.xlsx"
+
+
+def export_progress(job_id: str) -> dict[str, Any]:
+    progress_path, _file_path = export_job_paths(job_id)
+    if not progress_path.exists():
+        raise ApplicationError("export_not_found", _("导出任务不存在或已过期，请重新导出。"), status_code=404)
+    data: dict[str, Any] = json.loads(progress_path.read_text("utf-8"))
+    return data
+
+
+def _progress_write(job_id: str, **values: Any) -> None:
+    progress_path, _file_path = export_job_paths(job_id)
+    temporary = progress_path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(values, ensure_ascii=False), "utf-8")
+    temporary.replace(progress_path)
+
+
+def case_list_export_start(*, user: User, filters: CaseFilters) -> str:
+    """Record a new export job for ``user`` (owner and filters stored); the caller queues the work."""
+    require(user, Action.CASE_EXPORT)
+    job_id = secrets.token_hex(16)
+    _progress_write(job_id, user_id=user.pk, state="queued", done=0, total=0, filters=_filters_dict(filters),
+                    created_at=clock.now().isoformat())
+    return job_id
+
+
+def _filters_dict(filters: CaseFilters) -> dict[str, Any]:
+    return {"status": filters.status, "channel": filters.channel, "department_id": filters.department_id,
+            "category_id": filters.category_id, "sla_state": filters.sla_state, "text": filters.text}
+
+
+def case_list_export_run(*, job_id: str) -> None:
+    """Write the job's .xlsx with the stored filters, as its owner sees them (PII masked without
+    ``CASE_VIEW_PERSONAL``), updating the progress file every few hundred rows."""
+    from zhili.accounts.models import User
+
+    def local(value: dt.datetime | None) -> str:
+        return value.astimezone(clock.CHINA_TIME_ZONE).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    job = export_progress(job_id)
+    user = User.objects.get(pk=job["user_id"])
+    filters = CaseFilters(**job["filters"])
+    cases = case_list(user=user, filters=filters)
+    total = min(cases.count(), EXPORT_ROW_LIMIT)
+    _progress_write(job_id, **{**job, "state": "running", "total": total, "done": 0})
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("案件"))
+    sheet.append(list(EXPORT_HEADERS))
+    done = 0
+    for case in cases[:EXPORT_ROW_LIMIT].iterator(chunk_size=1000):
+        reporter = case_reporter_for(case=case, user=user)
+        sheet.append([
+            case.number, local(case.created_at), case.get_channel_display(),
+            case.get_status_display(), mask_personal_text(case.title) if reporter.masked else case.title, case.address_text, case.grid.name if case.grid else "",
+            case.category.name if case.category else "", case.matter.name if case.matter else "",
+            case.department.name if case.department else "",
+            local(case.stage_due_at),
+            case.get_sla_state_display(), reporter.name, reporter.phone,
+            mask_personal_text(case.description) if reporter.masked else case.description,
+        ])
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            _progress_write(job_id, **{**job, "state": "running", "total": total, "done": done})
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    _progress_path, file_path = export_job_paths(job_id)
+    file_path.write_bytes(buffer.getvalue())
+    _progress_write(job_id, **{**job, "state": "done", "total": total, "done": done})
