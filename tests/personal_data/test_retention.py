@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import SettingsWrapper  # noqa: I001
 
 from tests.authorization.world import World, world_create
 from zhili.accounts.roles import Role
