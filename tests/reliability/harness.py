@@ -247,6 +247,7 @@ def intake_client(*, base_url: str, api_key: str, client_id: str, ledger: Intake
                     if may_abandon or time.monotonic() > give_up_at:
                         with ledger.lock:
                             ledger.abandoned.add(key)
+                        time.sleep(0.2)  # a person who gave up does not call again at once
                         break
                     time.sleep(min(0.05 * 2 ** min(attempt, 5), 1.0))
                     continue

@@ -55,10 +55,8 @@ def test_server_killed_mid_intake_loses_and_doubles_nothing(installation: harnes
 def test_job_worker_killed_mid_sweep_and_mid_delivery_loses_and_doubles_nothing(
         installation: harness.Deployment, receiver: tuple[str, harness.WebhookLedger]) -> None:
     _url, ledger = receiver
-    # the intake test left dispatch notices (in-app + webhook) in the outbox. From here departments take
-    # in-app notices only, and every case has waited past its deadline: the SLA sweep, killed mid-run,
-    # must still notify each case exactly once.
-    installation.run_script("webhooks_off")
+    # the intake test left dispatch notices (in-app + webhook) in the outbox; now every case has waited
+    # past its deadline: the SLA sweep, killed mid-run, must still notify exactly once
     aged = installation.run_script("age_cases", {"days": 60})["aged"]
     killed_sweeps = harness.killed_script_runs(installation, "sweep", {}, delays=(0.0, 0.005))
     assert killed_sweeps >= 1
@@ -73,7 +71,7 @@ def test_job_worker_killed_mid_sweep_and_mid_delivery_loses_and_doubles_nothing(
     overdue_notices = Counter(_identity(row) for row in rows if row[2] == "sla_overdue")
     assert len(overdue_notices) > 0
     assert [identity for identity, count in overdue_notices.items() if count > 1] == []  # kills doubled nothing
-    assert {row[1] for row in rows if row[2] == "sla_overdue"} == {"in_app"}
+    assert {row[1] for row in rows if row[2] == "sla_overdue"} == {"in_app", "webhook"}
     assert len(webhook_rows) >= 20
 
     worker = harness.job_worker(installation)
@@ -94,7 +92,10 @@ def test_job_worker_killed_mid_sweep_and_mid_delivery_loses_and_doubles_nothing(
     assert [row for row in rows if not row[4]] == []  # none lost: every outbox row delivered
     identities = Counter(_identity(row) for row in rows)
     assert [identity for identity, count in identities.items() if count > 1] == []  # none doubled in the outbox
-    received = Counter((body["case_number"], body["kind"]) for body in ledger.received)
-    assert set(received) == {(row[3], row[2]) for row in webhook_rows}  # every webhook reached the department
+    # what one webhook is about: its case, or the case numbers of an SLA digest
+    received = Counter((body["case_number"], body["kind"], tuple(body.get("case_numbers") or ()))
+                       for body in ledger.received)
+    assert len(received) == len(webhook_rows)  # every webhook reached the department
+    assert {(row[3], row[2]) for row in webhook_rows if row[3]} <= {(case, kind) for case, kind, _ in received}
     # at-least-once over HTTP: only the delivery the kill interrupted may reach the department twice
     assert sum(count - 1 for count in received.values()) <= 1

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhili.cases import views
+from zhili.cases import views, views_workbench
 
 app_name = "cases"
 
@@ -8,9 +8,16 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("intake/", views.intake, name="intake"),
     path("intake/proposals/", views.proposals_fragment, name="proposals"),
-    path("triage/", views.triage, name="triage"),
-    path("inbox/", views.inbox, name="inbox"),
-    path("grid-worker/", views.grid_worker, name="grid_worker"),
+    path("intake/assist/", views_workbench.intake_assist, name="intake_assist"),
+    path("triage/", views_workbench.triage, name="triage"),
+    path("triage/bulk-dispatch/", views_workbench.triage_bulk_dispatch, name="bulk_dispatch"),
+    path("merge/", views_workbench.merge_compare, name="merge"),
+    path("inbox/", views_workbench.inbox, name="inbox"),
+    path("grid-worker/", views_workbench.grid_worker_home, name="grid_worker"),
+    path("map/", views_workbench.public_map, name="public_map"),
+    path("export.xlsx", views_workbench.case_list_export, name="list_export"),
+    path("exports/<str:job_id>/", views_workbench.export_job, name="export_job"),
+    path("exports/<str:job_id>/file/", views_workbench.export_download, name="export_download"),
     path("report/", views.citizen_report, name="report"),
     path("track/", views.track, name="track"),
     path("import/", views.import_upload, name="import"),

@@ -17,19 +17,19 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.utils.translation import gettext as _
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 
 from zhili.core.errors import ApplicationError
 from zhili.textintel.normalization import folded_text
 from zhili.textintel.stopwords import stopwords_removed
+
+if TYPE_CHECKING:  # scikit-learn is imported where it is used: it costs seconds at start-up
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
 
 _DIGIT_RUN = re.compile(r"\d+")
 # 1: character + jieba word n-grams. 2: character n-grams of regex-cleaned text (hand list of
@@ -228,6 +228,8 @@ def _make_vectorizer(settings: ClassifierSettings) -> CharacterNgramVectorizer:
 
 
 def _make_model(settings: ClassifierSettings) -> LinearSVC:
+    from sklearn.svm import LinearSVC
+
     return LinearSVC(C=settings.regularisation, class_weight=settings.class_weight)
 
 
@@ -243,6 +245,9 @@ def classifier_fit(
     progress: ProgressCallback = _no_progress,
 ) -> CategoryClassifier:
     """Fit the vectorizer, the SVM and its probability calibration on the given texts."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
     settings = settings or ClassifierSettings()
     label_names = sorted(set(labels))
     label_index = {label: index for index, label in enumerate(label_names)}
@@ -303,6 +308,8 @@ def classifier_evaluate_on(
     classifier: CategoryClassifier, *, texts: Sequence[str], labels: Sequence[str]
 ) -> ClassifierEvaluation:
     """Macro-F1, accuracy, per-class precision/recall/F1, confusion matrix, ms/message."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
     started = time.perf_counter()
     ranked = classifier.predict(texts)
     elapsed = time.perf_counter() - started
