@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zhili
 
-.PHONY: demo test setup lint typecheck test-sqlite test-postgresql clean
+.PHONY: demo test setup lint test-sqlite test-postgresql clean
 
 setup: $(PYTHON_STAMP) $(NODE_STAMP) $(SYSTEM_STAMP)
 
@@ -32,8 +32,6 @@ lint: setup
 	$(BIN)/ruff check src bench tests
 	$(BIN)/zhili makemigrations --check --dry-run
 	$(BIN)/lint-imports
-
-typecheck: setup
 	$(BIN)/mypy src/zhili
 
 test-sqlite: setup

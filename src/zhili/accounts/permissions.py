@@ -145,7 +145,7 @@ def user_area_paths(user: User) -> tuple[str, ...]:
             cached = tuple(user.grid_assignments.values_list("grid__path", flat=True))
             user._zhili_grid_paths = cached  # type: ignore[attr-defined]
         return cached
-    if user.scope_area_id is not None:
+    if user.scope_area is not None:
         return (user.scope_area.path,)
     return ()
 
@@ -172,7 +172,7 @@ def user_can(user: User | AnonymousUser | None, action: Action | str, target: ob
     """True when ``user`` may do ``action`` (on ``target`` when given). Never raises for a denial."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    role_user: User = user  # type: ignore[assignment]
+    role_user: User = user
     if Action(action) not in ROLE_GRANTS.get(role_user.role, frozenset()):
         return False
     if target is None:

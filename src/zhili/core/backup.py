@@ -88,7 +88,7 @@ def database_fingerprint() -> dict[str, tuple[int, str]]:
         if not model._meta.managed or model._meta.proxy:
             continue
         table = model._meta.db_table
-        columns = [field.column for field in model._meta.concrete_fields]
+        columns = [field.column for field in model._meta.concrete_fields if field.column]
         digest = hashlib.sha256()
         count = 0
         quoted = ", ".join(connection.ops.quote_name(column) for column in columns)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from zhili.accounts.models import GridAssignment, User
@@ -21,7 +23,7 @@ def tree(db: None) -> dict[str, Area]:
     return {"district": district, "street_a": street_a, "street_b": street_b, "grid_a": grid_a, "grid_b": grid_b}
 
 
-def make_user(username: str, role: str, **fields: object) -> User:
+def make_user(username: str, role: str, **fields: Any) -> User:
     return User.objects.create_user(username=username, password="Very-Long-Pass-2026", role=role, **fields)
 
 
