@@ -54,7 +54,7 @@ def _post(user: User, path: str, field: str, upload: UploadedFile[bytes], data: 
     request = RequestFactory().post(path, data=data)
     request.user = user
     request.session = SessionStore()
-    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+    request._messages = FallbackStorage(request)  # what MessageMiddleware does
     request.FILES.update(MultiValueDict({field: [upload]}))
     return request
 

@@ -68,8 +68,8 @@ def test_closed_cases_past_the_period_are_anonymised_and_nothing_else(world: Wor
 def test_retention_is_idempotent_and_runs_as_a_nightly_job(world: World, settings: Any) -> None:
     settings.ZHILI_PERSONAL_DATA_RETENTION_DAYS = 10
     _closed_case(world, phone="13700003333", closed_at=clock.now() - dt.timedelta(days=11))
-    assert personal_data_retention_periodic.call_local() == 1  # type: ignore[attr-defined]
-    assert personal_data_retention_periodic.call_local() == 0  # type: ignore[attr-defined]
+    assert personal_data_retention_periodic.call_local() == 1
+    assert personal_data_retention_periodic.call_local() == 0
     assert AuditRecord.objects.filter(action="case.personal_data_anonymise").count() == 1
 
 

@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from zhili.cases import policy
-from zhili.core import clock
 from zhili.cases.classification import MatterProposal, matter_proposals
 from zhili.cases.models import Case
 from zhili.cases.selectors import caller_history, cases_visible_to
 from zhili.cases.states import OPEN_STATUSES, CaseStatus
 from zhili.cases.working_time import working_calendar_current, working_minutes_between
+from zhili.core import clock
 from zhili.geo.models import Area, AreaLevel, Department
 
 if TYPE_CHECKING:
@@ -123,9 +123,9 @@ def _duplicate_proposals(*, user: User, description: str, grid: GridProposal | N
     for case_id, score in scores[:5]:
         case = by_id[case_id]
         distance = None
-        if None not in (grid.longitude, grid.latitude, case.longitude, case.latitude):
-            distance = round(distance_meters(grid.longitude, grid.latitude,  # type: ignore[arg-type]
-                                             case.longitude, case.latitude))  # type: ignore[arg-type]
+        if (grid.longitude is not None and grid.latitude is not None
+                and case.longitude is not None and case.latitude is not None):
+            distance = round(distance_meters(grid.longitude, grid.latitude, case.longitude, case.latitude))
         result.append(DuplicateProposal(case=case, distance_meters=distance, similarity=round(score, 3)))
     return result
 
@@ -160,7 +160,7 @@ def triage_filtered(*, user: User, filters: TriageFilters, at: dt.datetime) -> Q
     """The triage queue (received and returned cases) narrowed by the dispatcher's filters."""
     from zhili.cases.selectors import triage_queue
 
-    cases = triage_queue(user=user)
+    cases = triage_queue(user=user).select_related("matter__department")
     if filters.category_id:
         cases = cases.filter(category_id=filters.category_id)
     if filters.street_path:
@@ -189,7 +189,8 @@ def working_minutes_left(*, due_at: dt.datetime | None, at: dt.datetime, natural
     calendar = working_calendar_current()
     if due_at >= at:
         return int(working_minutes_between(at, due_at, calendar))
-    return -int(working_minutes_between(due_at, at, calendar))
+    # past the deadline counts as overdue even when no office minute has passed since (a weekend)
+    return -max(1, int(working_minutes_between(due_at, at, calendar)))
 
 
 # -- public map ------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def public_map_points(*, at: dt.datetime) -> list[dict[str, Any]]:
             .values_list("category__name", "status", "longitude", "latitude", "created_at")[:PUBLIC_MAP_LIMIT])
     labels = dict(CaseStatus.choices)
     return [{"category": category or "其他", "fixed": status in FIXED_STATUSES, "status": str(labels[status]),
-             "longitude": round(longitude, 3), "latitude": round(latitude, 3),
+             "longitude": round(longitude or 0.0, 3), "latitude": round(latitude or 0.0, 3),
              "date": created_at.astimezone(clock.CHINA_TIME_ZONE).date().isoformat()}
             for category, status, longitude, latitude, created_at in rows]
 

@@ -138,13 +138,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
     tabs = [("pending", _("待签收")), ("handling", _("办理中")), ("warning", _("即将超期")), ("overdue", _("已超期"))]
     counts = {key: selectors.department_inbox(user=user, tab=key).count() for key, _label in tabs}
     at = clock.now()
-    rows = [(case, selectors_workbench.working_minutes_left(due_at=case.stage_due_at, at=at, natural=case.is_urgent))
-            for case in selectors.department_inbox(user=user, tab=tab)[:200]]
+    rows = []
+    for case in selectors.department_inbox(user=user, tab=tab)[:200]:
+        minutes = selectors_workbench.working_minutes_left(due_at=case.stage_due_at, at=at, natural=case.is_urgent)
+        rows.append((case, minutes, _countdown_label(minutes, natural=case.is_urgent)))
     return render(request, "cases/inbox.html", {
         "tab": tab, "tabs": [(key, label, counts[key]) for key, label in tabs], "rows": rows,
         "rendered_at": int(at.timestamp() * 1000),
         "notifications": selectors.notifications_for_user(user=user, limit=10),
     })
+
+
+def _countdown_label(minutes: int | None, *, natural: bool) -> str:
+    if minutes is None:
+        return ""
+    hours, rest = divmod(abs(minutes), 60)
+    unit = _("小时") if natural else _("工作小时")
+    amount = f"{hours} {unit} {rest} {_('分')}" if hours else f"{rest} {_('分')}"
+    return (_("已超期 %(amount)s") if minutes < 0 else _("剩余 %(amount)s")) % {"amount": amount}
 
 
 # -- grid worker --------------------------------------------------------------------------------------
@@ -160,9 +171,12 @@ def grid_worker_home(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         return grid_worker(request)
     grids = selectors_workbench.grid_worker_grids(user=user)
+    tasks = list(selectors_workbench.grid_worker_tasks(user=user)[:50])
     return render(request, "cases/grid_worker.html", {
-        **_grid_worker_context(request), "grids": grids,
-        "tasks": list(selectors_workbench.grid_worker_tasks(user=user)[:50]),
+        **_grid_worker_context(request), "grids": grids, "tasks": tasks,
+        "task_points": [{"title": task.title, "longitude": task.longitude, "latitude": task.latitude,
+                         "href": reverse("cases:detail", args=[task.number])}
+                        for task in tasks if task.longitude is not None and task.latitude is not None],
         "geojson_url": (f"{reverse('geo:export')}?level=grid&root={grids[0].code}" if grids else ""),
     })
 
