@@ -32,6 +32,7 @@ from zhili.cases.models import (
 from zhili.cases.services.attachments import attachments_build, photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
+from zhili.cases.services.patrol import case_patrol_report
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
@@ -206,35 +207,18 @@ def grid_worker(request: HttpRequest) -> HttpResponse:
 
 
 def patrol_report(request: HttpRequest, user: User) -> Any:
-    from django.db import transaction
-
-    photos = photos_validate(_uploads(request, "photos"))
-    after_photos = photos_validate(_uploads(request, "after_photos"))
-    self_handle = request.POST.get("self_handle") == "on"
-    if self_handle and not after_photos:
-        raise ApplicationError("after_photo_required", _("网格自处置需要上传处置后的照片。"))
-    with transaction.atomic():
-        result = case_intake(
-            request=IntakeRequest(
-                channel=CaseChannel.PATROL, description=request.POST.get("description", ""),
-                longitude=_float_or_none(request.POST.get("longitude")),
-                latitude=_float_or_none(request.POST.get("latitude")),
-                address_text=request.POST.get("address_text", ""), matter_code=request.POST.get("matter_code", ""),
-            ),
-            actor=user, client_key=f"user:{user.pk}", idempotency_key=request.POST.get("form_token", ""),
-            photos=photos,
-        )
-        case = result.case
-        if self_handle and not result.replayed:
-            attachments = attachments_build(case=case, photos=after_photos, kind=AttachmentKind.AFTER_PHOTO,
-                                            uploaded_by_id=user.pk, at=clock.now())
-            if case.status != CaseStatus.RECEIVED:
-                raise ApplicationError("self_handling_not_allowed", _(
-                    "该事项已自动派单给责任部门，不能自处置；如已现场处理，请联系指挥中心。"))
-            case = case_transition(case_id=case.pk, action=CaseAction.SELF_HANDLE, actor=user,
-                                   details=TransitionDetails(note=request.POST.get("result", "") or _("现场已处置"),
-                                                             attachment_ids=tuple(a.pk for a in attachments)))
-    return case
+    return case_patrol_report(
+        request=IntakeRequest(
+            channel=CaseChannel.PATROL, description=request.POST.get("description", ""),
+            longitude=_float_or_none(request.POST.get("longitude")),
+            latitude=_float_or_none(request.POST.get("latitude")),
+            address_text=request.POST.get("address_text", ""), matter_code=request.POST.get("matter_code", ""),
+        ),
+        actor=user, photos=photos_validate(_uploads(request, "photos")),
+        after_photos=photos_validate(_uploads(request, "after_photos")),
+        self_handle=request.POST.get("self_handle") == "on", result_note=request.POST.get("result", ""),
+        idempotency_key=request.POST.get("form_token", ""),
+    )
 
 
 # -- queues and lists ------------------------------------------------------------------------------

@@ -161,6 +161,10 @@ else:
     }
 
 ZHILI_PII_KEY = os.environ.get("ZHILI_PII_KEY", "")
+# Reporter name/phone/ID of cases closed longer ago than this are erased by a nightly job.
+ZHILI_PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("ZHILI_PERSONAL_DATA_RETENTION_DAYS", "1095"))
+# Fixed cases leave the public map (FixMyStreet-style) this many days after they were closed.
+ZHILI_PUBLIC_MAP_FIXED_DAYS = int(os.environ.get("ZHILI_PUBLIC_MAP_FIXED_DAYS", "30"))
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

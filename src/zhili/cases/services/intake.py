@@ -305,10 +305,12 @@ def _matter_for(request: IntakeRequest, proposals: list[MatterProposal]) -> tupl
 
 
 def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str = "", idempotency_key: str = "",
-                photos: Sequence[ValidatedPhoto] = (), actor_label: str = "") -> IntakeResult:
+                photos: Sequence[ValidatedPhoto] = (), actor_label: str = "",
+                dispatch_automatically: bool = True) -> IntakeResult:
     """Create one case from a report (see the module docstring); returns it with the proposals.
 
-    ``client_key`` names the calling client ("user:7", "apikey:3") so idempotency keys of
+    ``dispatch_automatically=False`` keeps the case in triage whatever the confidence (a grid
+    worker who closes it on the spot). ``client_key`` names the calling client ("user:7", "apikey:3") so idempotency keys of
     different clients never collide. Photos must already be validated (``photos_validate``).
     """
     description, title = _validate(request)
@@ -366,7 +368,7 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
     events = [create_event]
     notifications = []
     likely_duplicate = bool(duplicates) and duplicates[0][1] >= policy.duplicate_threshold()
-    auto_dispatch = (request.channel != CaseChannel.IMPORT and matter is not None and matter.department_id is not None
+    auto_dispatch = (dispatch_automatically and request.channel != CaseChannel.IMPORT and matter is not None and matter.department_id is not None
                      and matter.department.is_active and confidence >= policy.auto_dispatch_threshold()
                      and not likely_duplicate)
     if auto_dispatch:

@@ -93,6 +93,9 @@ def notifications_schedule_delivery() -> None:
 def _webhook_payload(notification: Notification) -> bytes:
     case = notification.case
     payload: dict[str, Any] = {
+        # Delivery is at least once (a worker killed after sending, before marking, sends again):
+        # receivers discard repeats by this id, also sent as the Idempotency-Key header.
+        "notification_id": notification.pk,
         "kind": notification.kind,
         "title": notification.title,
         "body": notification.body,
@@ -112,7 +115,8 @@ def _send_webhook(notification: Notification) -> None:
         raise ValueError("webhook URL must be http(s)")
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, data=_webhook_payload(notification), method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "zhili-outbox/1"},
+        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "zhili-outbox/1",
+                 "Idempotency-Key": f"zhili-notification-{notification.pk}"},
     )
     with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
         if response.status >= 300:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -457,3 +458,5 @@ def test_outbox_delivers_once_and_retries_failed_webhooks_with_backoff(world: Wo
         assert notifications.notification_deliver(webhook.pk) is False  # already delivered: no second send
     assert sent == [webhook.pk]
     assert Notification.objects.filter(case=case, delivered_at__isnull=True).count() == 0
+    payload = json.loads(notifications._webhook_payload(webhook))
+    assert (payload["notification_id"], payload["case_number"]) == (webhook.pk, case.number)

@@ -123,6 +123,19 @@ def test_grid_worker_closes_a_small_matter_on_the_spot(client: Client, world: Wo
     assert Case.objects.count() == 1
 
 
+def test_grid_worker_closes_on_the_spot_with_a_chosen_matter(client: Client, world: World, people: People) -> None:
+    # A chosen matter means full confidence; closing on the spot must not auto-dispatch it first.
+    client.force_login(people.grid_worker)
+    response = client.post(reverse("cases:grid_worker"), {
+        "description": "路边垃圾桶满溢", "longitude": "119.925", "latitude": "31.725",
+        "matter_code": world.matter_garbage.code, "self_handle": "on", "result": "已清运",
+        "photos": jpeg("before.jpg"), "after_photos": jpeg("after.jpg"), "form_token": "g2"})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.status, case.self_handled, case.matter_id) == (CaseStatus.FINISHED, True, world.matter_garbage.pk)
+    assert case.department_id == world.matter_garbage.department_id
+
+
 def test_case_file_page_actions_and_exports(client: Client, world: World, people: People) -> None:
     case = case_create(description="有情况请处理", phone="13811112222", name="钱七")
     client.force_login(people.dispatcher)
