@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from zhili.core.errors import ApplicationError
+from zhili.core.text_files import text_bytes_decode
 from zhili.enterprises.scheme import DATA_FIELDS
 
 # Normalised header text → field. Headers are normalised by dropping spaces, a trailing unit in
@@ -101,11 +102,9 @@ def _header_key(text: object) -> tuple[str, str]:
 
 def decode_text(content: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK), else a guess."""
-    for encoding, label in (("utf-8-sig", "UTF-8"), ("gb18030", "GBK/GB18030")):
-        try:
-            return content.decode(encoding), label
-        except UnicodeDecodeError:
-            continue
+    decoded = text_bytes_decode(content)
+    if decoded is not None:
+        return decoded[0], {"utf-8": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}[decoded[1]]
     from charset_normalizer import from_bytes
 
     best = from_bytes(content).best()

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from zhili.audit.services import audit_record_append
 from zhili.core.errors import ApplicationError
+from zhili.core.text_files import text_bytes_decode
 from zhili.geo.coordinates import coordinate_system_checked, out_of_china, to_wgs84_arrays
 from zhili.geo.data_version import geo_data_version_bump
 from zhili.geo.geometry import area_geometry_fields, geometry_from_wkb, polygonal_part
@@ -129,12 +130,10 @@ def _file_problem(field_name: str, reason: str) -> ApplicationError:
 
 
 def _decode_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _file_problem("encoding", _("文件既不是 UTF-8 也不是 GBK 编码的文本。"))
+    decoded = text_bytes_decode(data)
+    if decoded is None:
+        raise _file_problem("encoding", _("文件既不是 UTF-8 也不是 GBK 编码的文本。"))
+    return decoded[0]
 
 
 def _geojson_features(data: bytes) -> list[tuple[dict[str, Any], Any]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from zhili.core.errors import ApplicationError
+from zhili.core.text_files import text_bytes_decode
 
 MAX_REPORTED_ROWS = 10
 
@@ -34,19 +35,13 @@ class LabelledTexts:
 
 def decode_csv_bytes(data: bytes) -> str:
     """Decode CSV bytes: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as error:
+    decoded = text_bytes_decode(data)
+    if decoded is None:
         raise ApplicationError(
             "labelled_file_encoding",
             _("无法识别文件编码：请将文件另存为 UTF-8 编码的 CSV 或 Excel(.xlsx) 后重试。"),
-        ) from error
+        )
+    return decoded[0]
 
 
 def _rows_from_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:

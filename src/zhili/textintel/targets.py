@@ -31,6 +31,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from zhili.core.errors import ApplicationError
+from zhili.core.text_files import text_bytes_decode
 
 Value = float | list[float]
 
@@ -385,14 +386,5 @@ def extract_targets_from_file(path: str | Path) -> list[ExtractedTarget]:
 
 
 def _decoded_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
-        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace")
+    decoded = text_bytes_decode(data)
+    return decoded[0] if decoded is not None else data.decode("utf-8", errors="replace")

@@ -32,6 +32,7 @@ from zhili.cases.states import CaseAction
 from zhili.cases.working_time import working_calendar_current
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.text_files import text_bytes_decode
 from zhili.geo.models import Matter
 
 if TYPE_CHECKING:
@@ -106,15 +107,11 @@ def _read_xlsx(content: bytes) -> Table:
 
 
 def _decode(content: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig",):
-        try:
-            return content.decode(encoding), "utf-8"
-        except UnicodeDecodeError:
-            pass
+    decoded = text_bytes_decode(content)
+    if decoded is not None:
+        return decoded
     best = charset_normalizer.from_bytes(content).best()
-    guess = (best.encoding if best else "gb18030") or "gb18030"
-    if guess.lower().replace("_", "") in {"gbk", "gb2312", "gb18030", "cp936", "big5"} or best is None:
-        guess = "gb18030"  # a superset of GBK/GB2312
+    guess = (best.encoding if best else "") or ""
     try:
         return content.decode(guess), guess
     except (UnicodeDecodeError, LookupError) as error:
