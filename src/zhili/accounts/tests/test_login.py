@@ -45,3 +45,21 @@ def test_totp_is_required_once_enabled(client: Client) -> None:
     code = pyotp.TOTP(admin_user.totp_secret).now()
     response = client.post(reverse("accounts:login"), {"username": "boss", "password": PASSWORD, "totp_code": code})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_totp_enable_command_is_for_admins_and_dispatchers() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    User.objects.create_user(username="disp", password=PASSWORD, role=Role.DISPATCHER)
+    User.objects.create_user(username="op", password=PASSWORD, role=Role.OPERATOR)
+    output = StringIO()
+    call_command("totp_enable", "disp", stdout=output)
+    assert "otpauth://totp/zhili:disp" in output.getvalue()
+    assert User.objects.get(username="disp").totp_secret != ""
+    with pytest.raises(CommandError, match="无需开启"):
+        call_command("totp_enable", "op")
+    assert User.objects.get(username="op").totp_secret == ""
