@@ -225,39 +225,6 @@ def patrol_report(request: HttpRequest, user: User) -> Any:
 
 @login_required
 @_denied_page
-def triage(request: HttpRequest) -> HttpResponse:
-    """派单与督办: the dispatcher's queue, extension requests, red/yellow lights, callbacks."""
-    user = _user(request)
-    require(user, Action.CASE_DISPATCH)
-    return render(request, "cases/triage.html", {
-        "queue": selectors.triage_queue(user=user)[:100],
-        "extensions": selectors.extension_requests(user=user)[:50],
-        "lights": selectors.supervision_queue(user=user)[:50],
-        "follow_ups": selectors.follow_up_queue(user=user)[:50],
-        **_form_context(),
-    })
-
-
-@login_required
-@_denied_page
-def inbox(request: HttpRequest) -> HttpResponse:
-    """部门待办: 待签收 / 办理中 / 即将超期 / 已超期."""
-    user = _user(request)
-    require(user, Action.CASE_ACCEPT)
-    tab = request.GET.get("tab", "pending")
-    if tab not in selectors.INBOX_TABS:
-        tab = "pending"
-    tabs = [("pending", _("待签收")), ("handling", _("办理中")), ("warning", _("即将超期")), ("overdue", _("已超期"))]
-    counts = {key: selectors.department_inbox(user=user, tab=key).count() for key, _label in tabs}
-    return render(request, "cases/inbox.html", {
-        "tab": tab, "tabs": [(key, label, counts[key]) for key, label in tabs],
-        "cases": selectors.department_inbox(user=user, tab=tab)[:200],
-        "notifications": selectors.notifications_for_user(user=user, limit=10),
-    })
-
-
-@login_required
-@_denied_page
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_VIEW)
