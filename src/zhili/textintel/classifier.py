@@ -5,7 +5,9 @@ already segmented with stop words removed ("A1 区 蔡锷 南路 …") and a raw
 ("A1区蔡锷南路的…") look alike (:func:`classifier_text`): NFKC, lower case, masks, punctuation and
 whitespace removed, the publisher's stop words dropped as words (``stopwords.py``: a word list
 recovered from the data, cut by greedy longest match, no jieba at run time), digit runs as "0".
-Features are character 1–3-grams of that text (TF-IDF, sublinear tf, min_df 2). The model is a
+Features are character 1–3-grams of that text (TF-IDF, sublinear tf, min_df 2) next to word
+1–2-grams (same weighting, scaled by 0.7), the words cut by forward maximum matching over jieba's
+bundled dictionary (:func:`classifier_words`: no jieba segmentation, no download). The model is a
 one-vs-rest linear SVM whose decision values are turned into probabilities by a multinomial
 logistic regression fitted on out-of-fold decision values (Platt-style calibration, so the
 confidence intake shows is a real probability). Everything runs on CPU with no download.
@@ -13,10 +15,14 @@ confidence intake shows is a real probability). Everything runs on CPU with no d
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,13 +40,127 @@ if TYPE_CHECKING:  # scikit-learn is imported where it is used: it costs seconds
 _DIGIT_RUN = re.compile(r"\d+")
 # 1: character + jieba word n-grams. 2: character n-grams of regex-cleaned text (hand list of
 # function words cut as substrings), no jieba. 3: the publisher's recovered stop words dropped as
-# words (stopwords.py) before character n-grams.
-FEATURE_VERSION = 3
+# words (stopwords.py) before character n-grams. 4: version 3 plus word 1–2-grams of a forward
+# maximum match over jieba's dictionary.
+FEATURE_VERSION = 4
 
 
 def classifier_text(text: str) -> str:
     """The text as the classifier sees it: content characters, no stop words, digit runs as "0"."""
     return _DIGIT_RUN.sub("0", stopwords_removed(folded_text(text)))
+
+
+_IDEOGRAPHS_ONLY = re.compile(r"[\u3400-\u9fff]+")
+_LONGEST_WORD = 8
+
+
+@functools.cache
+def _dictionary() -> tuple[frozenset[str], dict[str, tuple[int, ...]]]:
+    """jieba's bundled dictionary (words of 2–8 ideographs) and, per first character, word lengths longest first.
+
+    Read from the installed package's ``dict.txt``; jieba itself is not imported (its segmenter
+    costs ≈ 2 ms a message, the whole prediction budget).
+    """
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ApplicationError("classifier_dictionary_missing", _("缺少 jieba 词典，无法提取词特征。"))
+    words: set[str] = set()
+    with (Path(next(iter(spec.submodule_search_locations))) / "dict.txt").open(encoding="utf-8") as handle:
+        for line in handle:
+            word = line.split(" ", 1)[0]
+            if 2 <= len(word) <= _LONGEST_WORD and _IDEOGRAPHS_ONLY.fullmatch(word):
+                words.add(word)
+    lengths: dict[str, set[int]] = {}
+    for word in words:
+        lengths.setdefault(word[0], set()).add(len(word))
+    return frozenset(words), {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
+
+
+def classifier_words(text: str) -> list[str]:
+    """The words of a :func:`classifier_text`: forward maximum matching over jieba's dictionary.
+
+    At each position the longest dictionary word that starts there is taken, otherwise one
+    character. Train text (already segmented by the publisher) and raw text are cut the same way,
+    from the same folded text, so both sides give the same words.
+    """
+    words, lengths = _dictionary()
+    tokens: list[str] = []
+    position, end = 0, len(text)
+    while position < end:
+        step = 1
+        for size in lengths.get(text[position], ()):
+            if position + size <= end and text[position:position + size] in words:
+                step = size
+                break
+        tokens.append(text[position:position + step])
+        position += step
+    return tokens
+
+
+def _word_ngrams(tokens: Sequence[str], ngram_range: tuple[int, int]) -> list[str]:
+    low, high = ngram_range
+    grams: list[str] = []
+    for size in range(low, high + 1):
+        grams.extend(" ".join(tokens[index:index + size]) for index in range(len(tokens) - size + 1))
+    return grams
+
+
+@dataclass
+class WordNgramVectorizer:
+    """Sublinear TF-IDF of word n-grams of token lists (smooth idf, unit rows), times ``weight``.
+
+    The same matrix as scikit-learn's ``TfidfVectorizer(analyzer=…, sublinear_tf=True, min_df=…)``
+    on the same n-grams (a test checks this), with a plain dict vocabulary: no per-call validation.
+    """
+
+    ngram_range: tuple[int, int] = (1, 2)
+    min_document_frequency: int = 2
+    max_features: int | None = None
+    weight: float = 1.0
+    vocabulary: dict[str, int] = field(default_factory=dict)
+    inverse_document_frequency: np.ndarray[Any, Any] = field(default_factory=lambda: np.empty(0, dtype=np.float64))
+
+    def fit_transform(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        per_text = [Counter(_word_ngrams(tokens, self.ngram_range)) for tokens in token_lists]
+        document_frequency: Counter[str] = Counter()
+        for counts in per_text:
+            document_frequency.update(counts.keys())
+        kept = [gram for gram, frequency in document_frequency.items() if frequency >= self.min_document_frequency]
+        if self.max_features is not None and len(kept) > self.max_features:
+            total: Counter[str] = Counter()
+            for counts in per_text:
+                total.update(counts)
+            kept = sorted(kept, key=lambda gram: (-total[gram], gram))[:self.max_features]
+        kept.sort()
+        self.vocabulary = {gram: index for index, gram in enumerate(kept)}
+        frequency = np.array([document_frequency[gram] for gram in kept], dtype=np.float64)
+        self.inverse_document_frequency = np.log((1 + len(token_lists)) / (1 + frequency)) + 1
+        return self._weighted(per_text)
+
+    def transform(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        return self._weighted([Counter(_word_ngrams(tokens, self.ngram_range)) for tokens in token_lists])
+
+    def _weighted(self, per_text: list[Counter[str]]) -> sparse.csr_matrix:
+        vocabulary = self.vocabulary
+        columns: list[int] = []
+        counts: list[int] = []
+        row_pointer = [0]
+        for text_counts in per_text:
+            for gram, count in text_counts.items():
+                column = vocabulary.get(gram)
+                if column is not None:
+                    columns.append(column)
+                    counts.append(count)
+            row_pointer.append(len(columns))
+        column_array = np.array(columns, dtype=np.int64)
+        value = (np.log(np.array(counts, dtype=np.float64)) + 1) * self.inverse_document_frequency[column_array]
+        row_lengths = np.diff(row_pointer)
+        rows = np.repeat(np.arange(len(per_text)), row_lengths)
+        norms = np.sqrt(np.bincount(rows, weights=value * value, minlength=len(per_text)))
+        norms[norms == 0] = 1
+        value = self.weight * value / norms[rows]
+        return sparse.csr_matrix((value.astype(np.float32), column_array, np.array(row_pointer, dtype=np.int64)),
+                                 shape=(len(per_text), len(vocabulary)))
 
 
 @dataclass(frozen=True)
@@ -150,10 +270,11 @@ class ClassifierSettings:
     min_document_frequency: int = 2
     max_character_features: int | None = None
     calibration_folds: int = 2
-    # Feature version 1 also took jieba word n-grams; these two are ignored since version 2 and
-    # stay only so that settings written for version 1 are still accepted.
-    use_words: bool = False
-    max_word_features: int = 0
+    # Word n-grams (feature version 4): dictionary maximum match, see classifier_words.
+    use_words: bool = True
+    word_ngram_range: tuple[int, int] = (1, 2)
+    word_weight: float = 0.7
+    max_word_features: int | None = None
 
 
 @dataclass
@@ -163,6 +284,7 @@ class CategoryClassifier:
     name: str
     labels: list[str]
     character_vectorizer: CharacterNgramVectorizer
+    word_vectorizer: WordNgramVectorizer | None
     model: LinearSVC
     calibrator: LogisticRegression
     settings: ClassifierSettings = field(default_factory=ClassifierSettings)
@@ -179,8 +301,8 @@ class CategoryClassifier:
         self.__dict__.update(state)
 
     def _features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        features: sparse.csr_matrix = self.character_vectorizer.transform([classifier_text(text) for text in texts])
-        return features
+        return _features_of([classifier_text(text) for text in texts], self.character_vectorizer,
+                            self.word_vectorizer, fit=False)
 
     def decision_values(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
         # The linear model's own arithmetic, without scikit-learn's per-call input validation
@@ -220,11 +342,30 @@ def _two_columns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.column_stack([-values, values]) if values.ndim == 1 else values
 
 
-def _make_vectorizer(settings: ClassifierSettings) -> CharacterNgramVectorizer:
-    return CharacterNgramVectorizer(
+def _make_vectorizers(settings: ClassifierSettings) -> tuple[CharacterNgramVectorizer, WordNgramVectorizer | None]:
+    characters = CharacterNgramVectorizer(
         ngram_range=settings.character_ngram_range, min_document_frequency=settings.min_document_frequency,
         max_features=settings.max_character_features,
     )
+    if not settings.use_words:
+        return characters, None
+    return characters, WordNgramVectorizer(
+        ngram_range=settings.word_ngram_range, min_document_frequency=settings.min_document_frequency,
+        max_features=settings.max_word_features, weight=settings.word_weight,
+    )
+
+
+def _features_of(
+    cleaned: Sequence[str], characters: CharacterNgramVectorizer, words: WordNgramVectorizer | None, *, fit: bool
+) -> sparse.csr_matrix:
+    """Character n-gram columns, then (when used) word n-gram columns, of texts already cleaned."""
+    character_features = characters.fit_transform(cleaned) if fit else characters.transform(cleaned)
+    if words is None:
+        return character_features
+    token_lists = [classifier_words(text) for text in cleaned]
+    word_features = words.fit_transform(token_lists) if fit else words.transform(token_lists)
+    features: sparse.csr_matrix = sparse.hstack([character_features, word_features], format="csr")
+    return features
 
 
 def _make_model(settings: ClassifierSettings) -> LinearSVC:
@@ -254,9 +395,9 @@ def classifier_fit(
     targets = np.array([label_index[label] for label in labels])
     progress(_("文本清洗（去标点、去停用词）…"))
     cleaned = [classifier_text(text) for text in texts]
-    progress(_("特征提取（字符 n-gram）…"))
-    vectorizer = _make_vectorizer(settings)
-    features = vectorizer.fit_transform(cleaned)
+    progress(_("特征提取（字符 n-gram、词 n-gram）…"))
+    vectorizer, word_vectorizer = _make_vectorizers(settings)
+    features = _features_of(cleaned, vectorizer, word_vectorizer, fit=True)
     progress(_("训练线性 SVM …"))
     model = _make_model(settings)
     model.fit(features, targets)
@@ -277,8 +418,8 @@ def classifier_fit(
     calibrator = LogisticRegression(C=1.0, max_iter=1000)
     calibrator.fit(out_of_fold, targets)
     return CategoryClassifier(
-        name=name, labels=label_names, character_vectorizer=vectorizer, model=model, calibrator=calibrator,
-        settings=settings,
+        name=name, labels=label_names, character_vectorizer=vectorizer, word_vectorizer=word_vectorizer,
+        model=model, calibrator=calibrator, settings=settings,
     )
 
 

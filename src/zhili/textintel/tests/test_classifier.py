@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import joblib
 import numpy as np
@@ -13,8 +14,10 @@ from zhili.textintel.classifier import (
     FEATURE_VERSION,
     CharacterNgramVectorizer,
     ClassifierSettings,
+    WordNgramVectorizer,
     classifier_fit,
     classifier_text,
+    classifier_words,
 )
 from zhili.textintel.normalization import folded_text
 from zhili.textintel.stopwords import PROTECTED_WORDS, STOPWORDS, stopwords_removed
@@ -79,12 +82,49 @@ def test_character_vectorizer_keeps_the_most_frequent_n_grams_and_refuses_4_gram
         CharacterNgramVectorizer(ngram_range=(1, 4))
 
 
+def test_words_are_cut_by_longest_dictionary_match_alike_for_segmented_and_raw_text() -> None:
+    assert classifier_words("小区楼顶水箱长年不洗") == ["小区", "楼顶", "水箱", "长年", "不", "洗"]
+    assert classifier_words("a0区蔡锷南路") == ["a", "0", "区", "蔡锷", "南路"]
+    assert classifier_words("") == []
+    segmented = "A1 区 蔡锷 南路 水箱 长年 洗"
+    raw = "A1区蔡锷南路的水箱，长年都没有洗！"
+    assert classifier_words(classifier_text(segmented)) == classifier_words(classifier_text(raw))
+
+
+def test_word_vectorizer_gives_the_same_matrix_as_scikit_learn_times_its_weight() -> None:
+    token_lists = [classifier_words(classifier_text(text)) for text in TEXTS]
+    ours = WordNgramVectorizer(ngram_range=(1, 2), min_document_frequency=1, weight=0.7)
+    theirs = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, min_df=1)
+    bigrams = [list(tokens) + [f"{a} {b}" for a, b in itertools.pairwise(tokens)] for tokens in token_lists]
+    ours_matrix = ours.fit_transform(token_lists).toarray()
+    theirs_matrix = theirs.fit_transform(bigrams).toarray()
+    order = [ours.vocabulary[gram] for gram in theirs.get_feature_names_out()]
+    np.testing.assert_allclose(ours_matrix[:, order], 0.7 * theirs_matrix, atol=1e-6)
+    unseen = [["路灯", "不", "亮"], []]
+    unseen_bigrams = [["路灯", "不", "亮", "路灯 不", "不 亮"], []]
+    np.testing.assert_allclose(ours.transform(unseen).toarray()[:, order], 0.7 * theirs.transform(unseen_bigrams).toarray(),
+                               atol=1e-6)
+    capped = WordNgramVectorizer(ngram_range=(1, 1), min_document_frequency=1, max_features=2)
+    capped.fit_transform([["路", "路", "灯"], ["路", "灯", "水"]])
+    assert sorted(capped.vocabulary) == ["灯", "路"]
+
+
+def test_without_words_the_model_has_character_columns_only() -> None:
+    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2,
+                                settings=ClassifierSettings(use_words=False))
+    assert classifier.word_vectorizer is None
+    assert classifier.model.coef_.shape[1] == len(classifier.character_vectorizer.vocabulary)
+    with_words = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2)
+    assert with_words.word_vectorizer is not None
+    assert with_words.model.coef_.shape[1] == len(with_words.character_vectorizer.vocabulary) + len(
+        with_words.word_vectorizer.vocabulary)
+
+
 @pytest.mark.parametrize("labels", [LABELS, ["甲" if label == "城乡建设" else "乙" for label in LABELS]])
 def test_probabilities_equal_the_calibrators_own_and_sum_to_one(labels: list[str]) -> None:
     classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=labels * 2, settings=ClassifierSettings())
     texts = ["小区路灯不亮", "餐馆油烟", ""]
-    features = classifier.character_vectorizer.transform([classifier_text(text) for text in texts])
-    decision = classifier.model.decision_function(features)
+    decision = classifier.model.decision_function(classifier._features(texts))
     if decision.ndim == 1:
         decision = np.column_stack([-decision, decision])
     np.testing.assert_allclose(classifier.probabilities(texts), classifier.calibrator.predict_proba(decision),
