@@ -1,4 +1,14 @@
-"""Appending to and verifying the audit chain."""
+"""Appending to, sealing and verifying the audit chain.
+
+Writers only insert (``audit_record_append``, in the transaction of the change it records): no
+lock, so concurrent intakes never queue behind each other's commit. The sealer
+(``audit_records_seal``) links committed records into the SHA-256 chain in the order it sees
+them, under the chain-head lock, soon after each commit (at most every
+``SEAL_INTERVAL_SECONDS`` per process) and from a job every minute. Until sealed, a record is
+already append-only (database triggers); the chain adds tamper evidence from the moment it is
+sealed. The seal is derived data: a seal transaction lost in a database crash leaves the
+records unsealed, and the next seal links them again, so it commits asynchronously.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +16,21 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 
 from zhili.audit.models import AuditChainHead, AuditRecord
 from zhili.core import clock
+from zhili.core.rows import row_insert
 
 GENESIS_HASH = "0" * 64
+SEAL_INTERVAL_SECONDS = 0.2
+SEAL_BATCH = 2000
 
 
 def _canonical_hash(*, previous_hash: str, occurred_at: dt.datetime, actor_id: int | None, actor_label: str,
@@ -28,33 +43,84 @@ def _canonical_hash(*, previous_hash: str, occurred_at: dt.datetime, actor_id: i
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _record_hash(record: AuditRecord, previous_hash: str) -> str:
+    return _canonical_hash(
+        previous_hash=previous_hash, occurred_at=record.occurred_at, actor_id=record.actor_id,
+        actor_label=record.actor_label, action=record.action, object_type=record.object_type,
+        object_id=record.object_id, data=record.data,
+    )
+
+
 def audit_record_append(*, actor_id: int | None, action: str, object_type: str, object_id: str | int,
                         data: dict[str, Any] | None = None, actor_label: str = "") -> AuditRecord:
-    """Append one record to the chain inside the caller's transaction.
-
-    Call it as the last write of a service: it locks the chain head until commit, so the lock is
-    held for as short a time as possible. The record's hash covers the previous record's hash.
-    """
+    """Write one record inside the caller's transaction; it is sealed into the chain after commit."""
     clean_data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    # Three statements while the chain head is locked (lock + read, insert, move the head), and no
-    # savepoint when the caller already runs a transaction: every writer queues on this lock.
-    with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).values_list("last_hash", flat=True).first()
-        if head is None:
-            AuditChainHead.objects.get_or_create(pk=1)
-            head = AuditChainHead.objects.select_for_update().values_list("last_hash", flat=True).get(pk=1)
-        occurred_at = clock.now()
-        record_hash = _canonical_hash(
-            previous_hash=head, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
-            action=action, object_type=object_type, object_id=str(object_id), data=clean_data,
-        )
-        record = AuditRecord.objects.create(
-            occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label, action=action,
-            object_type=object_type, object_id=str(object_id), data=clean_data,
-            previous_hash=head, record_hash=record_hash,
-        )
-        AuditChainHead.objects.filter(pk=1).update(last_record_id=record.pk, last_hash=record_hash)
+    record = AuditRecord(
+        occurred_at=clock.now(), actor_id=actor_id, actor_label=actor_label, action=action,
+        object_type=object_type, object_id=str(object_id), data=clean_data,
+    )
+    row_insert(record)
+    transaction.on_commit(_seal_soon, robust=True)
     return record
+
+
+_last_seal_attempt = 0.0
+_seal_attempt_lock = threading.Lock()
+
+
+def _seal_soon() -> None:
+    """After a commit: seal what is pending, unless this process tried a moment ago or another sealer is at it."""
+    global _last_seal_attempt
+    now = time.monotonic()
+    with _seal_attempt_lock:
+        if now - _last_seal_attempt < SEAL_INTERVAL_SECONDS:
+            return
+        _last_seal_attempt = now
+    audit_records_seal(wait=False)
+
+
+def audit_records_seal(*, wait: bool = True, limit: int = SEAL_BATCH) -> int:
+    """Link up to ``limit`` committed, unsealed records into the chain (oldest id first); returns how many.
+
+    ``wait=False`` returns 0 at once when another sealer holds the chain head.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL synchronous_commit = off")  # derived data: see the module docstring
+            elif connection.vendor == "sqlite":
+                # take SQLite's write lock before reading, so two sealers queue instead of one failing
+                cursor.execute("UPDATE audit_auditchainhead SET last_record_id = last_record_id WHERE id = 1")
+        head = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
+        if head is None:
+            if AuditChainHead.objects.filter(pk=1).exists():
+                return 0  # another sealer holds it
+            AuditChainHead.objects.get_or_create(pk=1)  # a wiped database (zhili flush) has no head row
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        pending = list(AuditRecord.objects.filter(record_hash__isnull=True).order_by("id")[:limit])
+        if not pending:
+            return 0
+        previous, position = head.last_hash, head.last_position
+        for record in pending:
+            position += 1
+            record.chain_position, record.previous_hash = position, previous
+            record.record_hash = previous = _record_hash(record, previous)
+        with connection.cursor() as cursor:  # one statement, many rows (a pipeline on PostgreSQL)
+            cursor.executemany(
+                "UPDATE audit_auditrecord SET chain_position = %s, previous_hash = %s, record_hash = %s WHERE id = %s",
+                [(record.chain_position, record.previous_hash, record.record_hash, record.pk) for record in pending],
+            )
+        AuditChainHead.objects.filter(pk=1).update(last_record_id=pending[-1].pk, last_position=position,
+                                                   last_hash=previous)
+    return len(pending)
+
+
+def audit_records_seal_all() -> int:
+    """Seal everything pending (the minute job, and before a verification that must cover all)."""
+    total = 0
+    while sealed := audit_records_seal(wait=True):
+        total += sealed
+    return total
 
 
 @dataclass(frozen=True)
@@ -62,38 +128,40 @@ class AuditVerification:
     checked: int
     first_broken_id: int | None
     reason: str
+    pending: int = 0  # records written but not sealed yet (normally only the last moment's)
 
     @property
     def intact(self) -> bool:
         return self.first_broken_id is None
 
 
-def _verify_records(records: Iterable[AuditRecord], head: AuditChainHead | None) -> AuditVerification:
+def _verify_records(records: Iterable[AuditRecord], head: AuditChainHead | None, pending: int) -> AuditVerification:
     previous = GENESIS_HASH
     checked = 0
     last_id = 0
     for record in records:
         if record.previous_hash != previous:
-            return AuditVerification(checked, record.pk, "previous_hash does not match the preceding record")
-        expected = _canonical_hash(
-            previous_hash=record.previous_hash, occurred_at=record.occurred_at, actor_id=record.actor_id,
-            actor_label=record.actor_label, action=record.action, object_type=record.object_type,
-            object_id=record.object_id, data=record.data,
-        )
-        if expected != record.record_hash:
-            return AuditVerification(checked, record.pk, "record content does not match its hash")
+            return AuditVerification(checked, record.pk, "previous_hash does not match the preceding record", pending)
+        if _record_hash(record, previous) != record.record_hash:
+            return AuditVerification(checked, record.pk, "record content does not match its hash", pending)
         previous = record.record_hash
         last_id = record.pk
         checked += 1
     if head is not None and head.last_record_id and (head.last_record_id != last_id or head.last_hash != previous):
-        return AuditVerification(checked, head.last_record_id, "records after the last verified one are missing")
-    return AuditVerification(checked, None, "")
+        return AuditVerification(checked, head.last_record_id, "records after the last verified one are missing",
+                                 pending)
+    return AuditVerification(checked, None, "", pending)
 
 
 def audit_chain_verify() -> AuditVerification:
-    """Walk the whole chain in order; report the first record whose hash or link is wrong."""
+    """Walk the sealed chain in order; report the first record whose hash or link is wrong.
+
+    Records not sealed yet are counted (``pending``), not checked.
+    """
     head = AuditChainHead.objects.filter(pk=1).first()
-    return _verify_records(AuditRecord.objects.order_by("id").iterator(chunk_size=2000), head)
+    pending = AuditRecord.objects.filter(record_hash__isnull=True).count()
+    sealed = AuditRecord.objects.filter(chain_position__isnull=False).order_by("chain_position")
+    return _verify_records(sealed.iterator(chunk_size=2000), head, pending)
 
 
 @contextlib.contextmanager

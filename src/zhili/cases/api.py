@@ -73,7 +73,13 @@ def _user_or_403(request: HttpRequest) -> User:
     return user
 
 
-def case_payload(case: Case, user: User | None) -> dict[str, Any]:
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Times in UTC, whether the case was just built in memory (China time) or read back from the database."""
+    return value.astimezone(dt.UTC) if value is not None else None
+
+
+def case_payload(case: Case, user: User | None, *, grid_code: str | None = None) -> dict[str, Any]:
+    """The API's view of a case. ``grid_code`` saves loading the grid when the caller knows it."""
     from django.contrib.auth.models import AnonymousUser
 
     reporter = case_reporter_for(case=case, user=user or AnonymousUser())
@@ -84,14 +90,14 @@ def case_payload(case: Case, user: User | None) -> dict[str, Any]:
         "status": case.status, "status_label": str(CaseStatus(case.status).label), "channel": case.channel,
         "title": case.title, "description": case.description, "address_text": case.address_text,
         "longitude": case.longitude, "latitude": case.latitude,
-        "grid_code": case.grid.code if case.grid_id and case.grid else None,
+        "grid_code": grid_code if grid_code is not None or not case.grid_id or not case.grid else case.grid.code,
         "category": case.category.name if case.category_id and case.category else None,
         "matter_code": case.matter.code if case.matter_id and case.matter else None,
         "department_code": case.department.code if case.department_id and case.department else None,
         "priority": case.priority, "classification_confidence": case.classification_confidence,
-        "sla_state": case.sla_state, "created_at": case.created_at, "dispatched_at": case.dispatched_at,
-        "accept_due_at": case.accept_due_at, "handle_due_at": case.handle_due_at,
-        "stage_due_at": case.stage_due_at, "finished_at": case.finished_at,
+        "sla_state": case.sla_state, "created_at": _utc(case.created_at), "dispatched_at": _utc(case.dispatched_at),
+        "accept_due_at": _utc(case.accept_due_at), "handle_due_at": _utc(case.handle_due_at),
+        "stage_due_at": _utc(case.stage_due_at), "finished_at": _utc(case.finished_at),
         "reporter_name": reporter.name, "reporter_phone": reporter.phone,
         "duplicate_candidates": case.duplicate_candidates,
         "master_case_number": case.master_case.number if case.master_case_id and case.master_case else None,
@@ -118,6 +124,8 @@ def case_create(request: HttpRequest, payload: CaseCreateIn,
         actor=user, client_key=client_key, idempotency_key=idempotency_key,
         actor_label=str(user) if user else f"接口:{client_key}",
     )
+    if not result.replayed:  # the new case holds everything the answer shows (catalog objects, grid code)
+        return Status(201, case_payload(result.case, user, grid_code=result.grid_code))
     case = Case.objects.select_related("grid", "category", "matter", "department", "master_case").get(
         pk=result.case.pk)
     return Status(201, case_payload(case, user))
