@@ -1,7 +1,8 @@
 """Sustained intake through the HTTP API, on SQLite and on PostgreSQL, against a bare-insert baseline.
 
-For each backend: a fresh database is migrated and loaded with the synthetic demo district (geo
-demo: grids, addresses, matters); a gunicorn server (a few gthread workers) serves the real URLconf
+For each backend: a fresh database is migrated and loaded with the synthetic demo district (grids,
+addresses, matters, 3,000 cases, and the category model trained on those cases, active — so intake
+classifies with the trained model and meets real duplicate candidates); a gunicorn server (a few gthread workers) serves the real URLconf
 plus one bench-only route that inserts a bare case row (the baseline, same server stack). N client
 threads then post real citizen messages (../shared/data/citizen-messages) with random points in
 the district to ``POST /api/v1/cases/`` (locate + classify + duplicate check + audit), each with an
@@ -103,7 +104,11 @@ django.setup()
 from django.core.management import call_command
 import io
 call_command("migrate", verbosity=0)
-call_command("demo_load", only=["geo"], stdout=io.StringIO())
+# the demo district, its 3,000 cases (duplicate candidates) and the category model trained on them:
+# intake classifies with the trained model, as a deployment with history does
+call_command("demo_load", only=["geo", "accounts", "cases", "textintel"], stdout=io.StringIO())
+from zhili.textintel.selectors import active_category_classifier
+assert active_category_classifier() is not None, "the bench needs an active category model"
 from zhili.cases.services.api_keys import api_key_issue
 from zhili.geo.models import Area, AreaLevel
 district = Area.objects.filter(level=AreaLevel.DISTRICT).first()

@@ -140,6 +140,21 @@ class WordNgramVectorizer:
     def transform(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
         return self._weighted([Counter(_word_ngrams(tokens, self.ngram_range)) for tokens in token_lists])
 
+    def row_entries(self, tokens: Sequence[str]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Columns and values of one text's row: the same numbers as its row of :meth:`transform`."""
+        vocabulary = self.vocabulary
+        columns: list[int] = []
+        counts: list[int] = []
+        for gram, count in Counter(_word_ngrams(tokens, self.ngram_range)).items():
+            column = vocabulary.get(gram)
+            if column is not None:
+                columns.append(column)
+                counts.append(count)
+        column_array = np.array(columns, dtype=np.int64)
+        value = (np.log(np.array(counts, dtype=np.float64)) + 1) * self.inverse_document_frequency[column_array]
+        norm = float(np.sqrt(value @ value)) or 1.0
+        return column_array, self.weight * value / norm
+
     def _weighted(self, per_text: list[Counter[str]]) -> sparse.csr_matrix:
         vocabulary = self.vocabulary
         columns: list[int] = []
@@ -232,6 +247,18 @@ class CharacterNgramVectorizer:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self._weighted(self._distinct_keys(texts))
 
+    def row_entries(self, text: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """Columns and values of one text's row: the same numbers as its row of :meth:`transform`."""
+        keys, counts = np.unique(_ngram_keys(text, self.ngram_range), return_counts=True)
+        size = len(self.vocabulary)
+        position = np.searchsorted(self.vocabulary, keys)
+        found = position < size
+        found[found] = self.vocabulary[position[found]] == keys[found]
+        column = position[found]
+        value = (np.log(counts[found]) + 1) * self.inverse_document_frequency[column]
+        norm = float(np.sqrt(value @ value)) or 1.0
+        return column, value / norm
+
     def _distinct_keys(self, texts: Sequence[str]) -> list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
         per_text = [np.unique(_ngram_keys(text, self.ngram_range), return_counts=True) for text in texts]
@@ -304,11 +331,40 @@ class CategoryClassifier:
         return _features_of([classifier_text(text) for text in texts], self.character_vectorizer,
                             self.word_vectorizer, fit=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_feature_weights_cache", None)  # a cache, rebuilt on first use
+        return state
+
+    def _weights_by_feature(self) -> np.ndarray[Any, Any]:
+        """The SVM's coefficients with one row per feature (contiguous, float64): rows are gathered per text."""
+        weights: np.ndarray[Any, Any] | None = self.__dict__.get("_feature_weights_cache")
+        if weights is None:
+            weights = np.ascontiguousarray(self.model.coef_.T, dtype=np.float64)
+            self.__dict__["_feature_weights_cache"] = weights
+        return weights
+
     def decision_values(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
         # The linear model's own arithmetic, without scikit-learn's per-call input validation
         # (which is most of the cost of classifying one message).
-        values: np.ndarray[Any, Any] = self._features(texts) @ self.model.coef_.T + self.model.intercept_
+        if len(texts) == 1:
+            values = self._single_decision_values(texts[0])
+        else:
+            values = self._features(texts) @ self.model.coef_.T + self.model.intercept_
         return _two_columns(values[:, 0] if values.shape[1] == 1 else values)
+
+    def _single_decision_values(self, text: str) -> np.ndarray[Any, Any]:
+        """One text (intake's case): gather the rows of its features' weights, no sparse matrices built."""
+        weights = self._weights_by_feature()
+        cleaned = classifier_text(text)
+        columns, values = self.character_vectorizer.row_entries(cleaned)
+        scores: np.ndarray[Any, Any] = values @ weights[columns]
+        if self.word_vectorizer is not None:
+            word_columns, word_values = self.word_vectorizer.row_entries(classifier_words(cleaned))
+            offset = len(self.character_vectorizer.vocabulary)
+            scores = scores + word_values @ weights[offset + word_columns]
+        result: np.ndarray[Any, Any] = (scores + self.model.intercept_)[np.newaxis, :]
+        return result
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
         """Calibrated probabilities, one row per text, columns in the order of ``self.labels``."""

@@ -262,6 +262,12 @@ def _grid_code_and_path(grid_id: int) -> tuple[str, str]:
     return (row[0], row[1]) if row else ("", "")
 
 
+# Written out as in the partial index "cases_open_point" (models.py): SQLite uses a partial index
+# only when the query repeats its condition literally (not through parameters).
+assert all(status.isidentifier() for status in OPEN_STATUSES)
+_OPEN_STATUS_CONDITION = f"status IN ({', '.join(repr(str(status)) for status in sorted(OPEN_STATUSES))})"
+
+
 def _duplicate_candidates(*, description: str, location: ResolvedLocation, category_id: int | None,
                           at: dt.datetime) -> list[tuple[int, float]]:
     """Open cases near the new one in place and time, scored by text intelligence (bounded query).
@@ -272,13 +278,16 @@ def _duplicate_candidates(*, description: str, location: ResolvedLocation, categ
     """
     from zhili.textintel.duplicates import COMPARED_CHARACTERS, DuplicateCandidate, duplicate_scores
 
-    statuses = sorted(OPEN_STATUSES)
-    conditions = [f"status IN ({', '.join(['%s'] * len(statuses))})", "created_at >= %s"]
+    conditions = [_OPEN_STATUS_CONDITION, "created_at >= %s"]
     since = at - dt.timedelta(days=policy.duplicate_window_days())
-    parameters: list[Any] = [*statuses, connection.ops.adapt_datetimefield_value(since)]
+    parameters: list[Any] = [connection.ops.adapt_datetimefield_value(since)]
+    table = Case._meta.db_table
     if location.longitude is not None and location.latitude is not None:
         radius = policy.duplicate_radius_degrees()
-        conditions += ["longitude BETWEEN %s AND %s", "latitude BETWEEN %s AND %s"]
+        conditions += ["longitude IS NOT NULL", "longitude BETWEEN %s AND %s", "latitude BETWEEN %s AND %s"]
+        if connection.vendor == "sqlite":
+            # without ANALYZE statistics SQLite would rather scan every open case of the window
+            table += " INDEXED BY cases_open_point"
         parameters += [location.longitude - radius, location.longitude + radius,
                        location.latitude - radius, location.latitude + radius]
     elif location.grid_id is not None:
@@ -287,7 +296,7 @@ def _duplicate_candidates(*, description: str, location: ResolvedLocation, categ
     else:
         return []
     sql = (f"SELECT id, substr(description, 1, {int(COMPARED_CHARACTERS)}), longitude, latitude, "  # noqa: S608
-           f"category_id, created_at FROM {Case._meta.db_table} WHERE {' AND '.join(conditions)} "
+           f"category_id, created_at FROM {table} WHERE {' AND '.join(conditions)} "
            f"ORDER BY created_at DESC LIMIT {int(policy.DUPLICATE_CANDIDATE_LIMIT)}")
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)

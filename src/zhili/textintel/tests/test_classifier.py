@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import pickle
 
 import joblib
 import numpy as np
@@ -133,6 +134,21 @@ def test_probabilities_equal_the_calibrators_own_and_sum_to_one(labels: list[str
     assert [len(pairs) for pairs in ranked] == [len(set(labels))] * 3
     assert all(abs(sum(probability for _label, probability in pairs) - 1) < 1e-9 for pairs in ranked)
     assert classifier.predict_labels(texts)[0] == ranked[0][0][0]
+
+
+@pytest.mark.parametrize("labels", [LABELS, ["甲" if label == "城乡建设" else "乙" for label in LABELS]])
+def test_one_text_alone_scores_as_it_does_in_a_batch(labels: list[str]) -> None:
+    """Intake classifies one text at a time by gathering weight rows; a batch builds sparse matrices."""
+    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=labels * 2, settings=ClassifierSettings())
+    texts = ["小区路灯不亮，晚上很黑", "餐馆油烟扰民", "", "完全无关的内容"]
+    batch = classifier.decision_values(texts)
+    alone = np.vstack([classifier.decision_values([text]) for text in texts])
+    assert batch.shape == alone.shape == (4, 2 if len(set(labels)) == 2 else len(set(labels)))
+    np.testing.assert_allclose(alone, batch, atol=1e-5)  # the batch's matrix is float32
+    assert "_feature_weights_cache" in classifier.__dict__  # filled by the one-text path
+    restored = pickle.loads(pickle.dumps(classifier))  # noqa: S301 - our own object
+    assert "_feature_weights_cache" not in restored.__dict__  # a cache is not saved with the model
+    np.testing.assert_allclose(restored.decision_values(texts[:1]), alone[:1])
 
 
 def test_an_artifact_of_an_older_feature_version_is_refused_with_a_request_to_retrain() -> None:
