@@ -264,7 +264,8 @@ def _grid_code_and_path(grid_id: int) -> tuple[str, str]:
 
 # Written out as in the partial index "cases_open_point" (models.py): SQLite uses a partial index
 # only when the query repeats its condition literally (not through parameters).
-assert all(status.isidentifier() for status in OPEN_STATUSES)
+if not all(str(status).isidentifier() for status in OPEN_STATUSES):
+    raise RuntimeError("case status values must be plain identifiers to be written into SQL")
 _OPEN_STATUS_CONDITION = f"status IN ({', '.join(repr(str(status)) for status in sorted(OPEN_STATUSES))})"
 
 

@@ -31,6 +31,31 @@ def test_anonymous_and_bad_keys_are_refused(client: Client, world: World) -> Non
     assert Case.objects.count() == 0
 
 
+def test_a_revoked_key_is_refused_at_once_here_and_within_seconds_elsewhere(
+        client: Client, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhili.cases.models import ApiKey
+    from zhili.cases.services import api_keys
+
+    issued = api_key_issue(name="区政务平台")
+    headers = {"Authorization": f"Bearer {issued.raw_key}"}
+    assert client.post("/api/v1/cases/", BODY, content_type="application/json", headers=headers).status_code == 201
+    # another process revokes it (only the database changes): this process may use its memory briefly …
+    ApiKey.objects.filter(pk=issued.api_key.pk).update(is_active=False)
+    assert client.post("/api/v1/cases/", BODY, content_type="application/json", headers=headers).status_code == 201
+    # … but not past API_KEY_RECHECK_SECONDS
+    later = api_keys.time.monotonic() + api_keys.API_KEY_RECHECK_SECONDS + 1
+    monkeypatch.setattr(api_keys.time, "monotonic", lambda: later)
+    assert client.post("/api/v1/cases/", BODY, content_type="application/json", headers=headers).status_code == 401
+    # a revocation through the service is refused at once in the revoking process
+    second = api_key_issue(name="坐席系统")
+    second_headers = {"Authorization": f"Bearer {second.raw_key}"}
+    assert client.post("/api/v1/cases/", BODY, content_type="application/json",
+                       headers=second_headers).status_code == 201
+    api_keys.api_key_revoke(api_key_id=second.api_key.pk)
+    assert client.post("/api/v1/cases/", BODY, content_type="application/json",
+                       headers=second_headers).status_code == 401
+
+
 def test_key_without_user_cannot_read(client: Client, world: World) -> None:
     key = api_key_issue(name="只报送").raw_key
     response = client.get("/api/v1/cases/", headers={"Authorization": f"Bearer {key}"})
