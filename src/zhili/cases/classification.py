@@ -56,6 +56,8 @@ class _Catalog:
     rows: tuple[_CatalogMatter, ...]
     matters_by_id: dict[int, Matter]
     matters_by_code: dict[str, Matter]
+    # a model's label may be a category's name or its code
+    rows_by_category: dict[str, tuple[_CatalogMatter, ...]]
 
 
 _catalog_lock = threading.Lock()
@@ -84,15 +86,19 @@ def _catalog_load() -> _Catalog:
         )
         for matter in matters
     )
+    by_category: dict[str, list[_CatalogMatter]] = {}
+    for row in rows:
+        by_category.setdefault(row.category_name, []).append(row)
+        if row.category_code != row.category_name:
+            by_category.setdefault(row.category_code, []).append(row)
     catalog = _Catalog(rows=rows, matters_by_id={matter.pk: matter for matter in matters},
-                       matters_by_code={matter.code: matter for matter in matters})
+                       matters_by_code={matter.code: matter for matter in matters},
+                       rows_by_category={label: tuple(group) for label, group in by_category.items()})
     with _catalog_lock:
         _catalog = (time.monotonic(), catalog)
     return catalog
 
 
-def _catalog_current() -> tuple[_CatalogMatter, ...]:
-    return _catalog_load().rows
 
 
 def active_matter(*, matter_id: int | None = None, code: str = "") -> Matter | None:
@@ -161,15 +167,17 @@ def _keyword_proposals(text: str, catalog: Sequence[_CatalogMatter], limit: int)
     return [_proposal(matter, strength * score / total, "keywords") for score, matter in scored[:limit]]
 
 
-def _model_proposals(text: str, catalog: Sequence[_CatalogMatter], classifier: _CategoryClassifier,
+def _model_proposals(text: str, catalog: _Catalog, classifier: _CategoryClassifier,
                      limit: int) -> list[MatterProposal]:
-    by_category: dict[str, list[_CatalogMatter]] = {}
-    for matter in catalog:
-        by_category.setdefault(matter.category_name, []).append(matter)
-        by_category.setdefault(matter.category_code, []).append(matter)
     proposals: list[MatterProposal] = []
-    for category, probability in classifier.predict([text])[0]:
-        matters = by_category.get(category, [])
+    for category, probability in classifier.predict([text])[0]:  # most probable category first
+        if len(proposals) >= limit:
+            # a category's proposals are never more confident than the category itself: once it falls
+            # to the weakest of the best ``limit`` found, the rest cannot enter the list
+            proposals.sort(key=lambda proposal: -proposal.confidence)
+            if probability <= proposals[limit - 1].confidence:
+                break
+        matters = catalog.rows_by_category.get(category, ())
         if not matters:
             continue
         hits = [(_keyword_hits(text, matter), matter) for matter in matters]
@@ -192,12 +200,12 @@ def matter_proposals(text: str, *, limit: int = 3) -> list[MatterProposal]:
     normalised = _normalise(text or "")
     if not normalised.strip():
         return []
-    catalog = _catalog_current()
-    if not catalog:
+    catalog = _catalog_load()
+    if not catalog.rows:
         return []
     classifier = _active_classifier()
     if classifier is not None:
         proposals = _model_proposals(normalised, catalog, classifier, limit)
         if proposals:
             return proposals
-    return _keyword_proposals(normalised, catalog, limit)
+    return _keyword_proposals(normalised, catalog.rows, limit)

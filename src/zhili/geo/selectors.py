@@ -56,8 +56,7 @@ def grid_for_point(*, longitude: float, latitude: float, coordinate_system: str 
     _finite_checked(longitude, latitude)
     longitude, latitude = to_wgs84(longitude, latitude, coordinate_system)
     index = grid_index_current()
-    position = int(index.locate([longitude], [latitude])[0])
-    return _location(index, position, longitude, latitude)
+    return _location(index, index.locate_one(longitude, latitude), longitude, latitude)
 
 
 def grids_for_points(longitudes: Sequence[float], latitudes: Sequence[float]) -> list[GridLocation | None]:

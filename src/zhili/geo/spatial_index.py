@@ -66,6 +66,13 @@ class GridIndex:
         result[result == np.iinfo(np.int64).max] = OUTSIDE
         return result
 
+    def locate_one(self, longitude: float, latitude: float) -> int:
+        """:meth:`locate` for one point (intake's case), without building arrays of points."""
+        if not self.grids:
+            return OUTSIDE
+        hits = self.tree.query(shapely.Point(longitude, latitude), predicate="intersects")
+        return int(hits.min()) if len(hits) else OUTSIDE
+
     def locate_brute_force(self, longitudes: Sequence[float] | NDArray[np.float64],
                            latitudes: Sequence[float] | NDArray[np.float64]) -> IndexArray:
         """The reference answer: test every prepared polygon in order, first hit wins."""

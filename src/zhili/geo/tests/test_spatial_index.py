@@ -40,7 +40,9 @@ points = st.one_of(st.tuples(coordinates, coordinates), vertex_points)
 def test_indexed_lookup_equals_brute_force_on_random_points(batch: list[tuple[float, float]]) -> None:
     longitudes = [point[0] for point in batch]
     latitudes = [point[1] for point in batch]
-    assert INDEX.locate(longitudes, latitudes).tolist() == INDEX.locate_brute_force(longitudes, latitudes).tolist()
+    expected = INDEX.locate_brute_force(longitudes, latitudes).tolist()
+    assert INDEX.locate(longitudes, latitudes).tolist() == expected
+    assert [INDEX.locate_one(longitude, latitude) for longitude, latitude in batch] == expected  # intake's path
 
 
 def test_points_outside_every_cell_are_outside_and_ties_go_to_the_first_cell() -> None:
