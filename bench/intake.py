@@ -2,16 +2,26 @@
 
 For each backend: a fresh database is migrated and loaded with the synthetic demo district (grids,
 addresses, matters, 3,000 cases, and the category model trained on those cases, active — so intake
-classifies with the trained model and meets real duplicate candidates); a gunicorn server (a few gthread workers) serves the real URLconf
-plus one bench-only route that inserts a bare case row (the baseline, same server stack). N client
-threads then post real citizen messages (../shared/data/citizen-messages) with random points in
-the district to ``POST /api/v1/cases/`` (locate + classify + duplicate check + audit), each with an
-``Idempotency-Key``; a client retries timeouts and errors with the same key, and a share of
-requests is deliberately sent twice (a "lost response"). At the end the database is counted:
-``lost`` = acknowledged or attempted submissions without a case, ``duplicated`` = extra cases.
+classifies with the trained model and meets real duplicate candidates); a gunicorn server (gthread
+workers) serves the real URLconf plus two bench-only routes that insert a bare case row:
+
+* the baseline, ``bare_insert_per_s``: the same server stack as intake up to the business logic —
+  gunicorn, Django's middleware, django-ninja with the same bearer-key check and the same request
+  schema — then one bare row (no numbering, locating, classifying, duplicate check, events, audit);
+* a plainer one reported beside it, ``plain_view_insert_per_s``: a bare Django view (no API
+  framework, no key check).
+
+N client threads (keep-alive connections of the standard library, the lightest load generator at
+hand: it shares the two cores with the server) post real citizen messages
+(../shared/data/citizen-messages) with random points in the district to ``POST /api/v1/cases/``
+(locate + classify + duplicate check + audit), each with an ``Idempotency-Key``; a client retries
+timeouts and errors with the same key, and a share of requests is deliberately sent twice (a "lost
+response"). At the end the database is counted: ``lost`` = acknowledged or attempted submissions
+without a case, ``duplicated`` = extra cases.
 
 Prints one JSON line: {"sqlite": {...}, "postgresql": {...}, "clients": N, "seconds": D} with
-``intakes_per_s``, ``p50_ms``, ``p99_ms``, ``bare_insert_per_s``, ``ratio``, ``lost``, ``duplicated``.
+``intakes_per_s``, ``p50_ms``, ``p99_ms``, ``bare_insert_per_s``, ``ratio``, ``lost``, ``duplicated``
+(and ``plain_view_insert_per_s``, ``ratio_to_plain_view``).
 
 Usage: .venv/bin/python bench/intake.py [--clients 16] [--seconds 15] [--backends sqlite,postgresql]
 """
@@ -53,25 +63,48 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI, Schema, Status
 
+from zhili.cases.api import ApiKeyBearer
 from zhili.cases.models import Case
+from zhili.cases.schemas import CaseCreateIn
 from zhili.config.urls import urlpatterns as product_urlpatterns
 from zhili.core import clock
 
 
-@csrf_exempt
-def bare_insert(request):
-    import json
-    body = json.loads(request.body)
+def insert_bare_row(description):
     now = clock.now()
     with transaction.atomic():
-        case = Case.objects.create(number="B" + secrets.token_hex(9), tracking_code=secrets.token_hex(8),
-                                   channel="api", description=body["description"][:4000], created_at=now,
+        return Case.objects.create(number="B" + secrets.token_hex(9), tracking_code=secrets.token_hex(8),
+                                   channel="api", description=description[:4000], created_at=now,
                                    updated_at=now, is_synthetic=True)
-    return JsonResponse({"id": case.pk}, status=201)
 
 
-urlpatterns = [path("bench/bare-insert/", bare_insert), *product_urlpatterns]
+# The baseline: the same API layer as intake (django-ninja, the same bearer-key check, the same
+# request schema), then one bare row, no intake work (locate, classify, duplicates, audit, numbering).
+bench_api = NinjaAPI(urls_namespace="bench", docs_url=None, openapi_url=None)
+
+
+class BareOut(Schema):
+    id: int
+    number: str
+
+
+@bench_api.post("/bare-insert/", auth=ApiKeyBearer(), response={201: BareOut})
+def bare_insert(request, payload: CaseCreateIn):
+    case = insert_bare_row(payload.description)
+    return Status(201, {"id": case.pk, "number": case.number})
+
+
+# A plainer baseline, reported beside it: a bare Django view (no API framework, no key check).
+@csrf_exempt
+def plain_insert(request):
+    import json
+    case = insert_bare_row(json.loads(request.body)["description"])
+    return JsonResponse({"id": case.pk, "number": case.number}, status=201)
+
+
+urlpatterns = [path("bench/api/", bench_api.urls), path("bench/plain-insert/", plain_insert), *product_urlpatterns]
 '''
 
 
@@ -168,65 +201,87 @@ class Results:
 
 
 def client_loop(base: str, key: str, texts: list[str], points: list[tuple[float, float]], stop_at: float,
-                results: Results, *, full: bool, seed: int, resend_share: float) -> None:
-    import httpx
+                results: Results, *, full: bool, path: str, seed: int, resend_share: float) -> None:
+    """One client: a keep-alive connection (the standard library's, the lightest load generator at hand:
+    the clients share the machine's two cores with the server)."""
+    import http.client
 
     rng = random.Random(seed)
+    host, port = base.removeprefix("http://").split(":")
     headers_base = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    url = f"{base}/api/v1/cases/" if full else f"{base}/bench/bare-insert/"
-    with httpx.Client(timeout=10.0) as client:
-        while time.monotonic() < stop_at:
-            longitude, latitude = rng.choice(points)
-            # near a grid's centre, so every report lies inside the district (points outside are refused)
-            body = {"description": rng.choice(texts), "longitude": longitude + rng.uniform(-0.0003, 0.0003),
-                    "latitude": latitude + rng.uniform(-0.0003, 0.0003), "reporter_name": "测试",
-                    "reporter_phone": f"139{rng.randrange(10**8):08d}"}
-            idempotency_key = uuid.uuid4().hex
-            headers = {**headers_base, "Idempotency-Key": idempotency_key}
-            number = None
-            rejected = False
-            started = time.perf_counter()
-            for attempt in range(12):  # a patient client: about 15 s of retries with the same key
-                try:
-                    response = client.post(url, json=body, headers=headers)
-                    if response.status_code == 201:
-                        number = str(response.json().get("number", response.json().get("id")))
-                        break
-                    if 400 <= response.status_code < 500 and response.status_code not in (408, 409, 429):
-                        rejected = True  # a clear refusal of this input: retrying cannot help
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(min(2.0, 0.05 * (2 ** attempt)))
-            elapsed = time.perf_counter() - started
-            with results.lock:
-                results.completed += 1
-                if rejected:
-                    results.rejected += 1
-                    continue
-                if number is None:
-                    results.failed.append(idempotency_key)
-                    continue
-                results.latencies.append(elapsed)
-                if full:
-                    results.acknowledged[idempotency_key] = number
-            if full and rng.random() < resend_share:
-                # the client "lost" the response and retries: it must get the same case back
-                try:
-                    again = client.post(url, json=body, headers=headers)
-                    if again.status_code != 201 or again.json()["number"] != number:
-                        with results.lock:
-                            results.mismatched += 1
-                except httpx.HTTPError:
-                    pass
+    connection = http.client.HTTPConnection(host, int(port), timeout=10.0)
+
+    def post(body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        nonlocal connection
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connection = http.client.HTTPConnection(host, int(port), timeout=10.0)
+            raise
+        return response.status, (json.loads(payload) if payload else {})
+
+    while time.monotonic() < stop_at:
+        longitude, latitude = rng.choice(points)
+        # near a grid's centre, so every report lies inside the district (points outside are refused)
+        body = json.dumps({"description": rng.choice(texts), "longitude": longitude + rng.uniform(-0.0003, 0.0003),
+                           "latitude": latitude + rng.uniform(-0.0003, 0.0003), "reporter_name": "测试",
+                           "reporter_phone": f"139{rng.randrange(10**8):08d}"}, ensure_ascii=False).encode()
+        idempotency_key = uuid.uuid4().hex
+        headers = {**headers_base, "Idempotency-Key": idempotency_key}
+        number = None
+        rejected = False
+        started = time.perf_counter()
+        for attempt in range(12):  # a patient client: about 15 s of retries with the same key
+            try:
+                status, answer = post(body, headers)
+                if status == 201:
+                    number = str(answer.get("number", answer.get("id")))
+                    break
+                if 400 <= status < 500 and status not in (408, 409, 429):
+                    rejected = True  # a clear refusal of this input: retrying cannot help
+                    break
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+            time.sleep(min(2.0, 0.05 * (2 ** attempt)))
+        elapsed = time.perf_counter() - started
+        with results.lock:
+            results.completed += 1
+            if rejected:
+                results.rejected += 1
+                continue
+            if number is None:
+                results.failed.append(idempotency_key)
+                continue
+            results.latencies.append(elapsed)
+            if full:
+                results.acknowledged[idempotency_key] = number
+        if full and rng.random() < resend_share:
+            # the client "lost" the response and retries: it must get the same case back
+            try:
+                status, answer = post(body, headers)
+                if status != 201 or answer.get("number") != number:
+                    with results.lock:
+                        results.mismatched += 1
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+    connection.close()
+
+
+INTAKE_PATH = "/api/v1/cases/"
+BARE_PATH = "/bench/api/bare-insert/"
+PLAIN_PATH = "/bench/plain-insert/"
 
 
 def drive(base: str, key: str, texts: list[str], points: list[tuple[float, float]], *, clients: int,
-          seconds: float, full: bool) -> tuple[Results, float]:
+          seconds: float, path: str) -> tuple[Results, float]:
     results = Results()
     stop_at = time.monotonic() + seconds
     threads = [threading.Thread(target=client_loop, args=(base, key, texts, points, stop_at, results),
-                                kwargs={"full": full, "seed": index, "resend_share": 0.05})
+                                kwargs={"full": path == INTAKE_PATH, "path": path, "seed": index,
+                                       "resend_share": 0.05})
                for index in range(clients)]
     started = time.monotonic()
     for thread in threads:
@@ -286,13 +341,19 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         texts = load_texts()
         log(f"[{backend}] warming up …")
         # every worker process builds its grid index, address matcher and text tools on first use
-        drive(base, prepared["key"], texts, points, clients=clients, seconds=15, full=True)
-        drive(base, prepared["key"], texts, points, clients=clients, seconds=1, full=False)
-        log(f"[{backend}] bare-insert baseline, {clients} clients, {seconds:.0f} s …")
-        bare, bare_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds, full=False)
+        drive(base, prepared["key"], texts, points, clients=clients, seconds=15, path=INTAKE_PATH)
+        drive(base, prepared["key"], texts, points, clients=clients, seconds=1, path=BARE_PATH)
+        drive(base, prepared["key"], texts, points, clients=clients, seconds=1, path=PLAIN_PATH)
+        log(f"[{backend}] bare-insert baseline (same API layer), {clients} clients, {seconds:.0f} s …")
+        bare, bare_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
+                                   path=BARE_PATH)
+        log(f"[{backend}] plain-view insert, {clients} clients, {seconds:.0f} s …")
+        plain, plain_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
+                                     path=PLAIN_PATH)
         marker = run_django(MARK, env)["max_id"]
         log(f"[{backend}] full intake, {clients} clients, {seconds:.0f} s …")
-        full, full_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds, full=True)
+        full, full_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
+                                   path=INTAKE_PATH)
     finally:
         process.terminate()
         try:
@@ -308,6 +369,7 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
     counted = run_django(COUNT, env, str(keys_file), str(marker))
     intakes_per_s = len(full.latencies) / full_elapsed
     bare_per_s = len(bare.latencies) / bare_elapsed
+    plain_per_s = len(plain.latencies) / plain_elapsed
     # every case created in the full phase must belong to exactly one submission (acknowledged, or given up
     # by the client after retries but stored anyway): anything beyond that is a duplicate
     extra = max(0, counted["created"] - len(full.acknowledged) - counted["failed_stored"])
@@ -317,6 +379,9 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         "p99_ms": round(percentile(full.latencies, 0.99) * 1000, 1),
         "bare_insert_per_s": round(bare_per_s, 1),
         "ratio": round(intakes_per_s / bare_per_s, 3) if bare_per_s else None,
+        # the plainer baseline (a bare Django view: no API framework, no key check), for comparison
+        "plain_view_insert_per_s": round(plain_per_s, 1),
+        "ratio_to_plain_view": round(intakes_per_s / plain_per_s, 3) if plain_per_s else None,
         # acknowledged submissions without their case, plus submissions the client gave up on and never stored
         "lost": len(counted["missing"]) + len(full.failed) - counted["failed_stored"],
         "duplicated": extra + full.mismatched,

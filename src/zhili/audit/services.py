@@ -29,7 +29,7 @@ from zhili.core import clock
 from zhili.core.rows import row_insert
 
 GENESIS_HASH = "0" * 64
-SEAL_INTERVAL_SECONDS = 0.2
+SEAL_INTERVAL_SECONDS = 1.0
 SEAL_BATCH = 2000
 
 
