@@ -89,6 +89,7 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEF
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
     # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"]["ENGINE"] = "zhili.core.sqlite"  # writers queue on a kernel lock (core/sqlite/base.py)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
