@@ -377,6 +377,8 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         "intakes_per_s": round(intakes_per_s, 1),
         "p50_ms": round(percentile(full.latencies, 0.5) * 1000, 1),
         "p99_ms": round(percentile(full.latencies, 0.99) * 1000, 1),
+        "p90_ms": round(percentile(full.latencies, 0.90) * 1000, 1),
+        "max_ms": round(max(full.latencies, default=0.0) * 1000, 1),
         "bare_insert_per_s": round(bare_per_s, 1),
         "ratio": round(intakes_per_s / bare_per_s, 3) if bare_per_s else None,
         # the plainer baseline (a bare Django view: no API framework, no key check), for comparison
