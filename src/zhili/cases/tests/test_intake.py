@@ -158,6 +158,35 @@ def test_case_numbers_follow_each_other_within_a_day_and_restart_the_next(world:
     assert case_number_allocate(dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC)) == "20261123000002"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_case_numbers_outside_a_transaction_are_unique_under_concurrency_and_leave_no_transaction_open() -> None:
+    """Intake numbers outside its transaction (on PostgreSQL: one round trip that commits without a flush)."""
+    numbers: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(4)
+
+    def allocate() -> None:
+        barrier.wait()
+        try:
+            for _ in range(10):
+                number = case_number_allocate(AT)
+                with lock:
+                    numbers.append(number)
+            assert not connection.in_atomic_block
+            with connection.cursor() as cursor:  # the connection is usable: no failed or open block left
+                cursor.execute("SELECT 1")
+                assert cursor.fetchone() == (1,)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=allocate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(numbers) == [f"20261122{index:06d}" for index in range(1, 41)]
+
+
 def test_idempotency_key_returns_the_same_case(world: World) -> None:
     request = IntakeRequest(channel="api", description="路面坑洼破损", longitude=119.925, latitude=31.725)
     first = case_intake(request=request, actor=None, client_key="apikey:1", idempotency_key="k-1")
