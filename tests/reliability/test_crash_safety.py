@@ -39,8 +39,15 @@ def _identity(row: list[object]) -> tuple[object, ...]:
     return row[1], row[2], row[3], row[7], row[8]
 
 
-def test_server_killed_mid_intake_loses_and_doubles_nothing(installation: harness.Deployment) -> None:
-    ledger, check = harness.crash_intake_run(installation, clients=4, duration=8, kills=2)
+@pytest.fixture(scope="module")
+def intake_run(installation: harness.Deployment) -> tuple[harness.IntakeLedger, harness.IntakeCheck]:
+    """Sustained intake with two server kills, once per module: both tests need its cases, in any order."""
+    return harness.crash_intake_run(installation, clients=4, duration=8, kills=2)
+
+
+def test_server_killed_mid_intake_loses_and_doubles_nothing(
+        installation: harness.Deployment, intake_run: tuple[harness.IntakeLedger, harness.IntakeCheck]) -> None:
+    ledger, check = intake_run
 
     assert check.acknowledged >= 20  # the run did real work across both kills
     assert ledger.retries >= 1  # the kills interrupted requests that the clients then retried
@@ -53,9 +60,10 @@ def test_server_killed_mid_intake_loses_and_doubles_nothing(installation: harnes
 
 
 def test_job_worker_killed_mid_sweep_and_mid_delivery_loses_and_doubles_nothing(
-        installation: harness.Deployment, receiver: tuple[str, harness.WebhookLedger]) -> None:
+        installation: harness.Deployment, receiver: tuple[str, harness.WebhookLedger],
+        intake_run: tuple[harness.IntakeLedger, harness.IntakeCheck]) -> None:
     _url, ledger = receiver
-    # the intake test left dispatch notices (in-app + webhook) in the outbox; now every case has waited
+    # the intake run left dispatch notices (in-app + webhook) in the outbox; now every case has waited
     # past its deadline: the SLA sweep, killed mid-run, must still notify exactly once
     aged = installation.run_script("age_cases", {"days": 60})["aged"]
     killed_sweeps = harness.killed_script_runs(installation, "sweep", {}, delays=(0.0, 0.005))
