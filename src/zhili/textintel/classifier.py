@@ -56,7 +56,7 @@ _LONGEST_WORD = 8
 
 @functools.cache
 def _dictionary() -> tuple[frozenset[str], dict[str, tuple[int, ...]]]:
-    """jieba's bundled dictionary (words of 2–8 ideographs) and, per first character, word lengths longest first.
+    """jieba's bundled dictionary (words of 2–8 ideographs) and, per first two characters, word lengths longest first.
 
     Read from the installed package's ``dict.txt``; jieba itself is not imported (its segmenter
     costs ≈ 2 ms a message, the whole prediction budget).
@@ -70,10 +70,11 @@ def _dictionary() -> tuple[frozenset[str], dict[str, tuple[int, ...]]]:
             word = line.split(" ", 1)[0]
             if 2 <= len(word) <= _LONGEST_WORD and _IDEOGRAPHS_ONLY.fullmatch(word):
                 words.add(word)
+    # keyed by two characters (every word has at least two): far fewer lengths to try per position
     lengths: dict[str, set[int]] = {}
     for word in words:
-        lengths.setdefault(word[0], set()).add(len(word))
-    return frozenset(words), {first: tuple(sorted(sizes, reverse=True)) for first, sizes in lengths.items()}
+        lengths.setdefault(word[:2], set()).add(len(word))
+    return frozenset(words), {prefix: tuple(sorted(sizes, reverse=True)) for prefix, sizes in lengths.items()}
 
 
 def classifier_words(text: str) -> list[str]:
@@ -88,7 +89,7 @@ def classifier_words(text: str) -> list[str]:
     position, end = 0, len(text)
     while position < end:
         step = 1
-        for size in lengths.get(text[position], ()):
+        for size in lengths.get(text[position:position + 2], ()):
             if position + size <= end and text[position:position + size] in words:
                 step = size
                 break

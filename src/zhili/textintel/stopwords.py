@@ -40,14 +40,17 @@ _IDEOGRAPHIC_STOPWORDS = frozenset(word for word in STOPWORDS if re.fullmatch(r"
 _DICTIONARY = _IDEOGRAPHIC_STOPWORDS | PROTECTED_WORDS
 
 
-def _lengths_by_first_character() -> dict[str, tuple[int, ...]]:
+def _lengths_by_first_two_characters() -> dict[str, tuple[int, ...]]:
+    """Lengths of the words of ≥ 2 characters, longest first, per first two characters (few to try per position)."""
     lengths: dict[str, set[int]] = {}
     for word in _DICTIONARY:
-        lengths.setdefault(word[0], set()).add(len(word))
-    return {character: tuple(sorted(sizes, reverse=True)) for character, sizes in lengths.items()}
+        if len(word) >= 2:
+            lengths.setdefault(word[:2], set()).add(len(word))
+    return {prefix: tuple(sorted(sizes, reverse=True)) for prefix, sizes in lengths.items()}
 
 
-_LENGTHS = _lengths_by_first_character()
+_LENGTHS = _lengths_by_first_two_characters()
+_SINGLE_CHARACTER_WORDS = frozenset(word for word in _DICTIONARY if len(word) == 1)
 
 
 def _ideograph_run_cut(run: str) -> str:
@@ -56,17 +59,19 @@ def _ideograph_run_cut(run: str) -> str:
     start = position = 0
     end = len(run)
     while position < end:
-        sizes = _LENGTHS.get(run[position])
+        matched = 0
+        for size in _LENGTHS.get(run[position:position + 2], ()):
+            if position + size <= end and run[position:position + size] in _DICTIONARY:
+                matched = size
+                break
+        if not matched and run[position] in _SINGLE_CHARACTER_WORDS:
+            matched = 1
         step = 1
-        if sizes:
-            for size in sizes:
-                word = run[position:position + size]
-                if len(word) == size and word in _DICTIONARY:
-                    if word in _IDEOGRAPHIC_STOPWORDS:
-                        kept.append(run[start:position])
-                        start = position + size
-                    step = size
-                    break
+        if matched:
+            if run[position:position + matched] in _IDEOGRAPHIC_STOPWORDS:
+                kept.append(run[start:position])
+                start = position + matched
+            step = matched
         position += step
     if start == 0:
         return run
