@@ -85,12 +85,10 @@ def audit_records_seal(*, wait: bool = True, limit: int = SEAL_BATCH) -> int:
     ``wait=False`` returns 0 at once when another sealer holds the chain head.
     """
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+        # (SQLite needs nothing here: its transactions begin IMMEDIATE, holding the write lock from the start)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")  # derived data: see the module docstring
-            elif connection.vendor == "sqlite":
-                # take SQLite's write lock before reading, so two sealers queue instead of one failing
-                cursor.execute("UPDATE audit_auditchainhead SET last_record_id = last_record_id WHERE id = 1")
         head = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
         if head is None:
             if AuditChainHead.objects.filter(pk=1).exists():
