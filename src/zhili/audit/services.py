@@ -54,14 +54,27 @@ def _record_hash(record: AuditRecord, previous_hash: str) -> str:
 def audit_record_append(*, actor_id: int | None, action: str, object_type: str, object_id: str | int,
                         data: dict[str, Any] | None = None, actor_label: str = "") -> AuditRecord:
     """Write one record inside the caller's transaction; it is sealed into the chain after commit."""
+    record = audit_record_new(actor_id=actor_id, action=action, object_type=object_type, object_id=object_id,
+                              data=data, actor_label=actor_label)
+    row_insert(record)
+    audit_records_inserted()
+    return record
+
+
+def audit_record_new(*, actor_id: int | None, action: str, object_type: str, object_id: str | int,
+                     data: dict[str, Any] | None = None, actor_label: str = "") -> AuditRecord:
+    """An unsaved record, for a caller that inserts it together with the change it records (one
+    statement, ``core.rows.rows_insert_linked``); call :func:`audit_records_inserted` after the insert."""
     clean_data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    record = AuditRecord(
+    return AuditRecord(
         occurred_at=clock.now(), actor_id=actor_id, actor_label=actor_label, action=action,
         object_type=object_type, object_id=str(object_id), data=clean_data,
     )
-    row_insert(record)
+
+
+def audit_records_inserted() -> None:
+    """Records were inserted in the current transaction (or just committed): seal them soon after commit."""
     transaction.on_commit(_seal_soon, robust=True)
-    return record
 
 
 _last_seal_attempt = 0.0

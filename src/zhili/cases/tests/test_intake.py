@@ -52,6 +52,33 @@ def test_confident_report_is_located_classified_and_dispatched(world: World) -> 
     assert "13812345678" not in str(record.data)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_intake_outside_a_transaction_writes_case_events_notification_and_audit_together() -> None:
+    """Outside a transaction (the API's case) the rows go in one statement on PostgreSQL: all linked, all there."""
+    world = world_create()
+    assert not connection.in_atomic_block
+    with clock.frozen(AT):
+        case = intake("小区门口的垃圾桶满了，垃圾堆放好几天没人清运", reporter_phone="13812345678")
+    assert not connection.in_atomic_block  # nothing left open
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.number, stored.status, stored.department_id) == (
+        case.number, CaseStatus.DISPATCHED, world.department_cg.pk)
+    events = list(CaseEvent.objects.filter(case=stored).order_by("id"))
+    assert [(event.action, event.to_status) for event in events] == [
+        (CaseAction.CREATE, CaseStatus.RECEIVED), (CaseAction.DISPATCH, CaseStatus.DISPATCHED)]
+    assert [event.case_id for event in events] == [case.pk, case.pk]
+    notification = Notification.objects.get(case=stored, kind="dispatch")
+    assert notification.department_id == world.department_cg.pk
+    record = AuditRecord.objects.get(object_id=case.number)
+    assert (record.action, record.data["status"]) == ("case.create", CaseStatus.DISPATCHED)
+    # a second intake is numbered after the first and refers only to its own case
+    with clock.frozen(AT):
+        second = intake("路灯不亮，晚上很黑", reporter_phone="13812345679")
+    assert int(second.number) == int(case.number) + 1
+    assert CaseEvent.objects.filter(case_id=second.pk).count() >= 1
+    assert CaseEvent.objects.filter(case_id=case.pk).count() == 2
+
+
 def test_personal_data_is_encrypted_hashed_and_masked(world: World) -> None:
     case = intake("路灯不亮", reporter_name="欧阳娜娜", reporter_phone="+86 138-1234-5678",
                   reporter_id_number="320402199001011234")
