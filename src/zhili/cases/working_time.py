@@ -13,6 +13,7 @@ following working day. Urgent matters count natural hours instead.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 from collections.abc import Mapping
@@ -40,10 +41,17 @@ class WorkingCalendar:
         override = self.overrides.get(day)
         if override is not None:
             return override
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            return day.weekday() < 5
+        return _library_is_workday(day)
+
+
+@functools.lru_cache(maxsize=8192)
+def _library_is_workday(day: dt.date) -> bool:
+    """The calendar library's answer (its tables are fixed for the installed version, so it is cached:
+    every intake computes a deadline); weekdays for years the library does not cover."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
 
 
 @dataclass(frozen=True)

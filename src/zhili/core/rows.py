@@ -10,9 +10,11 @@ only for models that have no ``save()`` override and no signal receivers.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db import connections, transaction
 from django.db.models import Model
 
@@ -86,7 +88,7 @@ def row_insert(instance: Model, *, using: str = "default") -> None:
 
 
 # one statement per shape: (parent model and columns, then per dependent row its model, columns and link)
-_linked_statements: dict[tuple[Any, ...], str] = {}
+_linked_statements: dict[tuple[Any, ...], bytes] = {}
 
 
 def rows_insert_linked(parent: Model, dependents: Sequence[tuple[Model, str | None]], *,
@@ -120,8 +122,13 @@ def rows_insert_linked(parent: Model, dependents: Sequence[tuple[Model, str | No
     key = tuple(shape)
     sql = _linked_statements.get(key)
     if sql is None:
-        sql = _linked_statements[key] = _linked_statement(shape, quote)
-    with connection.cursor() as cursor:
+        sql = _linked_statements[key] = _linked_statement(shape, quote).encode()
+    # A raw cursor: the statement is written with PostgreSQL's own $n placeholders, so the driver sends
+    # it as it is. (Through Django's cursor, psycopg would re-parse this long statement for %s on every
+    # call: it caches the parsing only for statements of at most 50 parameters, and this one has more.)
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as cursor:
         cursor.execute(sql, values)
         primary_keys = cursor.fetchone()
     if primary_keys is None:
@@ -134,10 +141,13 @@ def rows_insert_linked(parent: Model, dependents: Sequence[tuple[Model, str | No
 
 
 def _linked_statement(shape: list[Any], quote: Any) -> str:
+    parameter_numbers = itertools.count(1)
+
     def insert(model: type[Model], included: tuple[int, ...], link_index: int | None) -> str:
         fields = _insertable_fields(model)
         columns = ", ".join(quote(fields[index].column) for index in included)
-        placeholders = ", ".join("(SELECT id FROM row_0)" if index == link_index else "%s" for index in included)
+        placeholders = ", ".join("(SELECT id FROM row_0)" if index == link_index else f"${next(parameter_numbers)}"
+                                 for index in included)
         return (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
                 f"RETURNING {quote(model._meta.pk.column)} AS id")
 
