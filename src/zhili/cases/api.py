@@ -124,11 +124,9 @@ def case_create(request: HttpRequest, payload: CaseCreateIn,
         actor=user, client_key=client_key, idempotency_key=idempotency_key,
         actor_label=str(user) if user else f"接口:{client_key}",
     )
-    if not result.replayed:  # the new case holds everything the answer shows (catalog objects, grid code)
-        return Status(201, case_payload(result.case, user, grid_code=result.grid_code))
-    case = Case.objects.select_related("grid", "category", "matter", "department", "master_case").get(
-        pk=result.case.pk)
-    return Status(201, case_payload(case, user))
+    # a new case holds everything the answer shows (catalog objects, grid code); a replayed one was read
+    # with its related rows
+    return Status(201, case_payload(result.case, user, grid_code=result.grid_code))
 
 
 @router.get("/", response=CaseListOut, summary="案件列表（按权限范围）")

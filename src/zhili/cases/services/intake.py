@@ -344,7 +344,9 @@ def _request_hash(request: IntakeRequest, photos: Sequence[ValidatedPhoto]) -> s
 
 
 def _replay(intake_key: str, request_hash: str) -> IntakeResult | None:
-    existing = Case.objects.filter(intake_key=intake_key).first()
+    # with the related rows every answer shows (the API returns the replayed case as it is)
+    existing = (Case.objects.select_related("grid", "category", "matter", "department", "master_case")
+                .filter(intake_key=intake_key).first())
     if existing is None:
         return None
     if existing.intake_request_hash and existing.intake_request_hash != request_hash:
