@@ -21,7 +21,8 @@ without a case, ``duplicated`` = extra cases.
 
 Prints one JSON line: {"sqlite": {...}, "postgresql": {...}, "clients": N, "seconds": D} with
 ``intakes_per_s``, ``p50_ms``, ``p99_ms``, ``bare_insert_per_s``, ``ratio``, ``lost``, ``duplicated``
-(and ``plain_view_insert_per_s``, ``ratio_to_plain_view``).
+(and ``plain_view_insert_per_s``, ``ratio_to_plain_view``, and where the CPU went per submission —
+server, database backends, client threads — for intake and for the bare insert).
 
 Usage: .venv/bin/python bench/intake.py [--clients 16] [--seconds 15] [--backends sqlite,postgresql]
 """
@@ -33,6 +34,7 @@ import csv
 import json
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -291,6 +293,39 @@ def drive(base: str, key: str, texts: list[str], points: list[tuple[float, float
     return results, time.monotonic() - started
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds_by_role(server_pid: int, database: str | None) -> dict[str, float]:
+    """CPU seconds used so far by the server (gunicorn and its workers), the database backends of the
+    bench database (PostgreSQL) and this process's client threads. Linux /proc; empty elsewhere."""
+    totals = {"server": 0.0, "database": 0.0,
+              "clients": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        if int(entry.name) == server_pid or int(fields[1]) == server_pid:
+            totals["server"] += seconds
+        elif database is not None and command.startswith("postgres:") and f" {database} " in command:
+            totals["database"] += seconds
+    return totals
+
+
+def cpu_ms_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    if not before or not requests:
+        return {}
+    return {role: round((after[role] - before[role]) / requests * 1000, 2) for role in before}
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return 0.0
@@ -344,16 +379,22 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         drive(base, prepared["key"], texts, points, clients=clients, seconds=15, path=INTAKE_PATH)
         drive(base, prepared["key"], texts, points, clients=clients, seconds=1, path=BARE_PATH)
         drive(base, prepared["key"], texts, points, clients=clients, seconds=1, path=PLAIN_PATH)
+        database = PG_BENCH_DB if backend == "postgresql" else None
         log(f"[{backend}] bare-insert baseline (same API layer), {clients} clients, {seconds:.0f} s …")
+        cpu_before = cpu_seconds_by_role(process.pid, database)
         bare, bare_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
                                    path=BARE_PATH)
+        bare_cpu = cpu_ms_per_request(cpu_before, cpu_seconds_by_role(process.pid, database),
+                                      bare.completed)
         log(f"[{backend}] plain-view insert, {clients} clients, {seconds:.0f} s …")
         plain, plain_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
                                      path=PLAIN_PATH)
         marker = run_django(MARK, env)["max_id"]
         log(f"[{backend}] full intake, {clients} clients, {seconds:.0f} s …")
+        cpu_before = cpu_seconds_by_role(process.pid, database)
         full, full_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
                                    path=INTAKE_PATH)
+        full_cpu = cpu_ms_per_request(cpu_before, cpu_seconds_by_role(process.pid, database), full.completed)
     finally:
         process.terminate()
         try:
@@ -391,6 +432,10 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         "cases_created": counted["created"],
         "client_gave_up": len(full.failed),
         "rejected_4xx": full.rejected,
+        # where the machine's CPU went, per submission (SQLite runs inside the server processes); an
+        # intake submission includes its share of the 5 % deliberately sent twice
+        "intake_cpu_ms_per_request": full_cpu,
+        "bare_cpu_ms_per_request": bare_cpu,
     }
     log(f"[{backend}] {json.dumps(result)}")
     return result
