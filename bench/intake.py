@@ -296,34 +296,68 @@ def drive(base: str, key: str, texts: list[str], points: list[tuple[float, float
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_seconds_by_role(server_pid: int, database: str | None) -> dict[str, float]:
-    """CPU seconds used so far by the server (gunicorn and its workers), the database backends of the
-    bench database (PostgreSQL) and this process's client threads. Linux /proc; empty elsewhere."""
-    totals = {"server": 0.0, "database": 0.0,
-              "clients": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return {}
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        seconds = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        if int(entry.name) == server_pid or int(fields[1]) == server_pid:
-            totals["server"] += seconds
-        elif database is not None and command.startswith("postgres:") and f" {database} " in command:
-            totals["database"] += seconds
-    return totals
+class CpuMeter:
+    """CPU seconds used during a phase by the server (gunicorn and its workers), the database backends of
+    the bench database (PostgreSQL) and this process's client threads (Linux /proc; nothing elsewhere).
 
+    /proc is read every second so that a backend that exits during the phase (an expired
+    persistent connection) still counts with what it had used when last seen."""
 
-def cpu_ms_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
-    if not before or not requests:
-        return {}
-    return {role: round((after[role] - before[role]) / requests * 1000, 2) for role in before}
+    def __init__(self, server_pid: int, database: str | None) -> None:
+        self.server_pid, self.database = server_pid, database
+        self.enabled = Path("/proc").is_dir()
+        self.start: dict[int, tuple[str, float]] = {}
+        self.seen: dict[int, tuple[str, float]] = {}
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.clients_start = self.clients = 0.0
+
+    def _read(self) -> dict[int, tuple[str, float]]:
+        found: dict[int, tuple[str, float]] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if int(entry.name) == self.server_pid or int(fields[1]) == self.server_pid:
+                role = "server"
+            elif self.database is not None and command.startswith("postgres:") and f" {self.database} " in command:
+                role = "database"
+            else:
+                continue
+            found[int(entry.name)] = (role, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+        return found
+
+    def __enter__(self) -> CpuMeter:
+        self.clients_start = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+        if self.enabled:
+            self.start = self._read()
+            self.seen = dict(self.start)
+            self.thread = threading.Thread(target=self._sample, daemon=True)
+            self.thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self.stopping.wait(1.0):
+            self.seen.update(self._read())
+
+    def __exit__(self, *exc: object) -> None:
+        self.clients = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - self.clients_start
+        if self.thread is not None:
+            self.stopping.set()
+            self.thread.join()
+            self.seen.update(self._read())
+
+    def ms_per_request(self, requests: int) -> dict[str, float]:
+        if not self.enabled or not requests:
+            return {}
+        totals = {"server": 0.0, "database": 0.0, "clients": self.clients}
+        for pid, (role, seconds) in self.seen.items():
+            totals[role] += seconds - self.start.get(pid, (role, 0.0))[1]
+        return {role: round(total / requests * 1000, 2) for role, total in totals.items()}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -381,20 +415,19 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
         drive(base, prepared["key"], texts, points, clients=clients, seconds=1, path=PLAIN_PATH)
         database = PG_BENCH_DB if backend == "postgresql" else None
         log(f"[{backend}] bare-insert baseline (same API layer), {clients} clients, {seconds:.0f} s …")
-        cpu_before = cpu_seconds_by_role(process.pid, database)
-        bare, bare_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
-                                   path=BARE_PATH)
-        bare_cpu = cpu_ms_per_request(cpu_before, cpu_seconds_by_role(process.pid, database),
-                                      bare.completed)
+        with CpuMeter(process.pid, database) as bare_meter:
+            bare, bare_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
+                                       path=BARE_PATH)
+        bare_cpu = bare_meter.ms_per_request(bare.completed)
         log(f"[{backend}] plain-view insert, {clients} clients, {seconds:.0f} s …")
         plain, plain_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
                                      path=PLAIN_PATH)
         marker = run_django(MARK, env)["max_id"]
         log(f"[{backend}] full intake, {clients} clients, {seconds:.0f} s …")
-        cpu_before = cpu_seconds_by_role(process.pid, database)
-        full, full_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
-                                   path=INTAKE_PATH)
-        full_cpu = cpu_ms_per_request(cpu_before, cpu_seconds_by_role(process.pid, database), full.completed)
+        with CpuMeter(process.pid, database) as full_meter:
+            full, full_elapsed = drive(base, prepared["key"], texts, points, clients=clients, seconds=seconds,
+                                       path=INTAKE_PATH)
+        full_cpu = full_meter.ms_per_request(full.completed)
     finally:
         process.terminate()
         try:
