@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -23,6 +24,35 @@ def test_create_with_bearer_key_and_idempotency_key(client: Client, world: World
     assert first.json()["status"] == "dispatched"
     assert first.json()["reporter_phone"] == "138****5678"  # a key without a user never sees personal data
     assert Case.objects.count() == 1
+
+
+def test_the_created_answer_is_rendered_exactly_as_the_validated_schema(client: Client, world: World,
+                                                                        people: People) -> None:
+    """POST answers without ninja's re-validation: the bytes must equal ninja's validated CaseOut."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from zhili.cases.api import case_payload
+    from zhili.cases.schemas import CaseOut
+
+    key = api_key_issue(name="区政务平台").raw_key
+    answers = []
+    for index, body in enumerate([BODY, {**BODY, "description": "阳光花园门口垃圾桶满了没人清运，臭味很大"},
+                                  {**BODY, "longitude": 119.93, "latitude": 31.73, "reporter_phone": ""}]):
+        headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": f"render-{index}"}
+        first = client.post("/api/v1/cases/", body, content_type="application/json", headers=headers)
+        replay = client.post("/api/v1/cases/", body, content_type="application/json", headers=headers)
+        assert (first.status_code, replay.status_code) == (201, 201)
+        assert first["Content-Type"] == "application/json; charset=utf-8"
+        assert first.content == replay.content
+        answers.append(first.json())
+    assert any(answer["duplicate_candidates"] for answer in answers)  # the float pairs are exercised
+    for answer in answers:
+        case = Case.objects.select_related("grid", "category", "matter", "department").get(pk=answer["id"])
+        for viewer in (None, people.dispatcher, people.operator):
+            payload = case_payload(case, viewer)
+            direct = json.dumps(payload, cls=NinjaJSONEncoder)
+            validated = json.dumps(CaseOut.model_validate(payload).model_dump(), cls=NinjaJSONEncoder)
+            assert direct == validated
 
 
 def test_anonymous_and_bad_keys_are_refused(client: Client, world: World) -> None:
