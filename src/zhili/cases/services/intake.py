@@ -6,7 +6,9 @@ sets the priority, and dispatches automatically when the proposal is confident, 
 department and no likely duplicate holds it; otherwise the case waits in the triage queue.
 
 With an idempotency key, a retried request returns the case of the first attempt and never
-creates a second one, even when the retries race (the key is a unique column of the case).
+creates a second one, even when the retries race (the key is a unique column of the case). A retry
+is recognised by the same query that fetches the duplicate candidates, before any classifying or
+numbering, so it costs no case number.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.rows import rows_insert_linked
 from zhili.geo.models import Address, Matter
+from zhili.textintel.duplicates import DuplicateCandidate
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -271,15 +274,17 @@ if not all(str(status).isidentifier() for status in OPEN_STATUSES):
 _OPEN_STATUS_CONDITION = f"status IN ({', '.join(repr(str(status)) for status in sorted(OPEN_STATUSES))})"
 
 
-def _duplicate_candidates(*, description: str, location: ResolvedLocation, category_id: int | None,
-                          at: dt.datetime) -> list[tuple[int, float]]:
-    """Open cases near the new one in place and time, scored by text intelligence (bounded query).
+def _open_cases_near(*, location: ResolvedLocation, at: dt.datetime,
+                     intake_key: str | None) -> tuple[list[DuplicateCandidate], bool]:
+    """Open cases near the new report in place and time (the duplicate check's candidates), and
+    whether a case with ``intake_key`` exists already (a retried request) — one round trip.
 
     One hand-written query (run on every intake; the ORM's query building cost more than the
     query): only the columns the scorer reads, and only the first characters of the text it
-    compares. Categories are compared by id.
+    compares. The key look-up rides along as a second branch of the same statement, so a first
+    attempt pays no extra query and a retry is answered before any classifying or numbering.
     """
-    from zhili.textintel.duplicates import COMPARED_CHARACTERS, DuplicateCandidate, duplicate_scores
+    from zhili.textintel.duplicates import COMPARED_CHARACTERS
 
     conditions = [_OPEN_STATUS_CONDITION, "created_at >= %s"]
     since = at - dt.timedelta(days=policy.duplicate_window_days())
@@ -297,18 +302,31 @@ def _duplicate_candidates(*, description: str, location: ResolvedLocation, categ
         conditions.append("grid_id = %s")
         parameters.append(location.grid_id)
     else:
-        return []
+        return [], intake_key is not None and Case.objects.filter(intake_key=intake_key).exists()
     sql = (f"SELECT id, substr(description, 1, {int(COMPARED_CHARACTERS)}), longitude, latitude, "  # noqa: S608
-           f"category_id, created_at FROM {table} WHERE {' AND '.join(conditions)} "
+           f"category_id, created_at, 0 AS replay FROM {table} WHERE {' AND '.join(conditions)} "
            f"ORDER BY created_at DESC LIMIT {int(policy.DUPLICATE_CANDIDATE_LIMIT)}")
+    if intake_key is not None:
+        sql = (f"SELECT * FROM ({sql}) AS nearby UNION ALL "  # noqa: S608
+               f"SELECT id, NULL, NULL, NULL, NULL, NULL, 1 FROM {Case._meta.db_table} WHERE intake_key = %s")
+        parameters.append(intake_key)
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
         rows = cursor.fetchall()
-    if not rows:
-        return []
     candidates = [DuplicateCandidate(case_id=row[0], text=row[1], longitude=row[2], latitude=row[3],
                                      category_code=str(row[4]) if row[4] is not None else None,
-                                     created_at=_database_datetime(row[5])) for row in rows]
+                                     created_at=_database_datetime(row[5])) for row in rows if not row[6]]
+    return candidates, any(row[6] for row in rows)
+
+
+def _duplicates_scored(*, candidates: Sequence[DuplicateCandidate], description: str,
+                       location: ResolvedLocation, category_id: int | None,
+                       at: dt.datetime) -> list[tuple[int, float]]:
+    """The likely duplicates among the candidates, scored by text intelligence (categories compared by id)."""
+    from zhili.textintel.duplicates import duplicate_scores
+
+    if not candidates:
+        return []
     scores = duplicate_scores(text=description, longitude=location.longitude, latitude=location.latitude,
                               category_code=str(category_id) if category_id is not None else None,
                               created_at=at, candidates=candidates)
@@ -386,15 +404,20 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
         raise ApplicationError("idempotency_key_invalid", _("Idempotency-Key 不能超过 120 个字符。"))
     intake_key = f"{client_key or 'anonymous'}:{idempotency_key}" if idempotency_key else None
     request_hash = _request_hash(request, photos) if intake_key else ""
-    # No look-up before the work: a retry is rare, and its INSERT meets the unique key (below), which
-    # saves every first attempt a query. A replay only costs a skipped case number.
     location = _locate(request)
-    proposals = matter_proposals(f"{title}\n{description}")
-    matter, confidence = _matter_for(request, proposals)
     at = clock.now()
     created_at = request.created_at or at
-    duplicates = _duplicate_candidates(description=description, location=location,
-                                       category_id=matter.category_id if matter else None, at=created_at)
+    # A retry is found by the same round trip as the duplicate candidates; two racing first attempts
+    # both pass here, and the second one's INSERT meets the unique key (below).
+    candidates, key_used = _open_cases_near(location=location, at=created_at, intake_key=intake_key)
+    if key_used and intake_key is not None:
+        replay = _replay(intake_key, request_hash)
+        if replay is not None:
+            return replay
+    proposals = matter_proposals(f"{title}\n{description}")
+    matter, confidence = _matter_for(request, proposals)
+    duplicates = _duplicates_scored(candidates=candidates, description=description, location=location,
+                                    category_id=matter.category_id if matter else None, at=created_at)
     number = case_number_allocate(created_at)
     phone = request.reporter_phone.strip()
     actor_id = actor.pk if actor is not None else None

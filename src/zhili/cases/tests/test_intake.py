@@ -228,6 +228,33 @@ def test_idempotency_key_returns_the_same_case(world: World) -> None:
     assert (reused.value.code, reused.value.status_code) == ("idempotency_key_reused", 422)
 
 
+@pytest.mark.parametrize("point", [(119.925, 31.725), None], ids=["located", "no-location"])
+def test_a_retry_is_answered_before_classifying_and_numbering(world: World, monkeypatch: pytest.MonkeyPatch,
+                                                               point: tuple[float, float] | None) -> None:
+    from zhili.cases import classification
+    from zhili.cases.services import intake as intake_module
+
+    def request(description: str) -> IntakeRequest:
+        return IntakeRequest(channel="hotline", description=description, longitude=point[0] if point else None,
+                             latitude=point[1] if point else None)
+
+    with clock.frozen(AT):
+        first = case_intake(request=request("路面坑洼破损"), actor=None, client_key="apikey:1", idempotency_key="k-9")
+        classified: list[str] = []
+
+        def counting_proposals(text: str) -> list[classification.MatterProposal]:
+            classified.append(text)
+            return classification.matter_proposals(text)
+
+        monkeypatch.setattr(intake_module, "matter_proposals", counting_proposals)
+        again = case_intake(request=request("路面坑洼破损"), actor=None, client_key="apikey:1", idempotency_key="k-9")
+        assert (again.replayed, again.case.pk, classified) == (True, first.case.pk, [])
+        following = case_intake(request=request("路灯不亮"), actor=None, client_key="apikey:1",
+                                idempotency_key="k-10")
+    assert classified == [f"{following.case.title}\n路灯不亮"]
+    assert int(following.case.number) == int(first.case.number) + 1  # the retry took no number
+
+
 @pytest.mark.django_db(transaction=True)
 def test_racing_retries_with_one_key_create_one_case() -> None:
     world_create()
