@@ -136,10 +136,12 @@ def deployment(base_dir: Path, *, backend: str = "", redis_url: str = "",
 class ManagedProcess:
     """A process group we started; :meth:`kill` sends SIGKILL to the whole group (master and workers)."""
 
-    def __init__(self, arguments: list[str], environment: dict[str, str], log_path: Path) -> None:
+    def __init__(self, arguments: list[str], environment: dict[str, str], log_path: Path, *,
+                 stop_signal: signal.Signals = signal.SIGTERM) -> None:
         self.arguments = arguments
         self.environment = environment
         self.log_path = log_path
+        self.stop_signal = stop_signal  # the program's graceful stop (gunicorn: SIGTERM; Huey: SIGINT)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -161,7 +163,7 @@ class ManagedProcess:
         if self.process is None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, self.stop_signal)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -178,7 +180,10 @@ def web_server(installation: Deployment, *, port: int, workers: int = 2, threads
 
 def job_worker(installation: Deployment, *, name: str = "huey", workers: int = 1) -> ManagedProcess:
     arguments = [str(BIN_DIR / "zhili"), "run_huey", "--workers", str(workers), "--worker-type", "thread"]
-    return ManagedProcess(arguments, installation.environment, installation.data_dir / f"{name}.log")
+    # SIGINT: Huey finishes the task at hand, then exits (SIGTERM would cut a delivery short after it
+    # was sent and before it was marked, and the department would get it twice)
+    return ManagedProcess(arguments, installation.environment, installation.data_dir / f"{name}.log",
+                          stop_signal=signal.SIGINT)
 
 
 def wait_until_healthy(base_url: str, *, timeout: float = 60) -> None:
