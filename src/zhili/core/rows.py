@@ -98,7 +98,8 @@ def rows_insert_linked(parent: Model, dependents: Sequence[tuple[Model, str | No
     ``dependents`` are (row, name of its foreign key to ``parent``, or None for a row that does not
     refer to it). The rows are written by data-modifying WITH clauses: one round trip instead of
     one per row plus BEGIN and COMMIT. Outside a transaction the statement is its own transaction,
-    so all rows are written or none. Same rules as :func:`row_insert` (no signals, no ``save()``).
+    so all rows are written or none. Same rules as :func:`row_insert` (no signals, no ``save()``);
+    the statement goes through a raw driver cursor, so it is not in Django's query log.
     Other databases get one INSERT per row in one transaction.
     """
     connection = connections[using]

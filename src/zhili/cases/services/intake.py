@@ -55,7 +55,7 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.rows import rows_insert_linked
 from zhili.geo.models import Address, Matter
-from zhili.textintel.duplicates import DuplicateCandidate
+from zhili.textintel.duplicates import COMPARED_CHARACTERS, DuplicateCandidate, duplicate_scores
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -284,8 +284,6 @@ def _open_cases_near(*, location: ResolvedLocation, at: dt.datetime,
     compares. The key look-up rides along as a second branch of the same statement, so a first
     attempt pays no extra query and a retry is answered before any classifying or numbering.
     """
-    from zhili.textintel.duplicates import COMPARED_CHARACTERS
-
     conditions = [_OPEN_STATUS_CONDITION, "created_at >= %s"]
     since = at - dt.timedelta(days=policy.duplicate_window_days())
     parameters: list[Any] = [connection.ops.adapt_datetimefield_value(since)]
@@ -323,8 +321,6 @@ def _duplicates_scored(*, candidates: Sequence[DuplicateCandidate], description:
                        location: ResolvedLocation, category_id: int | None,
                        at: dt.datetime) -> list[tuple[int, float]]:
     """The likely duplicates among the candidates, scored by text intelligence (categories compared by id)."""
-    from zhili.textintel.duplicates import duplicate_scores
-
     if not candidates:
         return []
     scores = duplicate_scores(text=description, longitude=location.longitude, latitude=location.latitude,
@@ -410,7 +406,7 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
     # A retry is found by the same round trip as the duplicate candidates; two racing first attempts
     # both pass here, and the second one's INSERT meets the unique key (below).
     candidates, key_used = _open_cases_near(location=location, at=created_at, intake_key=intake_key)
-    if key_used and intake_key is not None:
+    if intake_key is not None and key_used:
         replay = _replay(intake_key, request_hash)
         if replay is not None:
             return replay
