@@ -25,6 +25,7 @@ Prints one JSON line: {"sqlite": {...}, "postgresql": {...}, "clients": N, "seco
 server, database backends, client threads — for intake and for the bare insert).
 
 Usage: .venv/bin/python bench/intake.py [--clients 16] [--seconds 15] [--backends sqlite,postgresql]
+       [--model demo|full]   (full: a production-sized model trained on ../shared's labelled messages)
 """
 
 from __future__ import annotations
@@ -142,6 +143,16 @@ call_command("migrate", verbosity=0)
 # the demo district, its 3,000 cases (duplicate candidates) and the category model trained on them:
 # intake classifies with the trained model, as a deployment with history does
 call_command("demo_load", only=["geo", "accounts", "cases", "textintel"], stdout=io.StringIO())
+import os
+from pathlib import Path
+full_model_data = os.environ.get("ZHILI_BENCH_FULL_MODEL_DATA")
+if full_model_data:
+    # --model full: a model trained on real labelled messages (614,057 features) instead of the demo one
+    from zhili.textintel.services import classifier_model_activate, classifier_model_train
+    trained = classifier_model_train(name="bench-full", data=Path(full_model_data).read_bytes(),
+                                     file_name="train_segmented.csv", text_columns=["text"], label_column="label",
+                                     activate_if_none_active=False)
+    classifier_model_activate(model_id=trained.pk, actor_id=None)
 from zhili.textintel.selectors import active_category_classifier
 assert active_category_classifier() is not None, "the bench needs an active category model"
 from zhili.cases.services.api_keys import api_key_issue
@@ -481,9 +492,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--model", choices=["demo", "full"], default="demo",
+                        help="the active category model: the demo one (trained on the 3,000 synthetic demo cases) "
+                             "or one trained on ../shared's labelled messages (production-sized)")
     options = parser.parse_args()
+    if options.model == "full":
+        os.environ["ZHILI_BENCH_FULL_MODEL_DATA"] = str(MESSAGES.parent / "train_segmented.csv")
     output: dict[str, Any] = {"clients": options.clients, "seconds": options.seconds, "workers": options.workers,
-                              "threads": options.threads}
+                              "threads": options.threads, "model": options.model}
     for backend in options.backends.split(","):
         output[backend] = bench_backend(backend, clients=options.clients, seconds=options.seconds,
                                         workers=options.workers, threads=options.threads)
