@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -25,6 +26,15 @@ from zhili.core.clock import CHINA_TIME_ZONE
 from zhili.core.errors import ApplicationError
 
 AT = dt.datetime(2026, 11, 22, 10, 0, tzinfo=CHINA_TIME_ZONE)
+
+
+def _run_together(target: Callable[[], None], count: int) -> None:
+    """``target`` in ``count`` threads at once; returns when all have finished."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def intake(description: str, *, point: tuple[float, float] | None = POINT_IN_GRID_A, channel: str = "hotline",
@@ -206,11 +216,7 @@ def test_case_numbers_outside_a_transaction_are_unique_under_concurrency_and_lea
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=allocate) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_together(allocate, 4)
     assert sorted(numbers) == [f"20261122{index:06d}" for index in range(1, 41)]
 
 
@@ -272,11 +278,7 @@ def test_racing_retries_with_one_key_create_one_case() -> None:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_together(submit, 4)
     assert len(numbers) == 4
     assert len(set(numbers)) == 1
     assert Case.objects.count() == 1
