@@ -44,6 +44,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-words", action="store_true", help="also score the character-only model")
+    parser.add_argument("--version-4", action="store_true", help="also score feature version 4 (no lead block)")
     arguments = parser.parse_args()
 
     import django
@@ -81,9 +82,11 @@ def main() -> None:
     aligned_row = np.array([int(to_train[index].argmax()) for index in aligned])
     print(f"{len(aligned)} raw messages aligned to training rows (dev ids / dev-like texts excluded)", file=sys.stderr)
 
-    settings_list = [("char 1–3 + word 1–2 (feature version 4)", ClassifierSettings())]
+    settings_list = [("char 1–3 + word 1–2 + lead char 1–3 (feature version 5)", ClassifierSettings())]
+    if arguments.version_4:
+        settings_list.append(("char 1–3 + word 1–2 (feature version 4)", ClassifierSettings(lead_characters=0)))
     if arguments.no_words:
-        settings_list.append(("char 1–3 only (feature version 3)", ClassifierSettings(use_words=False)))
+        settings_list.append(("char 1–3 only (feature version 3)", ClassifierSettings(use_words=False, lead_characters=0)))
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels))
     for name, settings in settings_list:
         started = time.process_time()

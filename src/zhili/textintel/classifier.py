@@ -7,7 +7,10 @@ whitespace removed, the publisher's stop words dropped as words (``stopwords.py`
 recovered from the data, cut by greedy longest match, no jieba at run time), digit runs as "0".
 Features are character 1–3-grams of that text (TF-IDF, sublinear tf, min_df 2) next to word
 1–2-grams (same weighting, scaled by 0.7), the words cut by forward maximum matching over jieba's
-bundled dictionary (:func:`classifier_words`: no jieba segmentation, no download). The model is a
+bundled dictionary (:func:`classifier_words`: no jieba segmentation, no download), and character
+1–3-grams of the text's first 25 characters alone (the *lead*, scaled by 0.5): a message starts
+with its title, so what it is about is said there, and the lead lets the model weigh it apart from
+the body without needing to know where the title ends (a history export does not mark it). The model is a
 one-vs-rest linear SVM whose decision values are turned into probabilities by a multinomial
 logistic regression fitted on out-of-fold decision values (Platt-style calibration, so the
 confidence intake shows is a real probability). Everything runs on CPU with no download.
@@ -41,8 +44,12 @@ _DIGIT_RUN = re.compile(r"\d+")
 # 1: character + jieba word n-grams. 2: character n-grams of regex-cleaned text (hand list of
 # function words cut as substrings), no jieba. 3: the publisher's recovered stop words dropped as
 # words (stopwords.py) before character n-grams. 4: version 3 plus word 1–2-grams of a forward
-# maximum match over jieba's dictionary.
-FEATURE_VERSION = 4
+# maximum match over jieba's dictionary. 5: version 4 plus character n-grams of the text's lead (its first
+# characters, mostly the title) as a block of their own.
+FEATURE_VERSION = 5
+# Artifacts of these versions still load (a deployment's active model keeps working after an
+# upgrade); a version-4 model simply has no lead block.
+READABLE_FEATURE_VERSIONS = frozenset({4, 5})
 
 
 def classifier_text(text: str) -> str:
@@ -224,6 +231,9 @@ class CharacterNgramVectorizer:
     max_features: int | None = None
     vocabulary: np.ndarray[Any, Any] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     inverse_document_frequency: np.ndarray[Any, Any] = field(default_factory=lambda: np.empty(0, dtype=np.float64))
+    # Only the first this many characters of each text (the lead block); None: the whole text.
+    leading_characters: int | None = None
+    weight: float = 1.0
 
     def __post_init__(self) -> None:
         low, high = self.ngram_range
@@ -231,6 +241,7 @@ class CharacterNgramVectorizer:
             raise ValueError(f"character n-gram range must lie within 1–{_LONGEST_NGRAM}, got {self.ngram_range}")
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        texts = self._lead(texts)
         per_text = self._distinct_keys(texts)
         all_keys = np.concatenate([keys for keys, _counts in per_text])
         all_counts = np.concatenate([counts for _keys, counts in per_text])
@@ -246,10 +257,17 @@ class CharacterNgramVectorizer:
         return self._weighted(per_text)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return self._weighted(self._distinct_keys(texts))
+        return self._weighted(self._distinct_keys(self._lead(texts)))
+
+    def _lead(self, texts: Sequence[str]) -> Sequence[str]:
+        if self.leading_characters is None:
+            return texts
+        return [text[:self.leading_characters] for text in texts]
 
     def row_entries(self, text: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Columns and values of one text's row: the same numbers as its row of :meth:`transform`."""
+        if self.leading_characters is not None:
+            text = text[:self.leading_characters]
         keys, counts = np.unique(_ngram_keys(text, self.ngram_range), return_counts=True)
         size = len(self.vocabulary)
         position = np.searchsorted(self.vocabulary, keys)
@@ -258,7 +276,7 @@ class CharacterNgramVectorizer:
         column = position[found]
         value = (np.log(counts[found]) + 1) * self.inverse_document_frequency[column]
         norm = float(np.sqrt(value @ value)) or 1.0
-        return column, value / norm
+        return column, self.weight * value / norm
 
     def _distinct_keys(self, texts: Sequence[str]) -> list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
@@ -284,7 +302,7 @@ class CharacterNgramVectorizer:
         norms = np.sqrt(np.bincount(rows, weights=value * value, minlength=len(per_text)))
         norms[norms == 0] = 1
         row_pointer = np.concatenate([[0], np.cumsum(row_lengths)])
-        return sparse.csr_matrix(((value / norms[rows]).astype(np.float32), column, row_pointer),
+        return sparse.csr_matrix(((self.weight * value / norms[rows]).astype(np.float32), column, row_pointer),
                                  shape=(len(per_text), size))
 
 
@@ -303,6 +321,10 @@ class ClassifierSettings:
     word_ngram_range: tuple[int, int] = (1, 2)
     word_weight: float = 0.7
     max_word_features: int | None = None
+    # The lead block (feature version 5): character n-grams of the first characters (0 = no block).
+    lead_characters: int = 25
+    lead_weight: float = 0.5
+    max_lead_features: int | None = None
 
 
 @dataclass
@@ -317,20 +339,26 @@ class CategoryClassifier:
     calibrator: LogisticRegression
     settings: ClassifierSettings = field(default_factory=ClassifierSettings)
     feature_version: int = FEATURE_VERSION
+    lead_vectorizer: CharacterNgramVectorizer | None = None
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         version = state.get("feature_version")
-        if version != FEATURE_VERSION:
+        if version not in READABLE_FEATURE_VERSIONS:
             raise ApplicationError(
                 "classifier_artifact_outdated",
                 _("该模型文件由旧版分类器（特征版本 %(old)s）训练，当前版本为 %(new)s，无法加载。"
                   "请用原训练数据重新训练并启用新版本。") % {"old": version, "new": FEATURE_VERSION},
             )
+        if version == 4:  # trained before the lead block existed
+            state.setdefault("lead_vectorizer", None)
+            settings = state.get("settings")
+            if isinstance(settings, ClassifierSettings):
+                settings.lead_characters = 0
         self.__dict__.update(state)
 
     def _features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return _features_of([classifier_text(text) for text in texts], self.character_vectorizer,
-                            self.word_vectorizer, fit=False)
+                            self.word_vectorizer, self.lead_vectorizer, fit=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -360,10 +388,14 @@ class CategoryClassifier:
         cleaned = classifier_text(text)
         columns, values = self.character_vectorizer.row_entries(cleaned)
         scores: np.ndarray[Any, Any] = values @ weights[columns]
+        offset = len(self.character_vectorizer.vocabulary)
         if self.word_vectorizer is not None:
             word_columns, word_values = self.word_vectorizer.row_entries(classifier_words(cleaned))
-            offset = len(self.character_vectorizer.vocabulary)
             scores = scores + word_values @ weights[offset + word_columns]
+            offset += len(self.word_vectorizer.vocabulary)
+        if self.lead_vectorizer is not None:
+            lead_columns, lead_values = self.lead_vectorizer.row_entries(cleaned)
+            scores = scores + lead_values @ weights[offset + lead_columns]
         result: np.ndarray[Any, Any] = (scores + self.model.intercept_)[np.newaxis, :]
         return result
 
@@ -399,29 +431,39 @@ def _two_columns(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.column_stack([-values, values]) if values.ndim == 1 else values
 
 
-def _make_vectorizers(settings: ClassifierSettings) -> tuple[CharacterNgramVectorizer, WordNgramVectorizer | None]:
+def _make_vectorizers(
+    settings: ClassifierSettings,
+) -> tuple[CharacterNgramVectorizer, WordNgramVectorizer | None, CharacterNgramVectorizer | None]:
     characters = CharacterNgramVectorizer(
         ngram_range=settings.character_ngram_range, min_document_frequency=settings.min_document_frequency,
         max_features=settings.max_character_features,
     )
-    if not settings.use_words:
-        return characters, None
-    return characters, WordNgramVectorizer(
+    words = None if not settings.use_words else WordNgramVectorizer(
         ngram_range=settings.word_ngram_range, min_document_frequency=settings.min_document_frequency,
         max_features=settings.max_word_features, weight=settings.word_weight,
     )
+    lead = None if settings.lead_characters <= 0 else CharacterNgramVectorizer(
+        ngram_range=settings.character_ngram_range, min_document_frequency=settings.min_document_frequency,
+        max_features=settings.max_lead_features, leading_characters=settings.lead_characters,
+        weight=settings.lead_weight,
+    )
+    return characters, words, lead
 
 
 def _features_of(
-    cleaned: Sequence[str], characters: CharacterNgramVectorizer, words: WordNgramVectorizer | None, *, fit: bool
+    cleaned: Sequence[str], characters: CharacterNgramVectorizer, words: WordNgramVectorizer | None,
+    lead: CharacterNgramVectorizer | None, *, fit: bool,
 ) -> sparse.csr_matrix:
-    """Character n-gram columns, then (when used) word n-gram columns, of texts already cleaned."""
-    character_features = characters.fit_transform(cleaned) if fit else characters.transform(cleaned)
-    if words is None:
-        return character_features
-    token_lists = [classifier_words(text) for text in cleaned]
-    word_features = words.fit_transform(token_lists) if fit else words.transform(token_lists)
-    features: sparse.csr_matrix = sparse.hstack([character_features, word_features], format="csr")
+    """Character n-gram columns, then (when used) word n-gram and lead columns, of texts already cleaned."""
+    blocks = [characters.fit_transform(cleaned) if fit else characters.transform(cleaned)]
+    if words is not None:
+        token_lists = [classifier_words(text) for text in cleaned]
+        blocks.append(words.fit_transform(token_lists) if fit else words.transform(token_lists))
+    if lead is not None:
+        blocks.append(lead.fit_transform(cleaned) if fit else lead.transform(cleaned))
+    if len(blocks) == 1:
+        return blocks[0]
+    features: sparse.csr_matrix = sparse.hstack(blocks, format="csr")
     return features
 
 
@@ -452,9 +494,9 @@ def classifier_fit(
     targets = np.array([label_index[label] for label in labels])
     progress(_("文本清洗（去标点、去停用词）…"))
     cleaned = [classifier_text(text) for text in texts]
-    progress(_("特征提取（字符 n-gram、词 n-gram）…"))
-    vectorizer, word_vectorizer = _make_vectorizers(settings)
-    features = _features_of(cleaned, vectorizer, word_vectorizer, fit=True)
+    progress(_("特征提取（字符 n-gram、词 n-gram、开头 n-gram）…"))
+    vectorizer, word_vectorizer, lead_vectorizer = _make_vectorizers(settings)
+    features = _features_of(cleaned, vectorizer, word_vectorizer, lead_vectorizer, fit=True)
     progress(_("训练线性 SVM …"))
     model = _make_model(settings)
     model.fit(features, targets)
@@ -476,7 +518,7 @@ def classifier_fit(
     calibrator.fit(out_of_fold, targets)
     return CategoryClassifier(
         name=name, labels=label_names, character_vectorizer=vectorizer, word_vectorizer=word_vectorizer,
-        model=model, calibrator=calibrator, settings=settings,
+        model=model, calibrator=calibrator, settings=settings, lead_vectorizer=lead_vectorizer,
     )
 
 

@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from zhili.core.errors import ApplicationError
 from zhili.textintel.artifacts import classifier_artifact_read, file_sha256, model_directory
 from zhili.textintel.classifier import (
-    FEATURE_VERSION,
+    READABLE_FEATURE_VERSIONS,
     CharacterNgramVectorizer,
     ClassifierSettings,
     WordNgramVectorizer,
@@ -110,15 +110,40 @@ def test_word_vectorizer_gives_the_same_matrix_as_scikit_learn_times_its_weight(
     assert sorted(capped.vocabulary) == ["灯", "路"]
 
 
-def test_without_words_the_model_has_character_columns_only() -> None:
-    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2,
-                                settings=ClassifierSettings(use_words=False))
-    assert classifier.word_vectorizer is None
-    assert classifier.model.coef_.shape[1] == len(classifier.character_vectorizer.vocabulary)
-    with_words = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2)
-    assert with_words.word_vectorizer is not None
-    assert with_words.model.coef_.shape[1] == len(with_words.character_vectorizer.vocabulary) + len(
-        with_words.word_vectorizer.vocabulary)
+def test_the_model_has_character_then_word_then_lead_columns_and_each_block_can_be_left_out() -> None:
+    only_characters = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2,
+                                     settings=ClassifierSettings(use_words=False, lead_characters=0))
+    assert only_characters.word_vectorizer is None and only_characters.lead_vectorizer is None
+    assert only_characters.model.coef_.shape[1] == len(only_characters.character_vectorizer.vocabulary)
+    full = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2)
+    assert full.word_vectorizer is not None and full.lead_vectorizer is not None
+    assert full.model.coef_.shape[1] == len(full.character_vectorizer.vocabulary) + len(
+        full.word_vectorizer.vocabulary) + len(full.lead_vectorizer.vocabulary)
+
+
+def test_the_lead_block_sees_only_the_first_characters_at_its_weight() -> None:
+    lead = CharacterNgramVectorizer(ngram_range=(1, 1), min_document_frequency=1, leading_characters=2, weight=0.5)
+    matrix = lead.fit_transform(["路灯不亮", "路面破损"]).toarray()
+    assert sorted(chr(key - 1) for key in lead.vocabulary.tolist()) == ["灯", "路", "面"]
+    np.testing.assert_allclose(np.linalg.norm(matrix, axis=1), [0.5, 0.5], atol=1e-6)
+    # what lies past the lead does not change the row, in a batch or alone
+    np.testing.assert_allclose(lead.transform(["路灯坏了很久"]).toarray(), lead.transform(["路灯"]).toarray())
+    columns, values = lead.row_entries("路灯坏了很久")
+    row = np.zeros(len(lead.vocabulary))
+    row[columns] = values
+    np.testing.assert_allclose(row, lead.transform(["路灯"]).toarray()[0], atol=1e-6)
+
+
+def test_the_lead_changes_the_decision_only_through_the_first_characters() -> None:
+    """Two texts that differ only past the lead differ in character and word columns, never in lead columns."""
+    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2)
+    assert classifier.lead_vectorizer is not None
+    start = "小区路灯不亮晚上出行很不方便希望有关部门尽快维修道路破损坑洼积水严重"  # ≥ 25 characters after cleaning
+    assert len(classifier_text(start)) >= classifier.settings.lead_characters
+    features = classifier._features([start + "餐馆油烟", start + "学校学位"]).toarray()
+    lead_columns = features[:, -len(classifier.lead_vectorizer.vocabulary):]
+    np.testing.assert_allclose(lead_columns[0], lead_columns[1])
+    assert np.abs(features[0] - features[1]).sum() > 0
 
 
 @pytest.mark.parametrize("labels", [LABELS, ["甲" if label == "城乡建设" else "乙" for label in LABELS]])
@@ -154,7 +179,7 @@ def test_one_text_alone_scores_as_it_does_in_a_batch(labels: list[str]) -> None:
 def test_an_artifact_of_an_older_feature_version_is_refused_with_a_request_to_retrain() -> None:
     classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2)
     path = model_directory() / "old-version.joblib"
-    joblib.dump(dataclasses.replace(classifier, feature_version=FEATURE_VERSION - 1), path)
+    joblib.dump(dataclasses.replace(classifier, feature_version=min(READABLE_FEATURE_VERSIONS) - 1), path)
     with pytest.raises(ApplicationError) as raised:
         classifier_artifact_read(path, expected_sha256=file_sha256(path))
     assert raised.value.code == "classifier_artifact_outdated"
@@ -163,3 +188,22 @@ def test_an_artifact_of_an_older_feature_version_is_refused_with_a_request_to_re
     joblib.dump(classifier, current)
     assert classifier_artifact_read(current, expected_sha256=file_sha256(current)).predict(["路灯不亮"])[0][0][0] \
         == "城乡建设"
+
+
+def test_a_version_4_artifact_without_a_lead_block_still_loads_and_scores_as_before() -> None:
+    """An upgrade keeps a deployment's active model working: version 4 had no lead block."""
+    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2,
+                                settings=ClassifierSettings(lead_characters=0))
+    state = dict(classifier.__dict__)
+    del state["lead_vectorizer"]  # a version-4 pickle has no such attribute
+    state["feature_version"] = 4
+    old = object.__new__(type(classifier))
+    old.__dict__.update(state)
+    path = model_directory() / "version-4.joblib"
+    joblib.dump(old, path)
+    loaded = classifier_artifact_read(path, expected_sha256=file_sha256(path))
+    assert loaded.feature_version == 4 and loaded.lead_vectorizer is None
+    assert loaded.settings.lead_characters == 0
+    texts = ["小区路灯不亮", "餐馆油烟直排"]
+    np.testing.assert_allclose(loaded.probabilities(texts), classifier.probabilities(texts), atol=1e-12)
+    np.testing.assert_allclose(loaded.decision_values(texts[:1]), classifier.decision_values(texts[:1]), atol=1e-12)
