@@ -67,7 +67,8 @@ def load_demo(*, seed: int, stdout: Any) -> None:
             model = classifier_model_train(
                 name=DEMO_MODEL_NAME, data=buffer.getvalue().encode("utf-8"), file_name=f"demo-{source}.csv",
                 text_columns=["text"], label_column="label",
-                settings_override=ClassifierSettings(max_character_features=50_000, max_word_features=50_000),
+                settings_override=ClassifierSettings(max_character_features=50_000, max_word_features=50_000,
+                                                     max_lead_features=20_000),
             )
             classifier_model_activate(model_id=model.pk, actor_id=None)
             stdout.write(f"[demo] textintel: 演示分类模型 {model} 已启用（{len(rows)} 条，来源 {source}，"

@@ -113,10 +113,12 @@ def test_word_vectorizer_gives_the_same_matrix_as_scikit_learn_times_its_weight(
 def test_the_model_has_character_then_word_then_lead_columns_and_each_block_can_be_left_out() -> None:
     only_characters = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2,
                                      settings=ClassifierSettings(use_words=False, lead_characters=0))
-    assert only_characters.word_vectorizer is None and only_characters.lead_vectorizer is None
+    assert only_characters.word_vectorizer is None
+    assert only_characters.lead_vectorizer is None
     assert only_characters.model.coef_.shape[1] == len(only_characters.character_vectorizer.vocabulary)
     full = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2)
-    assert full.word_vectorizer is not None and full.lead_vectorizer is not None
+    assert full.word_vectorizer is not None
+    assert full.lead_vectorizer is not None
     assert full.model.coef_.shape[1] == len(full.character_vectorizer.vocabulary) + len(
         full.word_vectorizer.vocabulary) + len(full.lead_vectorizer.vocabulary)
 
@@ -202,7 +204,8 @@ def test_a_version_4_artifact_without_a_lead_block_still_loads_and_scores_as_bef
     path = model_directory() / "version-4.joblib"
     joblib.dump(old, path)
     loaded = classifier_artifact_read(path, expected_sha256=file_sha256(path))
-    assert loaded.feature_version == 4 and loaded.lead_vectorizer is None
+    assert loaded.feature_version == 4
+    assert loaded.lead_vectorizer is None
     assert loaded.settings.lead_characters == 0
     texts = ["小区路灯不亮", "餐馆油烟直排"]
     np.testing.assert_allclose(loaded.probabilities(texts), classifier.probabilities(texts), atol=1e-12)

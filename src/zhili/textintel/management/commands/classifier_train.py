@@ -14,7 +14,7 @@ from zhili.textintel.services import classifier_model_train
 
 
 class Command(BaseCommand):
-    help = "从带标签的历史数据(.csv/.xlsx)训练分类模型，留出 20% 评估并登记为新版本。"
+    help = "从带标签的历史数据(.csv/.xlsx)训练分类模型：留出 20% 评估，再用全部数据训练并登记为新版本。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--data", required=True, help="训练数据文件 (.csv 或 .xlsx)")
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         metrics = model.metrics
         self.stdout.write(f"模型 {model.name} v{model.version} 已登记{'并启用' if model.is_active else ''}：{model.artifact_path}")
         summary = {key: metrics.get(key) for key in ("macro_f1", "accuracy", "ms_per_message", "train_seconds",
-                                                     "held_out_count")}
+                                                     "held_out_count", "evaluation_training_count")}
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
         for label, figures in sorted(metrics.get("per_class", {}).items()):
             self.stdout.write(f"  {label}: P={figures['precision']:.3f} R={figures['recall']:.3f} "
