@@ -203,15 +203,20 @@ def _growth(times: Sequence[dt.datetime]) -> float:
 
 
 def _cluster_place(members: Sequence[HotIssueMessage]) -> str:
-    """The district most members name plus the specific place (compound/road) most members name."""
+    """The district most members name plus the specific place (compound/road) most members name.
+
+    Ties go to the name met first (members in order, each text's names in order of appearance): the
+    mentions are counted from ordered tuples, never from sets, whose order changes from process to
+    process, so the same messages always give the same place.
+    """
     districts: Counter[str] = Counter()
     specific: Counter[str] = Counter()
     finer: Counter[str] = Counter()
     for member in members:
-        mentions = place_mentions(f"{member.title} {member.text}")
-        districts.update({unit for unit in mentions.administrative if unit.endswith(("区", "县"))})
-        finer.update({unit for unit in mentions.administrative if unit.endswith(("街道", "镇", "乡", "社区", "村"))})
-        specific.update(set(mentions.specific))
+        mentions = place_mentions(f"{member.title} {member.text}")  # each tuple is without repeats
+        districts.update([unit for unit in mentions.administrative if unit.endswith(("区", "县"))])
+        finer.update([unit for unit in mentions.administrative if unit.endswith(("街道", "镇", "乡", "社区", "村"))])
+        specific.update(mentions.specific)
     parts = [name for counter in (districts, specific or finer) for name, _count in counter.most_common(1)]
     return "".join(parts)
 

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from django.test import Client
@@ -45,6 +48,28 @@ def test_clusters_and_heat_ranking() -> None:
     assert first.last_reported_at == dt.datetime(2019, 12, 1, 8, 30, tzinfo=first.last_reported_at.tzinfo)
     assert result.issues[1].reporter_count == 1
     assert result.cluster_of["6"] not in {result.cluster_of["1"], result.cluster_of["4"]}
+
+
+def test_a_tie_between_places_goes_to_the_one_named_first_in_every_process() -> None:
+    """The place of an issue must not change between two computations of the same messages.
+
+    Counting names from sets let the string-hash seed of each process break ties; run in fresh
+    interpreters with different seeds, the place must be the same and the one named first.
+    """
+    program = (
+        "from zhili.textintel.hot_issues import HotIssueMessage, _cluster_place\n"
+        "import datetime as dt\n"
+        "at = dt.datetime(2019, 11, 2)\n"
+        "members = [HotIssueMessage(message_id=str(i), reporter=str(i), title='A2区投诉', created_at=at, likes=0,\n"
+        "           text='金桂苑 银杏苑 红枫苑 翠竹苑 门口 噪音') for i in range(2)]\n"
+        "print(_cluster_place(members))\n"
+    )
+    places = {
+        subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,  # noqa: S603 - our own interpreter and program
+                       env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+        for seed in range(1, 7)
+    }
+    assert places == {"A2区金桂苑"}
 
 
 def test_heat_index_formula() -> None:
