@@ -106,6 +106,7 @@ def main() -> None:
             "setting": name,
             "cv_macro_f1": round(float(np.mean(fold_f1)), 4),
             "cv_macro_f1_sd": round(float(np.std(fold_f1)), 4),
+            "cv_folds": [round(float(value), 4) for value in fold_f1],
             "raw_proxy_macro_f1": round(float(f1_score(truth, list(raw_predicted), average="macro")), 4),
             "raw_proxy_accuracy": round(float(np.mean(truth == raw_predicted)), 4),
             "segmented_same_rows_macro_f1": round(float(f1_score(truth, list(predicted[aligned_row]),
