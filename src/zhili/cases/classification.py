@@ -2,12 +2,16 @@
 
 Keyword rules from the matters catalog (``Matter.keywords``) always work. When text intelligence
 has an active trained category classifier, the two combine: the model picks the category, the
-keywords pick the matter inside it. Confidence is a number in 0..1 that the auto-dispatch
+keywords pick the matter inside it. When it also has an active *department* model (trained on
+which department handled past messages), that model is a second opinion on routing: a matter
+whose department it finds unlikely loses up to half its confidence (see
+:func:`department_opinion_applied`), so an auto-dispatch it disagrees with goes to a dispatcher. Confidence is a number in 0..1 that the auto-dispatch
 threshold (``policy.auto_dispatch_threshold``) compares against.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import unicodedata
@@ -32,7 +36,7 @@ class MatterProposal:
     category_name: str
     department_id: int
     confidence: float
-    source: str  # "keywords", "model", "model+keywords"
+    source: str  # "keywords", "model", "model+keywords"; "+department" when the department model weighed in
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class _CatalogMatter:
     category_code: str
     category_name: str
     department_id: int
+    department_code: str
+    department_name: str
     keywords: tuple[str, ...]
 
 
@@ -64,6 +70,7 @@ _catalog_lock = threading.Lock()
 _catalog: tuple[float, _Catalog] | None = None
 _classifier_lock = threading.Lock()
 _classifier_cache: tuple[float, Any] | None = None
+_department_classifier_cache: tuple[float, Any] | None = None
 _CLASSIFIER_CHECK_SECONDS = 5.0
 
 
@@ -81,7 +88,8 @@ def _catalog_load() -> _Catalog:
         _CatalogMatter(
             matter_id=matter.pk, code=matter.code, name=matter.name, category_id=matter.category_id,
             category_code=matter.category.code, category_name=matter.category.name,
-            department_id=matter.department_id,
+            department_id=matter.department_id, department_code=matter.department.code,
+            department_name=matter.department.name,
             keywords=tuple(_normalise(word) for word in matter.keyword_list if word),
         )
         for matter in matters
@@ -113,11 +121,12 @@ def active_matter(*, matter_id: int | None = None, code: str = "") -> Matter | N
 
 
 def matter_catalog_clear() -> None:
-    global _catalog, _classifier_cache
+    global _catalog, _classifier_cache, _department_classifier_cache
     with _catalog_lock:
         _catalog = None
     with _classifier_lock:
         _classifier_cache = None
+        _department_classifier_cache = None
 
 
 def _normalise(text: str) -> str:
@@ -145,6 +154,52 @@ def _active_classifier() -> _CategoryClassifier | None:
     with _classifier_lock:
         _classifier_cache = (time.monotonic(), classifier)
     return classifier  # type: ignore[no-any-return]
+
+
+def _active_department_classifier() -> _CategoryClassifier | None:
+    """textintel's active department model, asked at most every few seconds like the category one."""
+    global _department_classifier_cache
+    with _classifier_lock:
+        if _department_classifier_cache is not None and time.monotonic() - _department_classifier_cache[0] < \
+                _cache_seconds(_CLASSIFIER_CHECK_SECONDS):
+            return _department_classifier_cache[1]  # type: ignore[no-any-return]
+    try:
+        from zhili.textintel.selectors import active_department_classifier
+    except ImportError:
+        return None
+    classifier: Any = active_department_classifier()
+    with _classifier_lock:
+        _department_classifier_cache = (time.monotonic(), classifier)
+    return classifier  # type: ignore[no-any-return]
+
+
+def department_opinion_applied(
+    proposals: Sequence[MatterProposal], department_probabilities: dict[str, float],
+    departments: dict[int, tuple[str, str]],
+) -> list[MatterProposal]:
+    """Proposals re-weighed by a department model's probabilities, most confident first.
+
+    ``departments`` maps a department id to its (code, name); the model's labels may be either.
+    A proposal keeps ``0.5 + 0.5 × p / p_best`` of its confidence, ``p`` being the probability the
+    model gives the matter's department and ``p_best`` its most probable label: a department the
+    model agrees with keeps it all, one it finds implausible keeps half. A department the model
+    has never seen (not among its labels) is left as it is: the history cannot speak for it.
+    """
+    if not department_probabilities:
+        return list(proposals)
+    best = max(department_probabilities.values()) or 1.0
+    weighed: list[MatterProposal] = []
+    for proposal in proposals:
+        code, name = departments.get(proposal.department_id, ("", ""))
+        probability = department_probabilities.get(name, department_probabilities.get(code))
+        if probability is None:
+            weighed.append(proposal)
+            continue
+        factor = 0.5 + 0.5 * min(1.0, probability / best)
+        weighed.append(dataclasses.replace(proposal, confidence=round(proposal.confidence * factor, 4),
+                                           source=f"{proposal.source}+department"))
+    weighed.sort(key=lambda proposal: -proposal.confidence)
+    return weighed
 
 
 def _proposal(matter: _CatalogMatter, confidence: float, source: str) -> MatterProposal:
@@ -204,8 +259,11 @@ def matter_proposals(text: str, *, limit: int = 3) -> list[MatterProposal]:
     if not catalog.rows:
         return []
     classifier = _active_classifier()
-    if classifier is not None:
-        proposals = _model_proposals(normalised, catalog, classifier, limit)
-        if proposals:
-            return proposals
-    return _keyword_proposals(normalised, catalog.rows, limit)
+    proposals = _model_proposals(normalised, catalog, classifier, limit) if classifier is not None else []
+    if not proposals:
+        proposals = _keyword_proposals(normalised, catalog.rows, limit)
+    department_classifier = _active_department_classifier() if proposals else None
+    if department_classifier is None:
+        return proposals
+    departments = {row.department_id: (row.department_code, row.department_name) for row in catalog.rows}
+    return department_opinion_applied(proposals, dict(department_classifier.predict([normalised])[0]), departments)

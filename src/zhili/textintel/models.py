@@ -7,16 +7,25 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class ClassifierTarget(models.TextChoices):
+    """What a model predicts: the case category, or the department that handled such messages."""
+
+    CATEGORY = "category", _("诉求分类")
+    DEPARTMENT = "department", _("承办部门")
+
+
 class ClassifierModel(models.Model):
     """One trained, versioned classifier artifact with its held-out metrics.
 
-    At most one row is active at a time (the one intake uses); activating another version is
-    the roll-back. The artifact is a joblib file under ``settings.ZHILI_MODEL_DIR`` whose SHA-256
+    At most one row per target is active at a time (the one intake uses); activating another
+    version is the roll-back. The artifact is a joblib file under ``settings.ZHILI_MODEL_DIR`` whose SHA-256
     is checked before it is loaded.
     """
 
     name = models.CharField(_("名称"), max_length=80)
     version = models.PositiveIntegerField(_("版本"))
+    target = models.CharField(_("预测对象"), max_length=16, choices=ClassifierTarget.choices,
+                              default=ClassifierTarget.CATEGORY)
     created_at = models.DateTimeField(_("训练时间"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("训练人"), null=True, blank=True, on_delete=models.SET_NULL,
@@ -38,7 +47,7 @@ class ClassifierModel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="textintel_unique_model_version"),
             models.UniqueConstraint(
-                fields=["is_active"], condition=models.Q(is_active=True), name="textintel_one_active_model"
+                fields=["target"], condition=models.Q(is_active=True), name="textintel_one_active_model_per_target"
             ),
         ]
 
@@ -62,6 +71,8 @@ class ClassifierTrainingJob(models.Model):
     """A training run started from the admin page and executed by the job queue."""
 
     name = models.CharField(_("模型名称"), max_length=80)
+    target = models.CharField(_("预测对象"), max_length=16, choices=ClassifierTarget.choices,
+                              default=ClassifierTarget.CATEGORY)
     data_path = models.CharField(_("数据文件"), max_length=500)
     source_file_name = models.CharField(_("原文件名"), max_length=255)
     text_columns = models.CharField(_("文本列"), max_length=255)

@@ -10,42 +10,62 @@ from django.db.models import QuerySet
 from zhili.core.errors import ApplicationError
 from zhili.textintel.artifacts import classifier_artifact_read
 from zhili.textintel.classifier import CategoryClassifier
-from zhili.textintel.models import ClassifierModel, ClassifierTrainingJob, HotIssue, HotIssueRun
+from zhili.textintel.models import (
+    ClassifierModel,
+    ClassifierTarget,
+    ClassifierTrainingJob,
+    HotIssue,
+    HotIssueRun,
+)
 
 logger = logging.getLogger(__name__)
 
 _cache_lock = threading.Lock()
-_cached_key: tuple[int, str, str, int] | None = None
-_cached_classifier: CategoryClassifier | None = None
+# per target: (model id, sha256, name, version) of the cached artifact, and the loaded classifier
+_cached: dict[str, tuple[tuple[int, str, str, int], CategoryClassifier]] = {}
 
 
-def active_classifier_model() -> ClassifierModel | None:
-    return ClassifierModel.objects.filter(is_active=True).first()
+def active_classifier_model(target: str = ClassifierTarget.CATEGORY) -> ClassifierModel | None:
+    return ClassifierModel.objects.filter(is_active=True, target=target).first()
+
+
+def active_classifier_models() -> dict[str, ClassifierModel]:
+    """The active model of each target that has one (category, department)."""
+    return {model.target: model for model in ClassifierModel.objects.filter(is_active=True)}
 
 
 def active_category_classifier() -> CategoryClassifier | None:
-    """The active trained classifier, or None when no model is active (or its file is unusable).
+    """The active trained category classifier, or None when no model is active (or its file is unusable).
 
     Cached per process; one indexed query per call notices when another version was activated.
     The returned object's ``name`` is "name vN".
     """
-    global _cached_key, _cached_classifier
-    row = ClassifierModel.objects.filter(is_active=True).values_list("id", "artifact_sha256", "artifact_path",
-                                                                     "name", "version").first()
+    return _active_classifier(ClassifierTarget.CATEGORY)
+
+
+def active_department_classifier() -> CategoryClassifier | None:
+    """The active department model (labels are department names or codes), or None; cached like the category one."""
+    return _active_classifier(ClassifierTarget.DEPARTMENT)
+
+
+def _active_classifier(target: str) -> CategoryClassifier | None:
+    row = ClassifierModel.objects.filter(is_active=True, target=target).values_list(
+        "id", "artifact_sha256", "artifact_path", "name", "version").first()
     if row is None:
         return None
     model_id, sha256, path, name, version = row
     key = (model_id, sha256, name, version)
     with _cache_lock:
-        if _cached_key == key and _cached_classifier is not None:
-            return _cached_classifier
+        cached = _cached.get(target)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         try:
             classifier = classifier_artifact_read(path, expected_sha256=sha256)
         except ApplicationError as error:
-            logger.error("active classifier %s v%s unusable: %s", name, version, error.message)
+            logger.error("active %s classifier %s v%s unusable: %s", target, name, version, error.message)
             return None
         classifier.name = f"{name} v{version}"
-        _cached_key, _cached_classifier = key, classifier
+        _cached[target] = (key, classifier)
         return classifier
 
 

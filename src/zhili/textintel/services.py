@@ -28,6 +28,7 @@ from zhili.textintel.hot_issues import HotIssueMessage, hot_issues_compute, mess
 from zhili.textintel.labelled_files import labelled_texts_read
 from zhili.textintel.models import (
     ClassifierModel,
+    ClassifierTarget,
     ClassifierTrainingJob,
     HotIssue,
     HotIssueRun,
@@ -41,6 +42,15 @@ _NAME_PATTERN = re.compile(r"^[\w\-.]{1,80}$")
 
 def _no_progress(message: str) -> None:
     return None
+
+
+def _checked_target(target: str) -> str:
+    if target not in ClassifierTarget.values:
+        raise ApplicationError(
+            "classifier_target_invalid",
+            _("预测对象“%(target)s”无效：请选择 category（诉求分类）或 department（承办部门）。") % {"target": target},
+        )
+    return target
 
 
 def _checked_name(name: str) -> str:
@@ -76,6 +86,7 @@ def classifier_model_train(
     *, name: str, data: bytes, file_name: str, text_columns: Sequence[str], label_column: str,
     actor_id: int | None = None, settings_override: ClassifierSettings | None = None,
     progress: ProgressCallback = _no_progress, activate_if_none_active: bool = True,
+    target: str = ClassifierTarget.CATEGORY,
 ) -> ClassifierModel:
     """Train a new version of classifier ``name`` from a labelled file and register it.
 
@@ -83,10 +94,12 @@ def classifier_model_train(
     20 % it did not see (macro-F1, accuracy, per-class precision/recall/F1, confusion matrix,
     ms/message). The model that is stored is then trained again on every row, so a deployment's
     classifier learns from its whole history; the held-out figures are the estimate of how it
-    does on new messages. The first model ever trained becomes active; later versions are
-    activated from the admin page.
+    does on new messages. ``target`` says what the labels are: case categories (intake's
+    category), or the departments that handled such messages (a second opinion on routing). The
+    first model of a target becomes active; later versions are activated from the admin page.
     """
     name = _checked_name(name)
+    target = _checked_target(target)
     progress(_("读取数据文件 …"))
     labelled = labelled_texts_read(data=data, file_name=file_name, text_columns=text_columns,
                                    label_column=label_column)
@@ -124,39 +137,43 @@ def classifier_model_train(
         path, sha256 = classifier_artifact_write(
             classifier, file_name=f"{safe_name}-v{version}-{stamp}-{uuid.uuid4().hex[:8]}.joblib"
         )
-        activate = activate_if_none_active and not ClassifierModel.objects.filter(is_active=True).exists()
+        activate = activate_if_none_active and not ClassifierModel.objects.filter(is_active=True,
+                                                                                  target=target).exists()
         model = ClassifierModel.objects.create(
-            name=name, version=version, created_at=clock.now(), created_by_id=actor_id, metrics=metrics,
+            name=name, version=version, target=target, created_at=clock.now(), created_by_id=actor_id, metrics=metrics,
             artifact_path=str(path), artifact_sha256=sha256, is_active=activate,
             training_message_count=len(labelled.texts), source_file_name=Path(file_name).name[:255],
             text_columns=",".join(text_columns)[:255], label_column=label_column[:100],
         )
         audit_record_append(
             actor_id=actor_id, action="classifier.train", object_type="textintel.ClassifierModel",
-            object_id=model.pk, data={"name": name, "version": version, "macro_f1": metrics.get("macro_f1"),
-                                      "activated": activate, "sha256": sha256},
+            object_id=model.pk, data={"name": name, "version": version, "target": target,
+                                      "macro_f1": metrics.get("macro_f1"), "activated": activate, "sha256": sha256},
         )
     return model
 
 
 def classifier_model_activate(*, model_id: int, actor_id: int | None) -> ClassifierModel:
-    """Make ``model_id`` the one active classifier (activating an older version is the roll-back).
+    """Make ``model_id`` the one active classifier of its target (activating an older version is the roll-back).
 
     Refuses a model whose artifact is missing or altered, so intake never loses its classifier.
+    The active model of the other target (category / department) is left as it is.
     """
     with transaction.atomic():
         model = ClassifierModel.objects.select_for_update().filter(pk=model_id).first()
         if model is None:
             raise NotFoundError("classifier_model_not_found", _("模型不存在或已被删除。"))
         classifier_artifact_read(model.artifact_path, expected_sha256=model.artifact_sha256)
-        previous = list(ClassifierModel.objects.filter(is_active=True).exclude(pk=model.pk).values_list("pk", flat=True))
-        ClassifierModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
+        others = ClassifierModel.objects.filter(is_active=True, target=model.target).exclude(pk=model.pk)
+        previous = list(others.values_list("pk", flat=True))
+        others.update(is_active=False)
         if not model.is_active:
             model.is_active = True
             model.save(update_fields=["is_active"])
         audit_record_append(
             actor_id=actor_id, action="classifier.activate", object_type="textintel.ClassifierModel",
-            object_id=model.pk, data={"name": model.name, "version": model.version, "previous": previous},
+            object_id=model.pk, data={"name": model.name, "version": model.version, "target": model.target,
+                                      "previous": previous},
         )
     return model
 
@@ -194,23 +211,24 @@ def _upload_directory() -> Path:
 
 def classifier_training_job_create(
     *, name: str, data: bytes, file_name: str, text_columns: Sequence[str], label_column: str,
-    actor_id: int | None,
+    actor_id: int | None, target: str = ClassifierTarget.CATEGORY,
 ) -> ClassifierTrainingJob:
     """Check the file now (so a bad file is refused at once), store it, queue training on commit."""
     name = _checked_name(name)
+    target = _checked_target(target)
     labelled_texts_read(data=data, file_name=file_name, text_columns=text_columns, label_column=label_column)
     suffix = Path(file_name).suffix.lower() or ".csv"
     path = _upload_directory() / f"training-{uuid.uuid4().hex}{suffix}"
     path.write_bytes(data)
     with transaction.atomic():
         job = ClassifierTrainingJob.objects.create(
-            name=name, data_path=str(path), source_file_name=Path(file_name).name[:255],
+            name=name, target=target, data_path=str(path), source_file_name=Path(file_name).name[:255],
             text_columns=",".join(text_columns)[:255], label_column=label_column[:100],
             created_at=clock.now(), created_by_id=actor_id,
         )
         audit_record_append(
             actor_id=actor_id, action="classifier.training_queued", object_type="textintel.ClassifierTrainingJob",
-            object_id=job.pk, data={"name": name, "file": job.source_file_name},
+            object_id=job.pk, data={"name": name, "target": target, "file": job.source_file_name},
         )
         from zhili.textintel.tasks import classifier_training_job_task
 
@@ -229,7 +247,7 @@ def classifier_training_job_run(*, job_id: int) -> ClassifierTrainingJob:
         model = classifier_model_train(
             name=job.name, data=Path(job.data_path).read_bytes(), file_name=job.source_file_name,
             text_columns=[column for column in job.text_columns.split(",") if column],
-            label_column=job.label_column, actor_id=job.created_by_id,
+            label_column=job.label_column, actor_id=job.created_by_id, target=job.target,
         )
     except (ApplicationError, OSError, ValueError) as error:
         message = error.message if isinstance(error, ApplicationError) else str(error)

@@ -16,6 +16,7 @@ from zhili.accounts.permissions import Action, require
 from zhili.core.errors import ApplicationError
 from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
+from zhili.textintel.models import ClassifierTarget
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -44,7 +45,8 @@ def models_page(request: HttpRequest) -> HttpResponse:
     return render(request, "textintel/models.html", {
         "models": selectors.classifier_model_list(),
         "jobs": selectors.classifier_training_job_list(),
-        "active": selectors.active_classifier_model(),
+        "active": selectors.active_classifier_models(),
+        "targets": ClassifierTarget.choices,
     })
 
 
@@ -113,6 +115,7 @@ def model_train(request: HttpRequest) -> HttpResponse:
             name=request.POST.get("name", "category").strip() or "category", data=data, file_name=file_name,
             text_columns=[column.strip() for column in request.POST.get("text_columns", "").split(",")],
             label_column=request.POST.get("label_column", "").strip(), actor_id=request.user.pk,
+            target=request.POST.get("target", ClassifierTarget.CATEGORY),
         )
     except ApplicationError as error:
         messages.error(request, error.message)

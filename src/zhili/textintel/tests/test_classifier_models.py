@@ -17,7 +17,7 @@ from zhili.accounts.roles import Role
 from zhili.core.errors import ApplicationError
 from zhili.textintel import selectors
 from zhili.textintel.classifier import ClassifierSettings
-from zhili.textintel.models import ClassifierModel, ClassifierTrainingJob, TrainingJobStatus
+from zhili.textintel.models import ClassifierModel, ClassifierTarget, ClassifierTrainingJob, TrainingJobStatus
 from zhili.textintel.services import classifier_model_activate, classifier_model_train
 
 SMALL = ClassifierSettings(max_character_features=5_000, max_word_features=5_000)
@@ -87,6 +87,30 @@ def test_active_classifier_predicts_calibrated_probabilities_and_follows_activat
 
 
 @pytest.mark.django_db
+def test_a_category_model_and_a_department_model_are_active_side_by_side_each_with_its_own_roll_back() -> None:
+    category = train()
+    department = classifier_model_train(
+        name="department", data=labelled_csv(), file_name="history.csv", text_columns=["title", "content"],
+        label_column="label", settings_override=SMALL, target=ClassifierTarget.DEPARTMENT)
+    assert (category.is_active, department.is_active) == (True, True)  # the first of each target
+    assert selectors.active_category_classifier().name == "category v1"  # type: ignore[union-attr]
+    assert selectors.active_department_classifier().name == "department v1"  # type: ignore[union-attr]
+    second = classifier_model_train(
+        name="department", data=labelled_csv(), file_name="history.csv", text_columns=["title", "content"],
+        label_column="label", settings_override=SMALL, target=ClassifierTarget.DEPARTMENT)
+    assert second.is_active is False
+    classifier_model_activate(model_id=second.pk, actor_id=None)
+    active = set(ClassifierModel.objects.filter(is_active=True).values_list("name", "version", "target"))
+    assert active == {("category", 1, "category"), ("department", 2, "department")}  # the category model stays
+    assert set(selectors.active_classifier_models()) == {"category", "department"}
+    with pytest.raises(ApplicationError) as raised:
+        classifier_model_train(name="x", data=labelled_csv(), file_name="h.csv", text_columns=["title"],
+                               label_column="label", target="grid")
+    assert raised.value.code == "classifier_target_invalid"
+    assert "department" in raised.value.message
+
+
+@pytest.mark.django_db
 def test_no_active_model_gives_none_and_an_altered_artifact_is_refused() -> None:
     assert selectors.active_category_classifier() is None
     model = train()
@@ -126,6 +150,10 @@ def test_train_and_evaluate_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     call_command("classifier_train", "--data", str(data), "--text-columns", "title,content",
                  "--label-column", "label", "--name", "cli")
     assert "cli v1" in capsys.readouterr().out
+    call_command("classifier_train", "--data", str(data), "--text-columns", "title,content",
+                 "--label-column", "label", "--name", "routing", "--target", "department")
+    assert ClassifierModel.objects.get(name="routing").target == ClassifierTarget.DEPARTMENT
+    capsys.readouterr()
     call_command("classifier_evaluate", "--model", "cli", "--data", str(data), "--text-columns", "title,content",
                  "--label-column", "label")
     result = json.loads(capsys.readouterr().out)
@@ -154,6 +182,18 @@ def test_models_page_trains_through_the_queue_and_activates(
     assert "web v1" in page.content.decode()
     detail = admin_client.get(reverse("textintel:model_detail", args=[job.result_model.pk]))
     assert "混淆矩阵" in detail.content.decode()
+    routing_upload = io.BytesIO(labelled_csv())
+    routing_upload.name = "routing.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("textintel:model_train"), {
+            "data": routing_upload, "text_columns": "title,content", "label_column": "label", "name": "routing",
+            "target": "department"})
+    routing = ClassifierModel.objects.get(name="routing")
+    assert (routing.target, routing.is_active) == (ClassifierTarget.DEPARTMENT, True)
+    assert ClassifierModel.objects.get(name="web").is_active  # a department model does not replace it
+    page_text = admin_client.get(reverse("textintel:models")).content.decode()
+    assert "routing v1" in page_text
+    assert "承办部门" in page_text
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""zhili classifier_train --data FILE --text-columns COLS --label-column COL [--name NAME]"""
+"""zhili classifier_train --data FILE --text-columns COLS --label-column COL [--name NAME] [--target department]"""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--text-columns", required=True, help="文本列，逗号分隔，如 title,content")
         parser.add_argument("--label-column", required=True, help="标签列，如 label")
         parser.add_argument("--name", default="category", help="模型名称（默认 category）")
+        parser.add_argument("--target", default="category", choices=["category", "department"],
+                            help="标签是诉求分类（category，默认）还是承办部门（department）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["data"])
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             model = classifier_model_train(
                 name=options["name"], data=path.read_bytes(), file_name=path.name,
                 text_columns=[column for column in options["text_columns"].split(",") if column.strip()],
-                label_column=options["label_column"], progress=progress,
+                label_column=options["label_column"], progress=progress, target=options["target"],
             )
         except ApplicationError as error:
             raise CommandError(error.message) from error
