@@ -69,8 +69,8 @@ class _Catalog:
 _catalog_lock = threading.Lock()
 _catalog: tuple[float, _Catalog] | None = None
 _classifier_lock = threading.Lock()
-_classifier_cache: tuple[float, Any] | None = None
-_department_classifier_cache: tuple[float, Any] | None = None
+# per target ("category", "department"): when it was asked, and the answer (a classifier or None)
+_classifier_caches: dict[str, tuple[float, Any]] = {}
 _CLASSIFIER_CHECK_SECONDS = 5.0
 
 
@@ -121,12 +121,11 @@ def active_matter(*, matter_id: int | None = None, code: str = "") -> Matter | N
 
 
 def matter_catalog_clear() -> None:
-    global _catalog, _classifier_cache, _department_classifier_cache
+    global _catalog
     with _catalog_lock:
         _catalog = None
     with _classifier_lock:
-        _classifier_cache = None
-        _department_classifier_cache = None
+        _classifier_caches.clear()
 
 
 def _normalise(text: str) -> str:
@@ -139,37 +138,23 @@ def _keyword_hits(text: str, matter: _CatalogMatter) -> float:
     return sum(min(len(word), 4) / 2 for word in matter.keywords if word in text)
 
 
-def _active_classifier() -> _CategoryClassifier | None:
-    """textintel's active model, asked at most every few seconds (it costs a query per call)."""
-    global _classifier_cache
+def _active_classifier(target: str = "category") -> _CategoryClassifier | None:
+    """textintel's active model of ``target`` (category / department), asked at most every few seconds.
+
+    Asking costs a query per call, and intake asks on every case.
+    """
     with _classifier_lock:
-        if _classifier_cache is not None and time.monotonic() - _classifier_cache[0] < _cache_seconds(
-                _CLASSIFIER_CHECK_SECONDS):
-            return _classifier_cache[1]  # type: ignore[no-any-return]
+        cached = _classifier_caches.get(target)
+        if cached is not None and time.monotonic() - cached[0] < _cache_seconds(_CLASSIFIER_CHECK_SECONDS):
+            return cached[1]  # type: ignore[no-any-return]
     try:
-        from zhili.textintel.selectors import active_category_classifier
+        from zhili.textintel import selectors
     except ImportError:
         return None
-    classifier: Any = active_category_classifier()
+    classifier: Any = (selectors.active_department_classifier() if target == "department"
+                       else selectors.active_category_classifier())
     with _classifier_lock:
-        _classifier_cache = (time.monotonic(), classifier)
-    return classifier  # type: ignore[no-any-return]
-
-
-def _active_department_classifier() -> _CategoryClassifier | None:
-    """textintel's active department model, asked at most every few seconds like the category one."""
-    global _department_classifier_cache
-    with _classifier_lock:
-        if _department_classifier_cache is not None and time.monotonic() - _department_classifier_cache[0] < \
-                _cache_seconds(_CLASSIFIER_CHECK_SECONDS):
-            return _department_classifier_cache[1]  # type: ignore[no-any-return]
-    try:
-        from zhili.textintel.selectors import active_department_classifier
-    except ImportError:
-        return None
-    classifier: Any = active_department_classifier()
-    with _classifier_lock:
-        _department_classifier_cache = (time.monotonic(), classifier)
+        _classifier_caches[target] = (time.monotonic(), classifier)
     return classifier  # type: ignore[no-any-return]
 
 
@@ -262,7 +247,7 @@ def matter_proposals(text: str, *, limit: int = 3) -> list[MatterProposal]:
     proposals = _model_proposals(normalised, catalog, classifier, limit) if classifier is not None else []
     if not proposals:
         proposals = _keyword_proposals(normalised, catalog.rows, limit)
-    department_classifier = _active_department_classifier() if proposals else None
+    department_classifier = _active_classifier("department") if proposals else None
     if department_classifier is None:
         return proposals
     departments = {row.department_id: (row.department_code, row.department_name) for row in catalog.rows}
