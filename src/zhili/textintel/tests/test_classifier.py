@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import pickle
@@ -196,11 +197,14 @@ def test_a_version_4_artifact_without_a_lead_block_still_loads_and_scores_as_bef
     """An upgrade keeps a deployment's active model working: version 4 had no lead block."""
     classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2,
                                 settings=ClassifierSettings(lead_characters=0))
-    state = dict(classifier.__dict__)
-    del state["lead_vectorizer"]  # a version-4 pickle has no such attribute
-    state["feature_version"] = 4
-    old = object.__new__(type(classifier))
-    old.__dict__.update(state)
+    old = copy.deepcopy(classifier)
+    # what a version-4 pickle holds: no lead block, and none of the attributes added with it
+    del old.__dict__["lead_vectorizer"]
+    for name in ("leading_characters", "weight"):
+        del old.character_vectorizer.__dict__[name]
+    for name in ("lead_characters", "lead_weight", "max_lead_features"):
+        del old.settings.__dict__[name]
+    old.feature_version = 4
     path = model_directory() / "version-4.joblib"
     joblib.dump(old, path)
     loaded = classifier_artifact_read(path, expected_sha256=file_sha256(path))
