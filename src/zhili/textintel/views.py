@@ -97,7 +97,10 @@ def model_deactivate(request: HttpRequest, model_id: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("已停用 %(model)s，受理分类改用关键词规则。") % {"model": model})
+        if model.target == ClassifierTarget.DEPARTMENT:
+            messages.success(request, _("已停用 %(model)s，受理不再按历史派单复核部门。") % {"model": model})
+        else:
+            messages.success(request, _("已停用 %(model)s，受理分类改用关键词规则。") % {"model": model})
     return redirect("textintel:models")
 
 

@@ -194,6 +194,9 @@ def test_models_page_trains_through_the_queue_and_activates(
     page_text = admin_client.get(reverse("textintel:models")).content.decode()
     assert "routing v1" in page_text
     assert "承办部门" in page_text
+    stopped = admin_client.post(reverse("textintel:model_deactivate", args=[routing.pk]), follow=True)
+    assert "受理不再按历史派单复核部门" in stopped.content.decode()
+    assert set(ClassifierModel.objects.filter(is_active=True).values_list("name", flat=True)) == {"web"}
 
 
 @pytest.mark.django_db
