@@ -5,8 +5,9 @@ has an active trained category classifier, the two combine: the model picks the 
 keywords pick the matter inside it. When it also has an active *department* model (trained on
 which department handled past messages), that model is a second opinion on routing: a matter
 whose department it finds unlikely loses up to half its confidence (see
-:func:`department_opinion_applied`), so an auto-dispatch it disagrees with goes to a dispatcher. Confidence is a number in 0..1 that the auto-dispatch
-threshold (``policy.auto_dispatch_threshold``) compares against.
+:func:`department_opinion_applied`), so an auto-dispatch it disagrees with goes to a dispatcher.
+Confidence is a number in 0..1 that the auto-dispatch threshold
+(``policy.auto_dispatch_threshold``) compares against.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class _Catalog:
     matters_by_code: dict[str, Matter]
     # a model's label may be a category's name or its code
     rows_by_category: dict[str, tuple[_CatalogMatter, ...]]
+    # department id → (code, name) of the matters' departments, for a department model's labels
+    departments_by_id: dict[int, tuple[str, str]]
 
 
 _catalog_lock = threading.Lock()
@@ -101,7 +104,9 @@ def _catalog_load() -> _Catalog:
             by_category.setdefault(row.category_code, []).append(row)
     catalog = _Catalog(rows=rows, matters_by_id={matter.pk: matter for matter in matters},
                        matters_by_code={matter.code: matter for matter in matters},
-                       rows_by_category={label: tuple(group) for label, group in by_category.items()})
+                       rows_by_category={label: tuple(group) for label, group in by_category.items()},
+                       departments_by_id={row.department_id: (row.department_code, row.department_name)
+                                          for row in rows})
     with _catalog_lock:
         _catalog = (time.monotonic(), catalog)
     return catalog
@@ -250,5 +255,5 @@ def matter_proposals(text: str, *, limit: int = 3) -> list[MatterProposal]:
     department_classifier = _active_classifier("department") if proposals else None
     if department_classifier is None:
         return proposals
-    departments = {row.department_id: (row.department_code, row.department_name) for row in catalog.rows}
-    return department_opinion_applied(proposals, dict(department_classifier.predict([normalised])[0]), departments)
+    return department_opinion_applied(proposals, dict(department_classifier.predict([normalised])[0]),
+                                      catalog.departments_by_id)
