@@ -13,8 +13,13 @@ General rules, not rules for one document:
   "十四五"期间 …) or lies in a forward-looking section, "actual" when it reports (累计, 已, 较…
   提升, 完成了, a past year …) or lies in a review section (…取得的成就, 回顾, "十三五"…);
 * the *subject* is the words of the clause before the number, with leading time phrases and
-  trailing comparator verbs removed; the *period* is the year the sentence names (到2025年 →
-  "2025"), or the plan period it names ("十四五" → "2021-2025");
+  trailing comparator verbs removed; a rate of change keeps its verb ("地区生产总值增长" 7%), and a
+  bare "增长4.1%" after "地区生产总值468亿元" takes the subject of the quantity before it; the
+  *period* is the year the sentence names (到2025年 → "2025"), or the plan period it names
+  ("十四五" → "2021-2025");
+* a paragraph's opening — "2023年，…" or "主要预期目标是：…" — carries its year and its
+  forward-looking words to the items listed after it, up to the paragraph's end (a work report
+  lists ten indicators after one "主要预期目标是：", separated by semicolons);
 * indicator tables laid out one cell per line (as text exported from Word gives them, and as
   :func:`extract_targets_from_file` lays out .docx tables) — 序号, 指标名称, 单位, 属性
   (预期性/约束性), target value — give one target per row, period from the table's header year.
@@ -25,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,18 +82,25 @@ _ACTUAL_MARKERS = re.compile(
     r"“十[二三]五”|十[二三]五|20(?:0\d|1\d|20)年(?!前)|去年|上年"
 )
 _REVIEW_SECTION = re.compile(r"取得的成就|成就|回顾|过去五年|完成情况|工作回顾|主要成绩|发展成就")
-_FORWARD_SECTION = re.compile(r"主要目标|目标任务|发展目标|重点任务|工作安排|第[二三四五六七八九十]+章|专栏|今年|明年")
+_FORWARD_SECTION = re.compile(
+    r"主要目标|预期目标|目标任务|发展目标|重点任务|工作安排|第[二三四五六七八九十]+章|专栏|今年|明年"
+)
 _YEAR_TARGET = re.compile(r"(?:到|至|在)?(20\d\d)年(?:底|末)?")
 _PLAN_PERIOD = re.compile(r"“?十([二三四五六])五”?")
 _PLAN_PERIODS = {"二": "2011-2015", "三": "2016-2020", "四": "2021-2025", "五": "2026-2030", "六": "2031-2035"}
 _CLAUSE_BREAK = re.compile(r"[，,；;。！？!?\n：:]")
 _LEADING_NOISE = re.compile(
     r"^(?:(?:到|至|在|截至)?20\d\d年(?:底|末|前)?|“?十[二三四五六]五”?(?:期间|时期|期末|末)?|期间|其中|"
-    r"力争|争取|确保|努力|全面|基本|累计|共|全区|全市|全县|全年|今年|当年|每年|年均|同时|并|和|与|及|、|，|\s)+"
+    r"力争|争取|确保|努力|全面|基本|累计|共|全区|全市|全县|全年|今年|当年|每年|年均|同比|比上年|较上年|(?:较|比)“?十[二三四五]五”?期末|(?:较|比)20\d\d年(?:末|底)?|同时|并|和|与|及|、|，|\s)+"
 )
+# "实现地区生产总值468亿元", "完成工业投资134.8亿元": the verb is not part of what is counted.
+_LEADING_VERB = re.compile(r"^(?:实现|完成)(?=[\u4e00-\u9fff]{2})")
+# A rate of change: the verb stays in the subject ("地区生产总值增长" 7%), "同比"/"比上年" do not.
+_CHANGE_VERB = re.compile(r"(?:同比|比上年|较上年|年均)?(?P<verb>增长|下降|提高|提升|降低|减少|增加|回落)$")
+_RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点"})
 _TRAILING_VERBS = re.compile(
     r"(?:达到|达|为|突破|超过|超|不少于|不低于|至少|不超过|不高于|控制在|低于|少于|小于|高于|大于|约|近|接近|"
-    r"实现|完成|增长|提高|提升|下降|降低|减少|增加|累计|共计|共|总计|合计|分别|是|有|在|的)+$"
+    r"实现|完成|增长|提高|提升|下降|降低|减少|增加|累计|共计|共|总计|合计|分别|预计|是|有|在|的)+$"
 )
 _TABLE_ATTRIBUTES = ("预期性", "约束性")
 _SUBJECT_FOLLOWS_ENDINGS = ("等", "有", "围绕", "利用", "完成", "建成", "新增", "治理", "集聚", "创建", "减少")
@@ -115,8 +128,9 @@ class ExtractedTarget:
 
 
 def _scaled(number: str, multiplier: float) -> float:
-    scaled = float(number) * multiplier
-    return float(round(scaled, 6)) if scaled != int(scaled) else float(int(scaled))
+    # in decimal, so 134.8亿 is 13480000000 and not 13480000000.000002
+    scaled = float(Decimal(number) * Decimal(repr(multiplier)))
+    return float(int(scaled)) if scaled.is_integer() else scaled
 
 
 def _split_unit(raw_unit: str, multiplier_character: str | None) -> tuple[str, float]:
@@ -167,8 +181,15 @@ def _kind(sentence_before_number: str, sentence_through_clause: str, section_kin
 def _subject(clause_before_number: str) -> str:
     subject = _TRAILING_VERBS.sub("", clause_before_number.strip())
     subject = _LEADING_NOISE.sub("", subject)
+    subject = _LEADING_VERB.sub("", subject)
     subject = _TRAILING_VERBS.sub("", subject)
     return subject.strip("“”\"（）() 、")[-40:]
+
+
+def _change_verb(clause_before_number: str) -> str:
+    """"增长" when the clause ends in a change verb right before the number ("…同比增长"), else ""."""
+    found = _CHANGE_VERB.search(clause_before_number.strip())
+    return found.group("verb") if found else ""
 
 
 def _is_quantity(text: str, match: re.Match[str]) -> bool:
@@ -182,9 +203,12 @@ def _is_quantity(text: str, match: re.Match[str]) -> bool:
     return not (re.match(r"^[:：]\d", after) or re.search(r"\d[:：]$", before))
 
 
-def _sentence_targets(sentence: str, section_kind: str) -> list[ExtractedTarget]:
+def _sentence_targets(sentence: str, section_kind: str, context: str = "") -> list[ExtractedTarget]:
+    """The quantities of one sentence; ``context`` is the paragraph's opening when the sentence follows it."""
     targets: list[ExtractedTarget] = []
     previous_subject = ""
+    previous_verb = ""
+    period = _period(sentence) or (_period(context) if context else None)
     for match in _QUANTITY.finditer(sentence):
         if not _is_quantity(sentence, match):
             continue
@@ -216,21 +240,28 @@ def _sentence_targets(sentence: str, section_kind: str) -> list[ExtractedTarget]
         clause_end = next_break.start() if next_break else len(after)
         # "700亿元、800亿元台阶": a quantity listed after another shares its subject.
         listed = _QUANTITY.search(clause_before) is not None
-        subject = _subject(_QUANTITY.split(clause_before)[-1] if listed else clause_before)
+        own_clause = _QUANTITY.split(clause_before)[-1] if listed else clause_before
+        subject = _subject(own_clause)
+        verb = _change_verb(own_clause) if unit in _RATE_UNITS else ""
         if listed and previous_subject and re.fullmatch(r"[、和及与或至到\s]*", subject):
+            subject, verb = previous_subject, previous_verb  # "分别下降1.5%、10.6%和6.4%"
+        elif verb and not subject and previous_subject:
+            # "地区生产总值468亿元，增长4.1%": the growth of the quantity just named
             subject = previous_subject
         elif not subject or subject.endswith(_SUBJECT_FOLLOWS_ENDINGS):
             # "累计完成23条黑臭河道", "全区15家企业…": the counted thing follows the number.
             following = re.split(r"[、，,；;。(（\d]", after[len(suffix):])[0][:16]
             subject = (subject + following).strip() if following else subject
-        previous_subject = subject
+        previous_subject, previous_verb = subject, verb
+        if verb and subject and not subject.endswith(verb):
+            subject = f"{subject}{verb}"
         targets.append(ExtractedTarget(
             quote=quote,
             subject=subject,
             value=value,
             unit=unit,
-            period=_period(sentence),
-            kind=_kind(before, sentence[:match.end() + clause_end], section_kind),
+            period=period,
+            kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
             op=op,
         ))
     for match in _UNITLESS_RATE.finditer(sentence):
@@ -244,8 +275,8 @@ def _sentence_targets(sentence: str, section_kind: str) -> list[ExtractedTarget]
             subject=_subject(match.group("subject")).lstrip("年"),
             value=float(match.group("low")),
             unit="",
-            period=_period(sentence),
-            kind=_kind(before, sentence[:match.end() + clause_end], section_kind),
+            period=period,
+            kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
             op=_comparator(before[clause_start:], after, inner_approximation=False),
         ))
     return targets
@@ -325,10 +356,34 @@ def extract_targets(text: str) -> list[ExtractedTarget]:
             section_kind = "target"
         if not re.search(r"\d", line) or _is_table_cell(line, lines, index - 1):
             continue
+        context: str | None = None  # from the paragraph's first sentence only
         for sentence in re.split(r"(?<=[。；;！？!?])", line):
             if sentence.strip():
-                results.extend(_sentence_targets(sentence, section_kind))
+                results.extend(_sentence_targets(sentence, section_kind, context or ""))
+                if context is None:
+                    context = _paragraph_opening(sentence)
     return results
+
+
+# "2023年，", "“十四五”期间，", "到2025年，": a time phrase that opens a paragraph.
+_OPENING_TIME = re.compile(r"^(?:(?:到|至|在)?20\d\d年(?:底|末)?|“?十[二三四五六]五”?(?:期间|时期)?|今年|明年)[，,]")
+
+
+# A colon after words (text is NFKC-folded, so "：" is ":"), not one inside a ratio such as 1:25.2.
+_LIST_COLON = re.compile(r"(?<=[\u4e00-\u9fff”])[:：]")
+
+
+def _paragraph_opening(sentence: str) -> str:
+    """What the rest of a paragraph inherits from its first sentence (for kind and period), or "".
+
+    A list introduced by a colon ("主要预期目标是：") hands on everything up to the colon; a paragraph
+    that opens with a time phrase ("2023年，") hands on that phrase.
+    """
+    colon = next((found.start() for found in _LIST_COLON.finditer(sentence)), -1)
+    if 0 < colon <= 60:
+        return sentence[:colon + 1]
+    opening = _OPENING_TIME.match(sentence.strip())
+    return opening.group(0) if opening else ""
 
 
 def _is_table_cell(line: str, lines: list[str], index: int) -> bool:

@@ -37,6 +37,34 @@ def test_reported_achievements_and_upper_bounds() -> None:
     ]
 
 
+def test_a_work_report_paragraph_carries_its_year_and_growth_rates_take_the_subject_before_them() -> None:
+    text = "一、上年工作回顾\n2023年，全区完成地区生产总值520.3亿元，增长5.2%；一般公共预算收入41亿元，同比增长3.1%；" \
+           "粮食、蔬菜产量分别增长2%和4.5%。"
+    targets = extract_targets(text)
+    assert [(t.subject, t.value, t.unit, t.period, t.kind) for t in targets] == [
+        ("地区生产总值", 52_030_000_000.0, "元", "2023", "actual"),
+        ("地区生产总值增长", 5.2, "%", "2023", "actual"),
+        ("一般公共预算收入", 4_100_000_000.0, "元", "2023", "actual"),
+        ("一般公共预算收入增长", 3.1, "%", "2023", "actual"),
+        ("粮食、蔬菜产量增长", 2.0, "%", "2023", "actual"),
+        ("粮食、蔬菜产量增长", 4.5, "%", "2023", "actual"),
+    ]
+
+
+def test_a_list_of_expected_targets_after_a_colon_is_all_targets_of_that_year() -> None:
+    text = "三、今年工作安排\n2024年经济社会发展的主要预期目标是：地区生产总值增长6%左右；" \
+           "规模以上工业增加值增长8%；城镇调查失业率控制在5.5%以内；研发投入强度达到3.2%。"
+    targets = extract_targets(text)
+    assert [(t.subject, t.value, t.period, t.kind, t.op) for t in targets] == [
+        ("地区生产总值增长", 6.0, "2024", "target", "≈"),
+        ("规模以上工业增加值增长", 8.0, "2024", "target", "="),
+        ("城镇调查失业率", 5.5, "2024", "target", "<="),
+        ("研发投入强度", 3.2, "2024", "target", "="),
+    ]
+    # a ratio's colon does not open a list
+    assert [t.period for t in extract_targets("产业结构由1.4:29.7:68.9调整为1:25:74。新增企业12家。")] == [None]
+
+
 def test_codes_ordinals_years_and_ratios_are_not_quantities() -> None:
     text = "推进5G建设和轨道交通2号线，举办第5届大会，三次产业结构调整为1:25.2:73.8，PM2.5监测，东经120片区。"
     assert extract_targets(text) == []
