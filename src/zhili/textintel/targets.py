@@ -60,6 +60,8 @@ _QUANTITY = re.compile(
     rf"(?P<low>{_NUMBER})(?:\s*(?P<range_sep>[-—–~～至到])\s*(?P<high>{_NUMBER}))?"
     rf"(?P<approx_inner>多|余)?(?P<multiplier>[万亿千])?(?P<approx_after_multiplier>多|余)?"
     rf"(?P<unit>{_UNIT_PATTERN})"
+    # a density or intensity: 507公里/万平方公里, 3.5张/千人
+    r"(?:/(?P<per>[万百千]?(?:平方公里|平方千米|平方米|公里|人口|人|户|元|吨|辆)))?"
 )
 # Things that look like quantities but are names, codes or ordinals.
 _BEFORE_NOT_QUANTITY = re.compile(r"(?:[A-Za-z.#\-/]|第|东经|北纬|PM|pm)$")
@@ -91,7 +93,7 @@ _PLAN_PERIODS = {"二": "2011-2015", "三": "2016-2020", "四": "2021-2025", "�
 _CLAUSE_BREAK = re.compile(r"[，,；;。！？!?\n：:]")
 _LEADING_NOISE = re.compile(
     r"^(?:(?:到|至|在|截至)?20\d\d年(?:底|末|前)?|“?十[二三四五六]五”?(?:期间|时期|期末|末)?|期间|其中|"
-    r"力争|争取|确保|努力|全面|基本|累计|共|全区|全市|全县|全年|今年|当年|每年|年均|同比|比上年|较上年|(?:较|比)“?十[二三四五]五”?期末|(?:较|比)20\d\d年(?:末|底)?|同时|并|和|与|及|、|，|\s)+"
+    r"预计|将|力争|争取|确保|努力|全面|基本|累计|共|全区|全市|全县|全年|今年|当年|每年|年均|同比|比上年|较上年|(?:较|比)“?十[二三四五]五”?期末|(?:较|比)20\d\d年(?:末|底)?|同时|并|和|与|及|、|，|\s)+"
 )
 # "实现地区生产总值468亿元", "完成工业投资134.8亿元": the verb is not part of what is counted.
 _LEADING_VERB = re.compile(r"^(?:实现|完成)(?=[\u4e00-\u9fff]{2})")
@@ -108,6 +110,13 @@ _SUBJECT_FOLLOWS_ENDINGS = ("等", "有", "围绕", "利用", "完成", "建成"
 _UNITLESS_RATE = re.compile(
     rf"(?P<subject>[\u4e00-\u9fff]{{2,20}}(?:率|比例|比重|指数|系数))(?P<verb>达到|达|为|提高到|提升到|不低于|不少于)"
     rf"(?P<low>{_NUMBER})(?![\d.%‰]|个|倍|万|亿)"
+)
+
+
+# "平均受教育年限达到11.5年", "人均预期寿命达到79岁": years and ages are quantities only after such names.
+_DURATION = re.compile(
+    rf"(?P<subject>[\u4e00-\u9fff]{{2,20}}(?:寿命|年限|年龄))(?P<verb>达到|达|为|提高到|提升到|不低于|超过|保持在)?"
+    rf"(?P<low>{_NUMBER})(?P<unit>岁|年)(?![\d.])"
 )
 
 
@@ -214,6 +223,8 @@ def _sentence_targets(sentence: str, section_kind: str, context: str = "") -> li
             continue
         multiplier_character = match.group("multiplier")
         unit, multiplier = _split_unit(match.group("unit"), multiplier_character)
+        if match.group("per"):
+            unit = f"{unit}/{match.group('per')}"
         if unit in {"%", "‰", "个百分点", "百分点", "倍"} and multiplier_character:
             continue
         low = _scaled(match.group("low"), multiplier)
@@ -263,6 +274,21 @@ def _sentence_targets(sentence: str, section_kind: str, context: str = "") -> li
             period=period,
             kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
             op=op,
+        ))
+    for match in _DURATION.finditer(sentence):
+        before = sentence[:match.start("low")]
+        after = sentence[match.end():]
+        clause_start = max((found.end() for found in _CLAUSE_BREAK.finditer(before)), default=0)
+        next_break = _CLAUSE_BREAK.search(after)
+        clause_end = next_break.start() if next_break else len(after)
+        targets.append(ExtractedTarget(
+            quote=(before[clause_start:] + match.group("low") + match.group("unit")).strip(),
+            subject=_subject(match.group("subject")),
+            value=float(match.group("low")),
+            unit=match.group("unit"),
+            period=period,
+            kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
+            op=_comparator(before[clause_start:], after, inner_approximation=False),
         ))
     for match in _UNITLESS_RATE.finditer(sentence):
         before = sentence[:match.start("low")]

@@ -65,6 +65,18 @@ def test_a_list_of_expected_targets_after_a_colon_is_all_targets_of_that_year() 
     assert [t.period for t in extract_targets("产业结构由1.4:29.7:68.9调整为1:25:74。新增企业12家。")] == [None]
 
 
+def test_densities_schooling_years_and_life_expectancy_are_quantities_but_plain_years_are_not() -> None:
+    text = "到2025年，道路网密度达到8.5公里/平方公里，每千人口医疗床位达到6.2张，" \
+           "劳动年龄人口平均受教育年限达到12年，人均预期寿命达到81.5岁，2023年起每年开展一次普查。"
+    targets = extract_targets(text)
+    assert [(t.subject, t.value, t.unit, t.period, t.kind) for t in targets] == [
+        ("道路网密度", 8.5, "公里/平方公里", "2025", "target"),
+        ("每千人口医疗床位", 6.2, "张", "2025", "target"),
+        ("劳动年龄人口平均受教育年限", 12.0, "年", "2025", "target"),
+        ("人均预期寿命", 81.5, "岁", "2025", "target"),
+    ]
+
+
 def test_codes_ordinals_years_and_ratios_are_not_quantities() -> None:
     text = "推进5G建设和轨道交通2号线，举办第5届大会，三次产业结构调整为1:25.2:73.8，PM2.5监测，东经120片区。"
     assert extract_targets(text) == []
