@@ -152,6 +152,11 @@ def _matching_text(message: HotIssueMessage) -> str:
     return content_characters(f"{message.title}{message.title}{message.text[:400]}")
 
 
+def _place_key(name: str) -> str:
+    """One key for one place however it is written: "丽发新城小区" and "丽发新城" are the same compound."""
+    return name[:-2] if name.endswith("小区") and len(name) >= 4 else name
+
+
 def message_similarity_graph(messages: Sequence[HotIssueMessage]) -> Any:
     """Sparse symmetric adjacency (scipy CSR) of the link rule in the module docstring."""
     from scipy import sparse
@@ -175,7 +180,8 @@ def message_similarity_graph(messages: Sequence[HotIssueMessage]) -> Any:
     def places_of(index: int) -> frozenset[str]:
         if index not in places:
             message = messages[index]
-            places[index] = frozenset(place_mentions(f"{message.title} {message.text}").specific)
+            places[index] = frozenset(_place_key(name) for name in
+                                      place_mentions(f"{message.title} {message.text}").specific)
         return places[index]
 
     keep_rows: list[int] = []

@@ -18,6 +18,7 @@ from zhili.textintel.hot_issues import (
     HotIssueMessage,
     heat_index,
     hot_issues_compute,
+    message_similarity_graph,
     messages_from_csv_bytes,
 )
 from zhili.textintel.models import HotIssue, HotIssueRun
@@ -70,6 +71,22 @@ def test_a_tie_between_places_goes_to_the_one_named_first_in_every_process() -> 
         for seed in range(1, 7)
     }
     assert places == {"A2区金桂苑"}
+
+
+def test_a_compound_named_with_and_without_xiaoqu_is_one_place_for_linking() -> None:
+    """"丽发新城小区" and "丽发新城" are the same compound: two reports in the place band are linked."""
+    at = dt.datetime(2019, 11, 2, tzinfo=dt.UTC)
+    messages = [
+        HotIssueMessage(message_id="1", reporter="u1", title="丽发新城小区旁搅拌站夜间噪音",
+                        text="每天晚上搅拌站机器轰鸣，居民无法休息，请尽快处理", created_at=at, likes=0),
+        HotIssueMessage(message_id="2", reporter="u2", title="投诉丽发新城的搅拌站",
+                        text="搅拌站夜间机器轰鸣，粉尘也大，居民无法休息", created_at=at, likes=0),
+    ]
+    assert [place_mentions(f"{m.title} {m.text}").specific for m in messages] == [("丽发新城小区",), ("丽发新城",)]
+    graph = message_similarity_graph(messages).toarray()
+    assert graph[0, 1] == graph[1, 0] == 1
+    result = hot_issues_compute(messages)
+    assert [issue.report_count for issue in result.issues] == [2]
 
 
 def test_heat_index_formula() -> None:
