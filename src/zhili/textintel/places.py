@@ -16,7 +16,8 @@ from dataclasses import dataclass
 _ADMINISTRATIVE = re.compile(r"([A-Z]\d{0,2}(?:市|区|县))|([\u4e00-\u9fff]{2,4}?(?:街道|社区|镇|乡|村))")
 # Characters that end a name: prepositions, particles, verbs citizens use around places.
 _BREAK_CHARACTERS = "在的了和与及到从于是有对向把被给往近旁边附位处反映投诉请问我们你他她它这那该"
-_ROAD_SUFFIX = re.compile(r"大道|路|街|巷")
+# 路灯 (a street lamp), 路面 (a road surface), 路况, 路线, 路过 … are not the end of a road's name.
+_ROAD_SUFFIX = re.compile(r"大道|路(?![灯面况线费由径过人])|街|巷")
 _COMPOUND_SUFFIX = re.compile(r"(?:小区|花园|家园|新村|公寓|大厦|广场|苑|府|城|园)(?:小区)?")
 _NAME_CHARACTER = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _ROAD_FALSE_POSITIVES = frozenset({

@@ -39,6 +39,8 @@ def test_places_are_extracted_from_text() -> None:
     assert mentions.administrative == ("A市", "A3区", "A5区")
     assert mentions.roads == ("联丰路", "劳动东路")
     assert mentions.compounds == ("魅力之城小区",)
+    # a street lamp or a road surface does not end a road's name
+    assert place_mentions("其他小区路灯不亮，人民路路面破损，行人路过危险").roads == ("人民路",)
 
 
 def test_clusters_and_heat_ranking() -> None:
