@@ -105,8 +105,19 @@ class HotIssueSource(models.TextChoices):
     CASES = "cases", _("平台案件")
 
 
+class HotIssueRunStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
 class HotIssueRun(models.Model):
-    """One computation of the hot-issue list, persisted so the page reads it back quickly."""
+    """One computation of the hot-issue list, persisted so the page reads it back quickly.
+
+    Computed by the job queue when started from the page (a large file takes minutes: the
+    similarity of every pair of messages), so its status is part of the row.
+    """
 
     source = models.CharField(_("数据来源"), max_length=16, choices=HotIssueSource.choices)
     source_label = models.CharField(_("来源说明"), max_length=255, blank=True)
@@ -118,6 +129,11 @@ class HotIssueRun(models.Model):
     message_count = models.PositiveIntegerField(_("留言数"), default=0)
     issue_count = models.PositiveIntegerField(_("热点数"), default=0)
     parameters = models.JSONField(_("参数"), default=dict)
+    status = models.CharField(_("状态"), max_length=16, choices=HotIssueRunStatus.choices,
+                              default=HotIssueRunStatus.SUCCEEDED)
+    error_message = models.TextField(_("错误信息"), blank=True)
+    data_path = models.CharField(_("数据文件"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("热点计算")

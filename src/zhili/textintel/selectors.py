@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
 from django.db.models import QuerySet
 
+from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.textintel.artifacts import classifier_artifact_read
 from zhili.textintel.classifier import CategoryClassifier
@@ -16,6 +18,7 @@ from zhili.textintel.models import (
     ClassifierTrainingJob,
     HotIssue,
     HotIssueRun,
+    HotIssueRunStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -86,11 +89,25 @@ def classifier_training_job_list(limit: int = 20) -> list[ClassifierTrainingJob]
 
 
 def hot_issue_run_latest() -> HotIssueRun | None:
-    return HotIssueRun.objects.order_by("-created_at", "-id").first()
+    """The newest finished run (the one the page shows by default)."""
+    return HotIssueRun.objects.filter(status=HotIssueRunStatus.SUCCEEDED).order_by("-created_at", "-id").first()
 
 
 def hot_issue_run_list(limit: int = 10) -> list[HotIssueRun]:
-    return list(HotIssueRun.objects.order_by("-created_at", "-id")[:limit])
+    """Finished runs, newest first."""
+    return list(HotIssueRun.objects.filter(status=HotIssueRunStatus.SUCCEEDED).order_by("-created_at", "-id")[:limit])
+
+
+def hot_issue_run_for(run_id: int) -> HotIssueRun | None:
+    """A finished run by id (None for one that is unknown, queued, computing or failed)."""
+    return HotIssueRun.objects.filter(pk=run_id, status=HotIssueRunStatus.SUCCEEDED).first()
+
+
+def hot_issue_runs_unfinished(limit: int = 10) -> list[HotIssueRun]:
+    """Runs queued, computing or failed in the last day, newest first: what the page reports on."""
+    since = clock.now() - dt.timedelta(days=1)
+    return list(HotIssueRun.objects.exclude(status=HotIssueRunStatus.SUCCEEDED).filter(created_at__gte=since)
+                .order_by("-created_at", "-id")[:limit])
 
 
 def hot_issues_of_run(run: HotIssueRun, *, limit: int | None = None) -> list[HotIssue]:

@@ -32,6 +32,7 @@ from zhili.textintel.models import (
     ClassifierTrainingJob,
     HotIssue,
     HotIssueRun,
+    HotIssueRunStatus,
     HotIssueSource,
     TrainingJobStatus,
 )
@@ -262,15 +263,14 @@ def classifier_training_job_run(*, job_id: int) -> ClassifierTrainingJob:
     return job
 
 
-def _hot_issue_run_store(
-    *, messages: Sequence[HotIssueMessage], source: str, source_label: str, actor_id: int | None,
-) -> HotIssueRun:
+def _hot_issues_store(*, run: HotIssueRun, messages: Sequence[HotIssueMessage]) -> HotIssueRun:
+    """Compute the hot issues of ``messages`` (outside any transaction: it takes seconds to minutes),
+    then store them in ``run`` — saved now if it is new — which is then succeeded."""
     result = hot_issues_compute(messages)
     with transaction.atomic():
-        run = HotIssueRun.objects.create(
-            source=source, source_label=source_label[:255], created_at=clock.now(), created_by_id=actor_id,
-            message_count=len(messages), issue_count=len(result.issues), parameters=result.parameters,
-        )
+        if run.pk is None:
+            run.save()
+        HotIssue.objects.filter(run=run).delete()  # a failed run tried again starts clean
         HotIssue.objects.bulk_create([
             HotIssue(
                 run=run, rank=rank, heat_index=issue.heat_index, place=issue.place[:200],
@@ -281,23 +281,21 @@ def _hot_issue_run_store(
             )
             for rank, issue in enumerate(result.issues, start=1)
         ])
+        run.message_count, run.issue_count = len(messages), len(result.issues)
+        run.parameters = {**run.parameters, **result.parameters}
+        run.status, run.error_message, run.finished_at = HotIssueRunStatus.SUCCEEDED, "", clock.now()
+        run.save(update_fields=["message_count", "issue_count", "parameters", "status", "error_message",
+                                "finished_at"])
         audit_record_append(
-            actor_id=actor_id, action="hot_issue.compute", object_type="textintel.HotIssueRun", object_id=run.pk,
-            data={"source": source, "label": source_label[:255], "messages": len(messages),
-                  "issues": len(result.issues)},
+            actor_id=run.created_by_id, action="hot_issue.compute", object_type="textintel.HotIssueRun",
+            object_id=run.pk, data={"source": run.source, "label": run.source_label, "messages": len(messages),
+                                    "issues": len(result.issues)},
         )
     return run
 
 
-def hot_issue_run_create_from_file(*, data: bytes, file_name: str, actor_id: int | None) -> HotIssueRun:
-    """Compute and store the hot issues of an uploaded messages file (messages_with_votes.csv layout)."""
-    messages = messages_from_csv_bytes(data)
-    return _hot_issue_run_store(messages=messages, source=HotIssueSource.UPLOADED_FILE,
-                                source_label=Path(file_name).name, actor_id=actor_id)
-
-
-def hot_issue_run_create_from_cases(*, actor_id: int | None, days: int = 90) -> HotIssueRun:
-    """Compute and store the hot issues of the platform's cases of the last ``days`` days."""
+def _case_messages(*, days: int) -> list[HotIssueMessage]:
+    """The platform's cases of the last ``days`` days as messages (the reporter is a hash, never a phone)."""
     from zhili.cases.models import Case
 
     since = clock.now() - dt.timedelta(days=days)
@@ -305,12 +303,85 @@ def hot_issue_run_create_from_cases(*, actor_id: int | None, days: int = 90) -> 
         "id", "number", "title", "description", "created_at", "reporter_phone_hash", "reporter_user_id",
         "address_text",
     )
-    messages = [
+    return [
         HotIssueMessage(
             message_id=str(number), reporter=phone_hash or (f"user:{user_id}" if user_id else f"case:{case_id}"),
             title=title or "", text=f"{address_text} {description}".strip(), created_at=created_at, likes=0,
         )
         for case_id, number, title, description, created_at, phone_hash, user_id, address_text in rows
     ]
-    return _hot_issue_run_store(messages=messages, source=HotIssueSource.CASES,
-                                source_label=_("最近 %(days)d 天的案件") % {"days": days}, actor_id=actor_id)
+
+
+def _cases_label(days: int) -> str:
+    return _("最近 %(days)d 天的案件") % {"days": days}
+
+
+def hot_issue_run_create_from_file(*, data: bytes, file_name: str, actor_id: int | None) -> HotIssueRun:
+    """Compute and store, now, the hot issues of a messages file (messages_with_votes.csv layout)."""
+    messages = messages_from_csv_bytes(data)
+    run = HotIssueRun(source=HotIssueSource.UPLOADED_FILE, source_label=Path(file_name).name[:255],
+                      created_at=clock.now(), created_by_id=actor_id, status=HotIssueRunStatus.RUNNING)
+    return _hot_issues_store(run=run, messages=messages)
+
+
+def hot_issue_run_create_from_cases(*, actor_id: int | None, days: int = 90) -> HotIssueRun:
+    """Compute and store, now, the hot issues of the platform's cases of the last ``days`` days."""
+    run = HotIssueRun(source=HotIssueSource.CASES, source_label=_cases_label(days)[:255], created_at=clock.now(),
+                      created_by_id=actor_id, parameters={"days": days}, status=HotIssueRunStatus.RUNNING)
+    return _hot_issues_store(run=run, messages=_case_messages(days=days))
+
+
+def _hot_issue_run_queue(*, run_fields: dict[str, Any], actor_id: int | None) -> HotIssueRun:
+    with transaction.atomic():
+        run = HotIssueRun.objects.create(created_at=clock.now(), created_by_id=actor_id,
+                                         status=HotIssueRunStatus.QUEUED, **run_fields)
+        audit_record_append(
+            actor_id=actor_id, action="hot_issue.queued", object_type="textintel.HotIssueRun", object_id=run.pk,
+            data={"source": run.source, "label": run.source_label},
+        )
+        from zhili.textintel.tasks import hot_issue_run_task
+
+        run_id = run.pk
+        transaction.on_commit(lambda: hot_issue_run_task(run_id))
+    return run
+
+
+def hot_issue_run_queue_from_file(*, data: bytes, file_name: str, actor_id: int | None) -> HotIssueRun:
+    """Check a messages file now (a bad file is refused at once, with its rows), store it, compute it in the queue.
+
+    The similarity of every pair of messages makes a large file take minutes, longer than a page
+    request may last; the page shows the run as queued / computing until it is done.
+    """
+    messages_from_csv_bytes(data)
+    path = _upload_directory() / f"hot-issues-{uuid.uuid4().hex}.csv"
+    path.write_bytes(data)
+    return _hot_issue_run_queue(run_fields={"source": HotIssueSource.UPLOADED_FILE,
+                                            "source_label": Path(file_name).name[:255], "data_path": str(path)},
+                                actor_id=actor_id)
+
+
+def hot_issue_run_queue_from_cases(*, actor_id: int | None, days: int = 90) -> HotIssueRun:
+    """Queue the hot issues of the platform's cases of the last ``days`` days."""
+    return _hot_issue_run_queue(run_fields={"source": HotIssueSource.CASES, "source_label": _cases_label(days)[:255],
+                                            "parameters": {"days": days}}, actor_id=actor_id)
+
+
+def hot_issue_run_execute(*, run_id: int) -> HotIssueRun:
+    """Compute a queued run (called by the job queue); records success, or the error a person can act on."""
+    run = HotIssueRun.objects.get(pk=run_id)
+    if run.status not in {HotIssueRunStatus.QUEUED, HotIssueRunStatus.FAILED}:
+        return run
+    HotIssueRun.objects.filter(pk=run.pk).update(status=HotIssueRunStatus.RUNNING)
+    try:
+        if run.source == HotIssueSource.UPLOADED_FILE:
+            messages = messages_from_csv_bytes(Path(run.data_path).read_bytes())
+        else:
+            messages = _case_messages(days=int(run.parameters.get("days", 90)))
+        return _hot_issues_store(run=run, messages=messages)
+    except (ApplicationError, OSError, ValueError) as error:
+        message = error.message if isinstance(error, ApplicationError) else _(
+            "读取上传的留言文件失败（%(error)s）：请重新上传。") % {"error": error}
+        HotIssueRun.objects.filter(pk=run.pk).update(status=HotIssueRunStatus.FAILED, error_message=message,
+                                                     finished_at=clock.now())
+        run.refresh_from_db()
+        return run

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from zhili.textintel.services import classifier_training_job_run
+from zhili.textintel.services import classifier_training_job_run, hot_issue_run_execute
 
 
 @db_task()  # type: ignore[untyped-decorator]
 def classifier_training_job_task(job_id: int) -> None:
     classifier_training_job_run(job_id=job_id)
+
+
+@db_task()  # type: ignore[untyped-decorator]
+def hot_issue_run_task(run_id: int) -> None:
+    hot_issue_run_execute(run_id=run_id)

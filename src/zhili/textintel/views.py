@@ -16,7 +16,7 @@ from zhili.accounts.permissions import Action, require
 from zhili.core.errors import ApplicationError
 from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
-from zhili.textintel.models import ClassifierTarget
+from zhili.textintel.models import ClassifierTarget, HotIssueRunStatus
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -138,21 +138,25 @@ def hot_issues_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("source") == "cases":
-                run = services.hot_issue_run_create_from_cases(actor_id=request.user.pk)
+                run = services.hot_issue_run_queue_from_cases(actor_id=request.user.pk)
             else:
                 data, file_name = _uploaded_bytes(request, "messages")
-                run = services.hot_issue_run_create_from_file(data=data, file_name=file_name,
-                                                              actor_id=request.user.pk)
+                run = services.hot_issue_run_queue_from_file(data=data, file_name=file_name,
+                                                             actor_id=request.user.pk)
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("textintel:hot_issues")
-        messages.success(request, _("已计算 %(count)d 个热点问题。") % {"count": run.issue_count})
+        messages.success(request, _("热点计算 #%(id)d 已提交，完成后本页自动显示结果。") % {"id": run.pk})
         return redirect(f"{reverse('textintel:hot_issues')}?run={run.pk}")
     runs = selectors.hot_issue_run_list()
     run_id = request.GET.get("run", "")
-    chosen = next((item for item in runs if str(item.pk) == run_id), None) or (runs[0] if runs else None)
+    chosen = (selectors.hot_issue_run_for(int(run_id)) if run_id.isdigit() else None) or (runs[0] if runs else None)
     issues = selectors.hot_issues_of_run(chosen, limit=100) if chosen else []
-    return render(request, "textintel/hot_issues.html", {"runs": runs, "run": chosen, "issues": issues})
+    unfinished = selectors.hot_issue_runs_unfinished()
+    return render(request, "textintel/hot_issues.html", {
+        "runs": runs, "run": chosen, "issues": issues, "unfinished": unfinished,
+        "computing": any(item.status != HotIssueRunStatus.FAILED for item in unfinished),
+    })
 
 
 @login_required
@@ -162,10 +166,11 @@ def hot_issues_export(request: HttpRequest, run_id: int) -> HttpResponse:
         require(request.user, Action.HOT_ISSUE_VIEW)
     except ApplicationError as error:
         return _error_page(request, error)
-    run = next((item for item in selectors.hot_issue_run_list(limit=1000) if item.pk == run_id), None)
+    run = selectors.hot_issue_run_for(run_id)
     if run is None:
-        return _error_page(request, ApplicationError("hot_issue_run_not_found", _("热点计算记录不存在。"),
-                                                     status_code=404))
+        return _error_page(request, ApplicationError(
+            "hot_issue_run_not_found", _("热点计算记录不存在或尚未完成：请在热点问题页等待计算完成后再导出。"),
+            status_code=404))
     buffer = io.BytesIO()
     hot_issues_workbook(run, selectors.hot_issues_of_run(run)).save(buffer)
     response = HttpResponse(

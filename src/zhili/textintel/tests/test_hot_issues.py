@@ -5,6 +5,8 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -21,8 +23,9 @@ from zhili.textintel.hot_issues import (
     message_similarity_graph,
     messages_from_csv_bytes,
 )
-from zhili.textintel.models import HotIssue, HotIssueRun
+from zhili.textintel.models import HotIssue, HotIssueRun, HotIssueRunStatus
 from zhili.textintel.places import place_mentions
+from zhili.textintel.services import hot_issue_run_execute, hot_issue_run_queue_from_file
 
 CSV = """msg_id,user_id,title,created_at,content,dislikes,likes
 1,U1,A2区丽发新城小区附近搅拌站噪音扰民,2019/11/2 10:00:00,丽发新城小区旁边建了搅拌站，噪音很大,0,3
@@ -112,17 +115,28 @@ def test_empty_input_gives_no_issues() -> None:
     assert hot_issues_compute([lonely]).issues == []
 
 
-@pytest.mark.django_db
-def test_page_upload_persists_run_and_exports_xlsx() -> None:
+def _dispatcher_client() -> Client:
     user = User.objects.create_user(username="ti-dispatcher", password="x-Pass-2026", role=Role.DISPATCHER)
     client = Client()
     client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_page_upload_is_computed_by_the_queue_persisted_and_exported_as_xlsx(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = _dispatcher_client()
     upload = io.BytesIO(CSV.encode("gbk"))
     upload.name = "messages_with_votes.csv"
-    response = client.post(reverse("textintel:hot_issues"), {"source": "file", "messages": upload})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("textintel:hot_issues"), {"source": "file", "messages": upload})
+    # the job is queued once the run is committed (the others seal the audit chain)
+    assert [callback.__qualname__ for callback in callbacks].count("_hot_issue_run_queue.<locals>.<lambda>") == 1
     run = HotIssueRun.objects.get()
     assert response.status_code == 302
-    assert (run.message_count, run.issue_count) == (6, 2)
+    assert (run.status, run.message_count, run.issue_count) == (HotIssueRunStatus.SUCCEEDED, 6, 2)
+    assert run.finished_at is not None
     assert list(HotIssue.objects.filter(run=run).values_list("rank", "report_count")) == [(1, 3), (2, 2)]
     page = client.get(reverse("textintel:hot_issues"))
     assert "A2区丽发新城小区" in page.content.decode()
@@ -131,6 +145,43 @@ def test_page_upload_persists_run_and_exports_xlsx() -> None:
     rows = list(workbook["热点问题"].iter_rows(values_only=True))
     assert rows[1][:3] == (1, HotIssue.objects.get(run=run, rank=1).heat_index, "A2区丽发新城小区")
     assert len(list(workbook["成员留言"].iter_rows(values_only=True))) == 6
+
+
+@pytest.mark.django_db
+def test_a_queued_run_is_shown_as_computing_and_cannot_be_exported_until_done() -> None:
+    client = _dispatcher_client()
+    upload = io.BytesIO(CSV.encode("utf-8"))
+    upload.name = "later.csv"
+    client.post(reverse("textintel:hot_issues"), {"source": "file", "messages": upload})  # on-commit job not run
+    run = HotIssueRun.objects.get()
+    assert run.status == HotIssueRunStatus.QUEUED
+    page = client.get(reverse("textintel:hot_issues")).content.decode()
+    assert "排队中" in page
+    assert 'http-equiv="refresh"' in page  # the page refreshes itself while a run is pending
+    export = client.get(reverse("textintel:hot_issues_export", args=[run.pk]))
+    assert export.status_code == 404
+    assert "尚未完成" in export.content.decode()
+    finished = hot_issue_run_execute(run_id=run.pk)
+    assert (finished.status, finished.issue_count) == (HotIssueRunStatus.SUCCEEDED, 2)
+    page = client.get(reverse("textintel:hot_issues")).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "A2区丽发新城小区" in page
+
+
+@pytest.mark.django_db
+def test_a_bad_file_is_refused_at_once_and_a_lost_file_fails_its_run_with_a_message() -> None:
+    client = _dispatcher_client()
+    bad = io.BytesIO(b"id,title\n1,x\n")
+    bad.name = "bad.csv"
+    page = client.post(reverse("textintel:hot_issues"), {"source": "file", "messages": bad}, follow=True)
+    assert HotIssueRun.objects.count() == 0  # nothing queued for a file that cannot be read
+    assert "msg_id" in page.content.decode()
+    run = hot_issue_run_queue_from_file(data=CSV.encode(), file_name="m.csv", actor_id=None)
+    Path(run.data_path).unlink()
+    failed = hot_issue_run_execute(run_id=run.pk)
+    assert failed.status == HotIssueRunStatus.FAILED
+    assert "请重新上传" in failed.error_message
+    assert "请重新上传" in client.get(reverse("textintel:hot_issues")).content.decode()
 
 
 @pytest.mark.django_db
