@@ -316,14 +316,6 @@ def _cases_label(days: int) -> str:
     return _("最近 %(days)d 天的案件") % {"days": days}
 
 
-def hot_issue_run_create_from_file(*, data: bytes, file_name: str, actor_id: int | None) -> HotIssueRun:
-    """Compute and store, now, the hot issues of a messages file (messages_with_votes.csv layout)."""
-    messages = messages_from_csv_bytes(data)
-    run = HotIssueRun(source=HotIssueSource.UPLOADED_FILE, source_label=Path(file_name).name[:255],
-                      created_at=clock.now(), created_by_id=actor_id, status=HotIssueRunStatus.RUNNING)
-    return _hot_issues_store(run=run, messages=messages)
-
-
 def hot_issue_run_create_from_cases(*, actor_id: int | None, days: int = 90) -> HotIssueRun:
     """Compute and store, now, the hot issues of the platform's cases of the last ``days`` days."""
     run = HotIssueRun(source=HotIssueSource.CASES, source_label=_cases_label(days)[:255], created_at=clock.now(),

@@ -185,6 +185,22 @@ def test_a_bad_file_is_refused_at_once_and_a_lost_file_fails_its_run_with_a_mess
 
 
 @pytest.mark.django_db
+def test_hot_issues_of_the_platforms_cases_are_computed_by_the_queue(django_capture_on_commit_callbacks: Any) -> None:
+    from zhili.cases.tests.factories import case_create, world_create
+
+    world_create()
+    for phone in ("13800000001", "13800000002", "13800000003"):
+        case_create(description="阳光花园小区门口垃圾堆放好几天无人清运，气味很大", phone=phone)
+    case_create(description="学校附近的培训机构收费过高", phone="13800000004")
+    client = _dispatcher_client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("textintel:hot_issues"), {"source": "cases"})
+    run = HotIssueRun.objects.get()
+    assert (run.source, run.status, run.message_count, run.parameters["days"]) == ("cases", "succeeded", 4, 90)
+    assert [(issue.report_count, issue.reporter_count) for issue in HotIssue.objects.filter(run=run)] == [(3, 3)]
+
+
+@pytest.mark.django_db
 def test_hot_issue_page_needs_permission() -> None:
     user = User.objects.create_user(username="ti-analyst", password="x-Pass-2026", role=Role.ANALYST)
     client = Client()
