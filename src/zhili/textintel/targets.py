@@ -275,36 +275,24 @@ def _sentence_targets(sentence: str, section_kind: str, context: str = "") -> li
             kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
             op=op,
         ))
-    for match in _DURATION.finditer(sentence):
-        before = sentence[:match.start("low")]
-        after = sentence[match.end():]
-        clause_start = max((found.end() for found in _CLAUSE_BREAK.finditer(before)), default=0)
-        next_break = _CLAUSE_BREAK.search(after)
-        clause_end = next_break.start() if next_break else len(after)
-        targets.append(ExtractedTarget(
-            quote=(before[clause_start:] + match.group("low") + match.group("unit")).strip(),
-            subject=_subject(match.group("subject")),
-            value=float(match.group("low")),
-            unit=match.group("unit"),
-            period=period,
-            kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
-            op=_comparator(before[clause_start:], after, inner_approximation=False),
-        ))
-    for match in _UNITLESS_RATE.finditer(sentence):
-        before = sentence[:match.start("low")]
-        after = sentence[match.end():]
-        clause_start = max((found.end() for found in _CLAUSE_BREAK.finditer(before)), default=0)
-        next_break = _CLAUSE_BREAK.search(after)
-        clause_end = next_break.start() if next_break else len(after)
-        targets.append(ExtractedTarget(
-            quote=(before[clause_start:] + match.group("low")).strip(),
-            subject=_subject(match.group("subject")).lstrip("年"),
-            value=float(match.group("low")),
-            unit="",
-            period=period,
-            kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
-            op=_comparator(before[clause_start:], after, inner_approximation=False),
-        ))
+    # named numbers: durations and ages (with their unit), rates and ratios (without one)
+    for pattern in (_DURATION, _UNITLESS_RATE):
+        for match in pattern.finditer(sentence):
+            unit = match.groupdict().get("unit") or ""
+            before = sentence[:match.start("low")]
+            after = sentence[match.end():]
+            clause_start = max((found.end() for found in _CLAUSE_BREAK.finditer(before)), default=0)
+            next_break = _CLAUSE_BREAK.search(after)
+            clause_end = next_break.start() if next_break else len(after)
+            targets.append(ExtractedTarget(
+                quote=(before[clause_start:] + match.group("low") + unit).strip(),
+                subject=_subject(match.group("subject")).lstrip("年"),
+                value=float(match.group("low")),
+                unit=unit,
+                period=period,
+                kind=_kind(context + before, context + sentence[:match.end() + clause_end], section_kind),
+                op=_comparator(before[clause_start:], after, inner_approximation=False),
+            ))
     return targets
 
 
