@@ -201,6 +201,20 @@ def test_hot_issues_of_the_platforms_cases_are_computed_by_the_queue(django_capt
 
 
 @pytest.mark.django_db
+def test_the_hot_issue_and_model_pages_have_an_english_catalog() -> None:
+    client = _dispatcher_client()
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("textintel:hot_issues")).content.decode()
+    assert "<h1>Hot issues</h1>" in html
+    assert "热点问题</h1>" not in html
+    bad = io.BytesIO(b"id,title\n1,x\n")
+    bad.name = "bad.csv"
+    page = client.post(reverse("textintel:hot_issues"), {"source": "file", "messages": bad}, follow=True)
+    assert "msg_id" in page.content.decode()
+    assert "缺少" not in page.content.decode()  # the error message is English too
+
+
+@pytest.mark.django_db
 def test_hot_issue_page_needs_permission() -> None:
     user = User.objects.create_user(username="ti-analyst", password="x-Pass-2026", role=Role.ANALYST)
     client = Client()
