@@ -1,5 +1,23 @@
-"""Shared pytest configuration: tests run with the job queue in immediate mode."""
+"""Shared pytest configuration: tests run with the job queue in immediate mode, in the default language."""
 
 import os
+from collections.abc import Iterator
+
+import pytest
 
 os.environ.setdefault("ZHILI_TESTING", "1")
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language (Chinese).
+
+    A request made with ``django_language=en`` leaves English active in the worker thread after it
+    (LocaleMiddleware activates a language per request and never resets it), so a later test that
+    calls a service directly would otherwise see English messages, depending on test order.
+    """
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
