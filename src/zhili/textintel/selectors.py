@@ -28,10 +28,6 @@ _cache_lock = threading.Lock()
 _cached: dict[str, tuple[tuple[int, str, str, int], CategoryClassifier]] = {}
 
 
-def active_classifier_model(target: str = ClassifierTarget.CATEGORY) -> ClassifierModel | None:
-    return ClassifierModel.objects.filter(is_active=True, target=target).first()
-
-
 def active_classifier_models() -> dict[str, ClassifierModel]:
     """The active model of each target that has one (category, department)."""
     return {model.target: model for model in ClassifierModel.objects.filter(is_active=True)}
@@ -86,11 +82,6 @@ def classifier_model_for_name(name: str, *, version: int | None = None) -> Class
 
 def classifier_training_job_list(limit: int = 20) -> list[ClassifierTrainingJob]:
     return list(ClassifierTrainingJob.objects.select_related("result_model").order_by("-created_at", "-id")[:limit])
-
-
-def hot_issue_run_latest() -> HotIssueRun | None:
-    """The newest finished run (the one the page shows by default)."""
-    return HotIssueRun.objects.filter(status=HotIssueRunStatus.SUCCEEDED).order_by("-created_at", "-id").first()
 
 
 def hot_issue_run_list(limit: int = 10) -> list[HotIssueRun]:

@@ -265,11 +265,9 @@ def classifier_training_job_run(*, job_id: int) -> ClassifierTrainingJob:
 
 def _hot_issues_store(*, run: HotIssueRun, messages: Sequence[HotIssueMessage]) -> HotIssueRun:
     """Compute the hot issues of ``messages`` (outside any transaction: it takes seconds to minutes),
-    then store them in ``run`` — saved now if it is new — which is then succeeded."""
+    then store them in ``run``, which is then succeeded."""
     result = hot_issues_compute(messages)
     with transaction.atomic():
-        if run.pk is None:
-            run.save()
         HotIssue.objects.filter(run=run).delete()  # a failed run tried again starts clean
         HotIssue.objects.bulk_create([
             HotIssue(
@@ -317,10 +315,11 @@ def _cases_label(days: int) -> str:
 
 
 def hot_issue_run_create_from_cases(*, actor_id: int | None, days: int = 90) -> HotIssueRun:
-    """Compute and store, now, the hot issues of the platform's cases of the last ``days`` days."""
-    run = HotIssueRun(source=HotIssueSource.CASES, source_label=_cases_label(days)[:255], created_at=clock.now(),
-                      created_by_id=actor_id, parameters={"days": days}, status=HotIssueRunStatus.RUNNING)
-    return _hot_issues_store(run=run, messages=_case_messages(days=days))
+    """Compute and store, now (not in the queue), the hot issues of the platform's cases of the last ``days`` days."""
+    run = HotIssueRun.objects.create(source=HotIssueSource.CASES, source_label=_cases_label(days)[:255],
+                                     created_at=clock.now(), created_by_id=actor_id, parameters={"days": days},
+                                     status=HotIssueRunStatus.QUEUED)
+    return hot_issue_run_execute(run_id=run.pk)
 
 
 def _hot_issue_run_queue(*, run_fields: dict[str, Any], actor_id: int | None) -> HotIssueRun:
