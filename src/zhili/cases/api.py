@@ -20,6 +20,13 @@ from ninja.security import HttpBearer, django_auth
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require, user_can
+from zhili.accounts.personal_data_policy import (
+    Disclosure,
+    PersonalField,
+    personal_disclosure,
+    personal_text_for,
+    personal_text_shown_to,
+)
 from zhili.cases.classification import matter_proposals
 from zhili.cases.models import ApiKey, Case, CaseChannel, CaseEvent
 from zhili.cases.schemas import (
@@ -35,6 +42,7 @@ from zhili.cases.schemas import (
 from zhili.cases.selectors import (
     CaseFilters,
     KpiScope,
+    ReporterView,
     case_kpis,
     case_list,
     case_reporter_for,
@@ -46,6 +54,7 @@ from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import TRANSITIONS, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.core.personal_data import personal_data_mask, personal_text_mask
 from zhili.geo.models import Department, Matter
 
 
@@ -81,16 +90,25 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def case_payload(case: Case, user: User | None, *, grid_code: str | None = None) -> dict[str, Any]:
-    """The API's view of a case. ``grid_code`` saves loading the grid when the caller knows it."""
-    from django.contrib.auth.models import AnonymousUser
-
-    reporter = case_reporter_for(case=case, user=user or AnonymousUser())
+    """The API's view of a case, as the personal-data policy lets ``user`` see it (``None``: the key
+    without a user that filed it). ``grid_code`` saves loading the grid when the caller knows it."""
+    if user is None:
+        # a key without a user only ever files cases: it receives its own submission back (the code
+        # included, for the citizen), the reporter masked as on every answer it gets
+        reporter = ReporterView(name=case.reporter_name_masked, phone=case.reporter_phone_masked, id_number="",
+                                masked=True)
+        title, description, address_text = case.title, case.description, case.address_text
+        tracking_code: str | None = case.tracking_code
+    else:
+        reporter = case_reporter_for(case=case, user=user)
+        title, description, address_text = (personal_text_for(user, text, case)
+                                            for text in (case.title, case.description, case.address_text))
+        tracking_code = case.tracking_code if personal_disclosure(
+            user, PersonalField.TRACKING_CODE, case) == Disclosure.SHOW else None
     return {
-        "id": case.pk, "number": case.number,
-        "tracking_code": case.tracking_code if user is None or user_can(user, Action.CASE_VIEW_PERSONAL, case)
-        else None,
+        "id": case.pk, "number": case.number, "tracking_code": tracking_code,
         "status": case.status, "status_label": str(CaseStatus(case.status).label), "channel": case.channel,
-        "title": case.title, "description": case.description, "address_text": case.address_text,
+        "title": title, "description": description, "address_text": address_text,
         "longitude": case.longitude, "latitude": case.latitude,
         "grid_code": grid_code if grid_code is not None or not case.grid_id or not case.grid else case.grid.code,
         "category": case.category.name if case.category_id and case.category else None,
@@ -123,6 +141,7 @@ def case_create(request: HttpRequest, payload: CaseCreateIn,
             address_text=payload.address_text, longitude=payload.longitude, latitude=payload.latitude,
             coordinate_system=payload.coordinate_system, reporter_name=payload.reporter_name,
             reporter_phone=payload.reporter_phone, matter_code=payload.matter_code, external_id=payload.external_id,
+            confidential=payload.confidential,
         ),
         actor=user, client_key=client_key, idempotency_key=idempotency_key,
         actor_label=str(user) if user else f"接口:{client_key}",
@@ -189,10 +208,15 @@ def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.get("/{number}/events", response={200: list[EventOut], 404: ErrorOut}, summary="一案一档时间线")
-def case_events(request: HttpRequest, number: str) -> list[CaseEvent]:
+def case_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     user = _user_or_403(request)
     case = case_visible_or_404(user=user, number=number)
-    return list(CaseEvent.objects.filter(case=case).order_by("occurred_at", "id"))
+    shown = personal_text_shown_to(user, case)
+    return [{"action": event.action, "from_status": event.from_status, "to_status": event.to_status,
+             "actor_label": event.actor_label, "occurred_at": event.occurred_at,
+             "note": event.note if shown else personal_text_mask(event.note),
+             "data": event.data if shown else personal_data_mask(event.data)}
+            for event in CaseEvent.objects.filter(case=case).order_by("occurred_at", "id")]
 
 
 @router.post("/{number}/transitions/{action}",

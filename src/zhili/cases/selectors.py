@@ -13,11 +13,18 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Avg, Count, F, Q, QuerySet
 
 from zhili.accounts.permissions import Action, user_area_paths, user_can
+from zhili.accounts.personal_data_policy import (
+    Disclosure,
+    PersonalField,
+    personal_disclosure,
+    personal_text_shown_to,
+)
 from zhili.accounts.roles import Role
 from zhili.cases.models import Case, CaseAttachment, CaseEvent, Notification, Rating, SlaState
-from zhili.cases.personal_data import id_number_mask, personal_decrypt, phone_lookup_hash
+from zhili.cases.personal_data import personal_decrypt, phone_lookup_hash
 from zhili.cases.states import OPEN_STATUSES, TRANSITIONS, CaseStatus
 from zhili.core.errors import NotFoundError
+from zhili.core.personal_data import id_number_mask, personal_text_mask
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -159,12 +166,15 @@ class ReporterView:
     masked: bool
 
 
-def case_reporter_for(*, case: Case, user: User | AnonymousUser) -> ReporterView:
-    """The reporter's details: clear text for roles with CASE_VIEW_PERSONAL on this case, else masked."""
-    if user_can(user, Action.CASE_VIEW_PERSONAL, case):
+def case_reporter_for(*, case: Case, user: User | AnonymousUser | None) -> ReporterView:
+    """The reporter's details as the personal-data policy lets ``user`` see them: clear, masked or withheld."""
+    disclosure = personal_disclosure(user, PersonalField.REPORTER_NAME, case)
+    if disclosure == Disclosure.SHOW:
         return ReporterView(name=personal_decrypt(case.reporter_name_encrypted),
                             phone=personal_decrypt(case.reporter_phone_encrypted),
                             id_number=personal_decrypt(case.reporter_id_number_encrypted), masked=False)
+    if disclosure == Disclosure.WITHHOLD:
+        return ReporterView(name="", phone="", id_number="", masked=True)
     return ReporterView(name=case.reporter_name_masked, phone=case.reporter_phone_masked,
                         id_number=id_number_mask(personal_decrypt(case.reporter_id_number_encrypted)), masked=True)
 
@@ -187,6 +197,13 @@ class CaseFile:
     merged_cases: list[Case]
     reporter: ReporterView
     allowed_actions: list[str]
+    shows_personal_text: bool = False
+
+    def text(self, value: str | None) -> str:
+        """Free text of this case as the viewer may read it (the personal-data policy, decided once)."""
+        if not value:
+            return ""
+        return value if self.shows_personal_text else personal_text_mask(value)
 
 
 def case_file(*, case: Case, user: User | AnonymousUser) -> CaseFile:
@@ -196,7 +213,8 @@ def case_file(*, case: Case, user: User | AnonymousUser) -> CaseFile:
     merged = list(Case.objects.filter(master_case=case).order_by("created_at"))
     return CaseFile(case=case, events=events, attachments=attachments, merged_cases=merged,
                     reporter=case_reporter_for(case=case, user=user),
-                    allowed_actions=case_actions_for(case=case, user=user))
+                    allowed_actions=case_actions_for(case=case, user=user),
+                    shows_personal_text=personal_text_shown_to(user, case))
 
 
 def case_actions_for(*, case: Case, user: User | AnonymousUser) -> list[str]:

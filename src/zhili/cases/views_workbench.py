@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from zhili.accounts.permissions import Action, require, user_can
 from zhili.cases import selectors, selectors_workbench
 from zhili.cases.models import CaseChannel
-from zhili.cases.views import _denied_page, _float_or_none, _form_context, _user
+from zhili.cases.views import _denied_page, _float_or_none, _form_context, _user, form_token_new
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 
@@ -187,7 +187,7 @@ def _grid_worker_context(request: HttpRequest) -> dict[str, Any]:
                                "recent": selectors.cases_visible_to(user).filter(channel=CaseChannel.PATROL,
                                                                                  created_by=user)
                                .order_by("-created_at")[:20],
-                               "form_token": clock.now().strftime("%Y%m%d%H%M%S%f")}
+                               "form_token": form_token_new()}
     return context
 
 

@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from zhili.accounts.permissions import Action, require
+from zhili.accounts.personal_data_policy import personal_text_shown_to
 from zhili.cases.selectors import CaseFilters, case_list, case_reporter_for
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
-from zhili.core.logging import mask_personal_text
+from zhili.core.personal_data import personal_text_mask
+from zhili.core.spreadsheets import xlsx_row
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -137,19 +139,24 @@ def case_list_export_run(*, job_id: str) -> None:
     _progress_write(job_id, **{**job, "state": "running", "total": total, "done": 0})
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("案件"))
-    sheet.append(list(EXPORT_HEADERS))
+    sheet.append(xlsx_row(sheet, EXPORT_HEADERS))
     done = 0
     for case in cases[:EXPORT_ROW_LIMIT].iterator(chunk_size=1000):
         reporter = case_reporter_for(case=case, user=user)
-        sheet.append([
+        shown = personal_text_shown_to(user, case)
+
+        def text(value: str, shown: bool = shown) -> str:
+            return value if shown else personal_text_mask(value)
+
+        sheet.append(xlsx_row(sheet, [
             case.number, local(case.created_at), case.get_channel_display(),
-            case.get_status_display(), mask_personal_text(case.title) if reporter.masked else case.title, case.address_text, case.grid.name if case.grid else "",
+            case.get_status_display(), text(case.title), text(case.address_text),
+            case.grid.name if case.grid else "",
             case.category.name if case.category else "", case.matter.name if case.matter else "",
             case.department.name if case.department else "",
             local(case.stage_due_at),
-            case.get_sla_state_display(), reporter.name, reporter.phone,
-            mask_personal_text(case.description) if reporter.masked else case.description,
-        ])
+            case.get_sla_state_display(), reporter.name, reporter.phone, text(case.description),
+        ]))
         done += 1
         if done % PROGRESS_EVERY == 0:
             _progress_write(job_id, **{**job, "state": "running", "total": total, "done": done})
