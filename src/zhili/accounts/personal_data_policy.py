@@ -60,8 +60,7 @@ def personal_disclosure(viewer: User | AnonymousUser | None, field: PersonalFiel
     Without a target the decision is the role's alone (lists the viewer may already see).
     """
     scope = _scope_of(target)
-    signed_in = viewer is not None and viewer.is_authenticated and viewer.is_active
-    if not signed_in:
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
         if field == PersonalField.FREE_TEXT or field == PersonalField.EXACT_LOCATION:
             return Disclosure.MASK
         return Disclosure.WITHHOLD

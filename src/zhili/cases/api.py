@@ -47,6 +47,7 @@ from zhili.cases.selectors import (
     case_list,
     case_reporter_for,
     case_visible_or_404,
+    kpi_area_path_for,
 )
 from zhili.cases.services.api_keys import api_key_authenticate
 from zhili.cases.services.intake import IntakeRequest, case_intake
@@ -190,10 +191,19 @@ def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: st
         raise PermissionDeniedError("permission_denied", _("只有指挥中心和领导可以查看考核指标。"))
     from zhili.geo.models import MatterCategory
 
-    department_id = Department.objects.filter(code=department_code).values_list("pk", flat=True).first() \
-        if department_code else None
-    category_id = MatterCategory.objects.filter(code=category_code).values_list("pk", flat=True).first() \
-        if category_code else None
+    department_id = None
+    if department_code:
+        department_id = Department.objects.filter(code=department_code).values_list("pk", flat=True).first()
+        if department_id is None:
+            raise ApplicationError("department_not_found", _("部门编码「%(code)s」不存在，请核对后重试。") % {
+                "code": department_code}, status_code=404)
+    category_id = None
+    if category_code:
+        category_id = MatterCategory.objects.filter(code=category_code).values_list("pk", flat=True).first()
+        if category_id is None:
+            raise ApplicationError("category_not_found", _("分类编码「%(code)s」不存在，请核对后重试。") % {
+                "code": category_code}, status_code=404)
+    area_path = kpi_area_path_for(user=user, area_path=area_path)
     start_at = dt.datetime.combine(start, dt.time(0), clock.CHINA_TIME_ZONE)
     end_at = dt.datetime.combine(end, dt.time(0), clock.CHINA_TIME_ZONE) + dt.timedelta(days=1)
     kpis = case_kpis(scope=KpiScope(area_path=area_path, department_id=department_id, category_id=category_id),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zhili.accounts.permissions import Action, user_area_paths, user_can
 from zhili.accounts.personal_data_policy import (
@@ -23,7 +24,7 @@ from zhili.accounts.roles import Role
 from zhili.cases.models import Case, CaseAttachment, CaseEvent, Notification, Rating, SlaState
 from zhili.cases.personal_data import personal_decrypt, phone_lookup_hash
 from zhili.cases.states import OPEN_STATUSES, TRANSITIONS, CaseStatus
-from zhili.core.errors import NotFoundError
+from zhili.core.errors import NotFoundError, PermissionDeniedError
 from zhili.core.personal_data import id_number_mask, personal_text_mask
 
 if TYPE_CHECKING:
@@ -316,6 +317,20 @@ def _scoped(scope: KpiScope, start: dt.datetime, end: dt.datetime) -> QuerySet[C
     if scope.grid_id:
         cases = cases.filter(grid_id=scope.grid_id)
     return cases
+
+
+def kpi_area_path_for(*, user: User, area_path: str) -> str:
+    """The area subtree a KPI request of ``user`` covers: the one asked for, which must lie inside the
+    user's own scope, or the user's scope when none is asked (a street leader gets their street)."""
+    allowed = user_area_paths(user)
+    if not area_path:
+        if len(allowed) > 1:
+            raise PermissionDeniedError("area_required", _("请指定要统计的区域（area_path）。"))
+        return allowed[0] if allowed else ""
+    if allowed and not any(area_path.startswith(path) for path in allowed):
+        raise PermissionDeniedError("area_out_of_scope", _(
+            "区域「%(path)s」不在您的管辖范围内，只能查看本辖区的考核指标。") % {"path": area_path})
+    return area_path
 
 
 def case_kpis(*, scope: KpiScope, start: dt.datetime, end: dt.datetime) -> CaseKpis:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require, user_can
+from zhili.accounts.personal_data_policy import Disclosure, PersonalField, personal_disclosure
 from zhili.accounts.roles import Role
 from zhili.cases import selectors
 from zhili.cases.classification import matter_proposals
@@ -373,7 +374,12 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     attachment = CaseAttachment.objects.select_related("case").filter(pk=attachment_id).first()
     if attachment is None or not user_can(request.user, Action.CASE_VIEW, attachment.case):
         raise Http404
-    response = FileResponse(attachment.private_file.open("rb"), content_type=attachment.content_type)
+    if attachment.public_file and personal_disclosure(
+            request.user, PersonalField.PHOTO_METADATA, attachment.case) != Disclosure.SHOW:
+        # the picture without its EXIF (GPS position, camera, time) for roles that only need the picture
+        response = FileResponse(attachment.public_file.open("rb"), content_type="image/jpeg")
+    else:
+        response = FileResponse(attachment.private_file.open("rb"), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}"'
     response["Cache-Control"] = "private, no-store"
     return response

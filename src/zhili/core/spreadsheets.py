@@ -35,7 +35,8 @@ def xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
         if not text_is_formula_like(value):
             row.append(value)
             continue
-        cell: Cell = WriteOnlyCell(sheet, value=value) if write_only else Cell(sheet, value=value)
+        cell: Cell = (WriteOnlyCell(sheet, value=value) if write_only
+                      else Cell(sheet, row=1, column=1, value=value))  # append() places it
         cell.data_type = "s"
         cell.quotePrefix = True
         row.append(cell)

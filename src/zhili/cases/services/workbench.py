@@ -25,6 +25,7 @@ from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.files import private_directory, private_file_write
 from zhili.core.personal_data import personal_text_mask
 from zhili.core.spreadsheets import xlsx_row
 
@@ -80,17 +81,16 @@ EXPORT_ROW_LIMIT = 100_000
 PROGRESS_EVERY = 500
 
 
-def _exports_dir() -> Path:
-    directory = Path(settings.DATA_DIR) / "exports"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+def exports_directory() -> Path:
+    """Where export jobs keep their progress and files (private; emptied by the retention job)."""
+    return private_directory(Path(settings.DATA_DIR) / "exports")
 
 
 def export_job_paths(job_id: str) -> tuple[Path, Path]:
     """(progress JSON, xlsx file) of an export job; the id is checked to be one we issued."""
     if len(job_id) != 32 or not all(character in "0123456789abcdef" for character in job_id):
         raise ApplicationError("export_not_found", _("导出任务不存在或已过期，请重新导出。"), status_code=404)
-    directory = _exports_dir()
+    directory = exports_directory()
     return directory / f"{job_id}.json", directory / f"{job_id}.xlsx"
 
 
@@ -104,9 +104,7 @@ def export_progress(job_id: str) -> dict[str, Any]:
 
 def _progress_write(job_id: str, **values: Any) -> None:
     progress_path, _file_path = export_job_paths(job_id)
-    temporary = progress_path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(values, ensure_ascii=False), "utf-8")
-    temporary.replace(progress_path)
+    private_file_write(progress_path, json.dumps(values, ensure_ascii=False).encode("utf-8"))
 
 
 def case_list_export_start(*, user: User, filters: CaseFilters) -> str:
@@ -163,5 +161,5 @@ def case_list_export_run(*, job_id: str) -> None:
     buffer = io.BytesIO()
     workbook.save(buffer)
     _progress_path, file_path = export_job_paths(job_id)
-    file_path.write_bytes(buffer.getvalue())
+    private_file_write(file_path, buffer.getvalue())
     _progress_write(job_id, **{**job, "state": "done", "total": total, "done": done})
