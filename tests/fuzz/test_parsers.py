@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from tests.hostile.files import small_xlsx
-from zhili.core.personal_data import phone_digits, phone_mask
 from zhili.cases.services.importing import import_mapping_guess, table_read
 from zhili.core.errors import ApplicationError
+from zhili.core.personal_data import phone_digits, phone_mask
 from zhili.enterprises.importing import decode_text, source_table_read
 from zhili.geo.models import Area
 from zhili.geo.services import grid_import_geojson

@@ -41,6 +41,7 @@ from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.states import OPEN311_CLOSED_STATUSES, CaseAction, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.personal_data import personal_text_mask
 from zhili.geo.models import Matter, Urgency
 
 FORMATS = ("json", "xml")
@@ -107,7 +108,8 @@ def _render(fmt: str, root: str, item: str | None, data: Any, status: int = 200)
 
 def _errors(fmt: str, status: int, description: str) -> HttpResponse:
     fmt = fmt if fmt in FORMATS else "json"
-    return _render(fmt, "errors", "error", [{"code": status, "description": description}], status=status)
+    return _render(fmt, "errors", "error", [{"code": status, "description": personal_text_mask(description)}],
+                   status=status)
 
 
 def _endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

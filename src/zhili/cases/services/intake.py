@@ -368,8 +368,8 @@ def _replay(intake_key: str, request_hash: str) -> IntakeResult | None:
     if existing.intake_request_hash and existing.intake_request_hash != request_hash:
         raise ApplicationError(
             "idempotency_key_reused",
-            _("该 Idempotency-Key 已用于另一份内容不同的请求（工单 %(number)s）。新的诉求请使用新的 Key。") % {
-                "number": existing.number},
+            # the answer never names the case the key was used for: a reused key proves nothing about who asks
+            _("该 Idempotency-Key 已用于另一份内容不同的请求。新的诉求请使用新的 Key（网页表单：请刷新页面后重新提交）。"),
             status_code=422,
         )
     return IntakeResult(case=existing, replayed=True, proposals=[], duplicates=list(existing.duplicate_candidates))

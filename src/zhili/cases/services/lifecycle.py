@@ -226,7 +226,9 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
                 "handle_due_at": _iso(case.handle_due_at)}
         applied.notifications += notifications_for_department(
             case=case, department=department, kind="dispatch",
-            title=_("新工单待签收：%(number)s") % {"number": case.number}, body=case.title)
+            title=_("新工单待签收：%(number)s") % {"number": case.number},
+            # 保密: the unit's own systems (webhooks) never learn who called
+            body=personal_text_mask(case.title) if case.is_confidential else case.title)
     elif action == CaseAction.ACCEPT:
         case.accepted_at = at
         case.accepted_on_time = case.accept_due_at is None or at <= case.accept_due_at
