@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _kpis(world: World, role: str, query: str = "") -> tuple[int, dict[str, object]]:
-    today = clock.now().date().isoformat()
+    today = clock.now().astimezone(clock.CHINA_TIME_ZONE).date().isoformat()
     response = client_for(world, role).get(f"/api/v1/cases/kpis?start={today}&end={today}{query}")
     return response.status_code, response.json()
 
