@@ -182,6 +182,17 @@ def proposals_route(request: HttpRequest, text: str) -> list[dict[str, Any]]:
     return [proposal.__dict__ for proposal in matter_proposals(text)]
 
 
+def _id_for_code(model: Any, code: str, error_code: str, what: str) -> int | None:
+    """The id of ``model``'s row with ``code`` (None when no code is given); an unknown code is a 404."""
+    if not code:
+        return None
+    found: int | None = model.objects.filter(code=code).values_list("pk", flat=True).first()
+    if found is None:
+        raise ApplicationError(error_code, _("%(what)s「%(code)s」不存在，请核对后重试。") % {"what": what, "code": code},
+                               status_code=404)
+    return found
+
+
 @router.get("/kpis", response=KpiOut, summary="考核指标（任意范围与时段）")
 def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: str = "",
                department_code: str = "", category_code: str = "") -> dict[str, Any]:
@@ -191,18 +202,8 @@ def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: st
         raise PermissionDeniedError("permission_denied", _("只有指挥中心和领导可以查看考核指标。"))
     from zhili.geo.models import MatterCategory
 
-    department_id = None
-    if department_code:
-        department_id = Department.objects.filter(code=department_code).values_list("pk", flat=True).first()
-        if department_id is None:
-            raise ApplicationError("department_not_found", _("部门编码「%(code)s」不存在，请核对后重试。") % {
-                "code": department_code}, status_code=404)
-    category_id = None
-    if category_code:
-        category_id = MatterCategory.objects.filter(code=category_code).values_list("pk", flat=True).first()
-        if category_id is None:
-            raise ApplicationError("category_not_found", _("分类编码「%(code)s」不存在，请核对后重试。") % {
-                "code": category_code}, status_code=404)
+    department_id = _id_for_code(Department, department_code, "department_not_found", _("部门编码"))
+    category_id = _id_for_code(MatterCategory, category_code, "category_not_found", _("分类编码"))
     area_path = kpi_area_path_for(user=user, area_path=area_path)
     start_at = dt.datetime.combine(start, dt.time(0), clock.CHINA_TIME_ZONE)
     end_at = dt.datetime.combine(end, dt.time(0), clock.CHINA_TIME_ZONE) + dt.timedelta(days=1)
