@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from tests.hostile.files import small_xlsx
-from zhili.cases.personal_data import phone_mask, phone_normalize
 from zhili.cases.services.importing import import_mapping_guess, table_read
 from zhili.core.errors import ApplicationError
+from zhili.core.personal_data import phone_digits, phone_mask
 from zhili.enterprises.importing import decode_text, source_table_read
 from zhili.geo.models import Area
 from zhili.geo.services import grid_import_geojson
@@ -156,7 +156,7 @@ def test_geojson_import_imports_or_refuses_and_writes_nothing_when_refused(featu
 @SETTINGS
 @given(phone=st.text(max_size=30))
 def test_phone_masks_never_reveal_the_middle_digits(phone: str) -> None:
-    digits = phone_normalize(phone)
+    digits = phone_digits(phone)
     masked = phone_mask(phone)
     if len(digits) == 11:
         assert masked == f"{digits[:3]}****{digits[-4:]}"

@@ -37,6 +37,7 @@ class Action(StrEnum):
     CASE_REPORT_PATROL = "case.report_patrol"
     CASE_VIEW = "case.view"
     CASE_VIEW_PERSONAL = "case.view_personal"
+    CASE_VIEW_CONFIDENTIAL = "case.view_confidential"  # the reporter of a 保密 case: the centre only
     CASE_DISPATCH = "case.dispatch"
     CASE_ACCEPT = "case.accept"
     CASE_HANDLE = "case.handle"
@@ -77,11 +78,12 @@ _READ_CASES = {Action.CASE_VIEW, Action.GEO_VIEW, Action.HOT_ISSUE_VIEW}
 
 ROLE_GRANTS: dict[str, frozenset[Action]] = {
     Role.OPERATOR: frozenset(_READ_CASES | {
-        Action.CASE_CREATE, Action.CASE_VIEW_PERSONAL, Action.CASE_FOLLOW_UP, Action.CASE_EXPORT,
-        Action.CASE_IMPORT,
+        Action.CASE_CREATE, Action.CASE_VIEW_PERSONAL, Action.CASE_VIEW_CONFIDENTIAL, Action.CASE_FOLLOW_UP,
+        Action.CASE_EXPORT, Action.CASE_IMPORT,
     }),
     Role.DISPATCHER: frozenset(_READ_CASES | {
-        Action.CASE_CREATE, Action.CASE_VIEW_PERSONAL, Action.CASE_DISPATCH, Action.CASE_EXTENSION_DECIDE,
+        Action.CASE_CREATE, Action.CASE_VIEW_PERSONAL, Action.CASE_VIEW_CONFIDENTIAL, Action.CASE_DISPATCH,
+        Action.CASE_EXTENSION_DECIDE,
         Action.CASE_SUPERVISE, Action.CASE_MERGE, Action.CASE_FOLLOW_UP, Action.CASE_REOPEN,
         Action.CASE_ARCHIVE, Action.CASE_EXPORT, Action.CASE_IMPORT, Action.DASHBOARD_COMMAND_CENTER,
     }),
@@ -90,8 +92,9 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
         Action.CASE_RETURN, Action.CASE_EXTENSION_REQUEST, Action.CASE_EXPORT, Action.GEO_VIEW,
     }),
     Role.GRID_WORKER: frozenset({
-        Action.CASE_VIEW, Action.CASE_REPORT_PATROL, Action.CASE_SELF_HANDLE, Action.CASE_HANDLE,
-        Action.GEO_VIEW,
+        # no CASE_HANDLE: a grid worker closes only what the matter lets the grid handle itself (自处置),
+        # never a case a department signed for (that would credit the department with the finish)
+        Action.CASE_VIEW, Action.CASE_REPORT_PATROL, Action.CASE_SELF_HANDLE, Action.GEO_VIEW,
     }),
     Role.LEADER: frozenset(_READ_CASES | {
         Action.DASHBOARD_COMMAND_CENTER, Action.DASHBOARD_LEADER, Action.CASE_EXPORT, Action.INDICATOR_VIEW,
@@ -116,6 +119,8 @@ class ObjectScope:
     area_paths: tuple[str, ...] = ()
     department_ids: frozenset[int] = field(default_factory=frozenset)
     owner_user_id: int | None = None
+    # the reporter asked for confidentiality (保密): their identity stays with the centre
+    confidential: bool = False
 
 
 ScopeResolver = Callable[[Any], ObjectScope]

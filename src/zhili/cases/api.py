@@ -20,6 +20,13 @@ from ninja.security import HttpBearer, django_auth
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require, user_can
+from zhili.accounts.personal_data_policy import (
+    Disclosure,
+    PersonalField,
+    personal_disclosure,
+    personal_text_for,
+    personal_text_shown_to,
+)
 from zhili.cases.classification import matter_proposals
 from zhili.cases.models import ApiKey, Case, CaseChannel, CaseEvent
 from zhili.cases.schemas import (
@@ -35,10 +42,12 @@ from zhili.cases.schemas import (
 from zhili.cases.selectors import (
     CaseFilters,
     KpiScope,
+    ReporterView,
     case_kpis,
     case_list,
     case_reporter_for,
     case_visible_or_404,
+    kpi_area_path_for,
 )
 from zhili.cases.services.api_keys import api_key_authenticate
 from zhili.cases.services.intake import IntakeRequest, case_intake
@@ -46,6 +55,7 @@ from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import TRANSITIONS, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.core.personal_data import personal_data_mask, personal_text_mask
 from zhili.geo.models import Department, Matter
 
 
@@ -81,16 +91,25 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def case_payload(case: Case, user: User | None, *, grid_code: str | None = None) -> dict[str, Any]:
-    """The API's view of a case. ``grid_code`` saves loading the grid when the caller knows it."""
-    from django.contrib.auth.models import AnonymousUser
-
-    reporter = case_reporter_for(case=case, user=user or AnonymousUser())
+    """The API's view of a case, as the personal-data policy lets ``user`` see it (``None``: the key
+    without a user that filed it). ``grid_code`` saves loading the grid when the caller knows it."""
+    if user is None:
+        # a key without a user only ever files cases: it receives its own submission back (the code
+        # included, for the citizen), the reporter masked as on every answer it gets
+        reporter = ReporterView(name=case.reporter_name_masked, phone=case.reporter_phone_masked, id_number="",
+                                masked=True)
+        title, description, address_text = case.title, case.description, case.address_text
+        tracking_code: str | None = case.tracking_code
+    else:
+        reporter = case_reporter_for(case=case, user=user)
+        title, description, address_text = (personal_text_for(user, text, case)
+                                            for text in (case.title, case.description, case.address_text))
+        tracking_code = case.tracking_code if personal_disclosure(
+            user, PersonalField.TRACKING_CODE, case) == Disclosure.SHOW else None
     return {
-        "id": case.pk, "number": case.number,
-        "tracking_code": case.tracking_code if user is None or user_can(user, Action.CASE_VIEW_PERSONAL, case)
-        else None,
+        "id": case.pk, "number": case.number, "tracking_code": tracking_code,
         "status": case.status, "status_label": str(CaseStatus(case.status).label), "channel": case.channel,
-        "title": case.title, "description": case.description, "address_text": case.address_text,
+        "title": title, "description": description, "address_text": address_text,
         "longitude": case.longitude, "latitude": case.latitude,
         "grid_code": grid_code if grid_code is not None or not case.grid_id or not case.grid else case.grid.code,
         "category": case.category.name if case.category_id and case.category else None,
@@ -123,6 +142,7 @@ def case_create(request: HttpRequest, payload: CaseCreateIn,
             address_text=payload.address_text, longitude=payload.longitude, latitude=payload.latitude,
             coordinate_system=payload.coordinate_system, reporter_name=payload.reporter_name,
             reporter_phone=payload.reporter_phone, matter_code=payload.matter_code, external_id=payload.external_id,
+            confidential=payload.confidential,
         ),
         actor=user, client_key=client_key, idempotency_key=idempotency_key,
         actor_label=str(user) if user else f"接口:{client_key}",
@@ -162,6 +182,17 @@ def proposals_route(request: HttpRequest, text: str) -> list[dict[str, Any]]:
     return [proposal.__dict__ for proposal in matter_proposals(text)]
 
 
+def _id_for_code(model: Any, code: str, error_code: str, what: str) -> int | None:
+    """The id of ``model``'s row with ``code`` (None when no code is given); an unknown code is a 404."""
+    if not code:
+        return None
+    found: int | None = model.objects.filter(code=code).values_list("pk", flat=True).first()
+    if found is None:
+        raise ApplicationError(error_code, _("%(what)s「%(code)s」不存在，请核对后重试。") % {"what": what, "code": code},
+                               status_code=404)
+    return found
+
+
 @router.get("/kpis", response=KpiOut, summary="考核指标（任意范围与时段）")
 def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: str = "",
                department_code: str = "", category_code: str = "") -> dict[str, Any]:
@@ -171,10 +202,9 @@ def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: st
         raise PermissionDeniedError("permission_denied", _("只有指挥中心和领导可以查看考核指标。"))
     from zhili.geo.models import MatterCategory
 
-    department_id = Department.objects.filter(code=department_code).values_list("pk", flat=True).first() \
-        if department_code else None
-    category_id = MatterCategory.objects.filter(code=category_code).values_list("pk", flat=True).first() \
-        if category_code else None
+    department_id = _id_for_code(Department, department_code, "department_not_found", _("部门编码"))
+    category_id = _id_for_code(MatterCategory, category_code, "category_not_found", _("分类编码"))
+    area_path = kpi_area_path_for(user=user, area_path=area_path)
     start_at = dt.datetime.combine(start, dt.time(0), clock.CHINA_TIME_ZONE)
     end_at = dt.datetime.combine(end, dt.time(0), clock.CHINA_TIME_ZONE) + dt.timedelta(days=1)
     kpis = case_kpis(scope=KpiScope(area_path=area_path, department_id=department_id, category_id=category_id),
@@ -189,10 +219,15 @@ def case_get(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.get("/{number}/events", response={200: list[EventOut], 404: ErrorOut}, summary="一案一档时间线")
-def case_events(request: HttpRequest, number: str) -> list[CaseEvent]:
+def case_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     user = _user_or_403(request)
     case = case_visible_or_404(user=user, number=number)
-    return list(CaseEvent.objects.filter(case=case).order_by("occurred_at", "id"))
+    shown = personal_text_shown_to(user, case)
+    return [{"action": event.action, "from_status": event.from_status, "to_status": event.to_status,
+             "actor_label": event.actor_label, "occurred_at": event.occurred_at,
+             "note": event.note if shown else personal_text_mask(event.note),
+             "data": event.data if shown else personal_data_mask(event.data)}
+            for event in CaseEvent.objects.filter(case=case).order_by("occurred_at", "id")]
 
 
 @router.post("/{number}/transitions/{action}",

@@ -17,6 +17,7 @@ def case_scope(case: Case) -> ObjectScope:
         area_paths=(case.area_path,) if case.area_path else (),
         department_ids=frozenset({case.department_id}) if case.department_id else frozenset(),
         owner_user_id=case.reporter_user_id,
+        confidential=case.is_confidential,
     )
 
 

@@ -25,12 +25,13 @@ from zhili.cases.models import (
     Rating,
     SlaState,
 )
-from zhili.cases.personal_data import name_mask, personal_encrypt, phone_lookup_hash, phone_mask
+from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
 from zhili.cases.services import sla
 from zhili.cases.services.intake import tracking_code_new
 from zhili.cases.states import CaseAction, CaseStatus
 from zhili.cases.working_time import WorkingCalendar, deadline_after
 from zhili.core import clock
+from zhili.core.personal_data import name_mask, phone_mask
 from zhili.geo.models import Address, Area, AreaLevel, Matter
 
 DEMO_CASE_COUNT = 3000

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from zhili.cases.selectors import CaseFile
 from zhili.cases.states import CaseAction, CaseStatus
 from zhili.core import clock
+from zhili.core.spreadsheets import xlsx_bytes
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -32,13 +33,15 @@ def _summary_rows(case_file: CaseFile) -> list[tuple[str, str]]:
     case = case_file.case
     return [
         ("工单编号", case.number), ("状态", _status(case.status)), ("来源渠道", case.get_channel_display()),
-        ("标题", case.title), ("诉求内容", case.description), ("地址", case.address_text),
+        ("标题", case_file.text(case.title)), ("诉求内容", case_file.text(case.description)),
+        ("地址", case_file.text(case.address_text)),
         ("网格", case.grid.name if case.grid else ""), ("事项", str(case.matter) if case.matter else ""),
         ("承办部门", case.department.name if case.department else ""),
         ("反映人", case_file.reporter.name), ("联系电话", case_file.reporter.phone),
         ("受理时间", _local(case.created_at)), ("签收时限", _local(case.accept_due_at)),
         ("办理时限", _local(case.handle_due_at)), ("办结时间", _local(case.finished_at)),
-        ("办理结果", case.reply_text), ("满意度", case.get_rating_display() if case.rating else ""),
+        ("办理结果", case_file.text(case.reply_text)), ("满意度", case.get_rating_display() if case.rating else ""),
+        ("评价意见", case_file.text(case.rating_comment)),
     ]
 
 
@@ -46,7 +49,7 @@ def _event_rows(case_file: CaseFile) -> list[tuple[str, str, str, str, str, str]
     return [(_local(event.occurred_at), _label(event.action), event.actor_label,
              event.department.name if event.department else "",
              f"{_status(event.from_status)}→{_status(event.to_status)}" if event.from_status else _status(
-                 event.to_status), event.note) for event in case_file.events]
+                 event.to_status), case_file.text(event.note)) for event in case_file.events]
 
 
 def case_file_docx(case_file: CaseFile) -> bytes:
@@ -84,6 +87,4 @@ def case_file_xlsx(case_file: CaseFile) -> bytes:
     timeline.append(("时间", "环节", "操作人", "部门", "状态", "说明"))
     for row in _event_rows(case_file):
         timeline.append(row)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xlsx_bytes(workbook)

@@ -28,6 +28,14 @@ class CaseChannel(models.TextChoices):
     IMPORT = "import", _("历史导入")
 
 
+class LocationSource(models.TextChoices):
+    """Where a case's coordinates came from (public output never republishes a photo's own GPS)."""
+
+    GIVEN = "", _("上报人选定")
+    PHOTO = "photo", _("照片拍摄位置")
+    ADDRESS = "address", _("标准地址")
+
+
 class SlaState(models.TextChoices):
     NORMAL = "normal", _("正常")
     WARNING = "warning", _("黄灯预警")
@@ -78,6 +86,8 @@ class Case(models.Model):
     # the grid's materialised path, copied so area-subtree queries need no join
     area_path = models.CharField(_("区域路径"), max_length=400, blank=True)
     location_note = models.CharField(_("定位说明"), max_length=200, blank=True)
+    location_source = models.CharField(_("位置来源"), max_length=8, choices=LocationSource.choices, blank=True,
+                                       default=LocationSource.GIVEN)
     # what and who
     category = models.ForeignKey("geo.MatterCategory", verbose_name=_("分类"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="cases", db_index=False)
@@ -97,6 +107,8 @@ class Case(models.Model):
     reporter_name_masked = models.CharField(_("反映人"), max_length=40, blank=True)
     reporter_phone_masked = models.CharField(_("联系电话"), max_length=24, blank=True)
     reporter_phone_hash = models.CharField(max_length=64, blank=True)
+    # 保密: the reporter's identity stays with the centre; the handling unit and the public never see it
+    is_confidential = models.BooleanField(_("保密"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("受理人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+", db_index=False)
     # duplicates

@@ -4,8 +4,18 @@ Services are the active matters of the responsibility list. Every service has tw
 attributes (``hazard``, ``detail_location``); ``hazard`` is required for urgent matters.
 Extensions: ``page``/``page_size`` on GET requests, ``extensions=true`` for ``extended_attributes``
 and ``notes``, ``media_url`` on POST and GET, and a multipart ``media`` photo on POST.
-GET responses never contain personal data: phone numbers and ID numbers inside descriptions are
-masked and the reporter's name/phone/email are not returned.
+
+GET answers anyone, so it publishes what a public map may show and nothing more (docs/cases.md,
+"What Open311 publishes"):
+
+- only cases of the public window (received in the last ``ZHILI_OPEN311_PUBLIC_DAYS`` days, not
+  cancelled, not imported history); ``service_request_id`` lists hold at most 50 numbers;
+- free text is masked by the one personal-data policy (anonymous viewer); the reporter's name,
+  phone and e-mail are never returned;
+- cases the reporter did not publish themselves (12345 hotline, other systems) show the category and
+  a short masked summary only, the address without its house number and the position rounded to the
+  public map's precision (3 decimals, about 100 m); 保密 cases show the category alone;
+- a position read from a photo's own GPS (EXIF) is never published: the grid's centre stands in.
 """
 
 from __future__ import annotations
@@ -16,26 +26,34 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from zhili.cases.models import Case, CaseAttachment, CaseChannel
+from zhili.accounts.personal_data_policy import personal_text_for
+from zhili.cases.models import Case, CaseAttachment, CaseChannel, LocationSource
 from zhili.cases.services.api_keys import api_key_authenticate
 from zhili.cases.services.attachments import photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.states import OPEN311_CLOSED_STATUSES, CaseAction, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
-from zhili.core.logging import mask_personal_text
+from zhili.core.personal_data import personal_text_mask
 from zhili.geo.models import Matter, Urgency
 
 FORMATS = ("json", "xml")
 DEFAULT_WINDOW_DAYS = 90
 DEFAULT_LIMIT = 1000
 MAX_PAGE_SIZE = 1000
+MAX_REQUEST_IDS = 50
+PUBLIC_COORDINATE_DECIMALS = 3  # the public map's precision (≈100 m)
+SUMMARY_CHARACTERS = 20
+# channels whose reporter published the report themselves (FixMyStreet-style); the others are private
+SELF_PUBLISHED_CHANNELS = frozenset({CaseChannel.CITIZEN_APP, CaseChannel.OPEN311, CaseChannel.PATROL})
+_HOUSE_NUMBER = re.compile(r"[0-9０-９一二三四五六七八九十百零〇]+(?:-[0-9]+)*\s*(?:号楼|号院|号|幢|栋|座|单元|室|楼|层|弄|#)")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
@@ -90,7 +108,8 @@ def _render(fmt: str, root: str, item: str | None, data: Any, status: int = 200)
 
 def _errors(fmt: str, status: int, description: str) -> HttpResponse:
     fmt = fmt if fmt in FORMATS else "json"
-    return _render(fmt, "errors", "error", [{"code": status, "description": description}], status=status)
+    return _render(fmt, "errors", "error", [{"code": status, "description": personal_text_mask(description)}],
+                   status=status)
 
 
 def _endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -166,31 +185,90 @@ def _event_label(action: str) -> str:
 def _status_notes(case: Case) -> str | None:
     if case.status == CaseStatus.MERGED:
         return f"重复诉求，已合并至 {case.master_case.number}" if case.master_case else "重复诉求，已合并"
-    return mask_personal_text(case.status_note) or None
+    if case.is_confidential:
+        return None
+    return personal_text_for(None, case.status_note) or None
+
+
+def public_window_days() -> int:
+    return int(getattr(settings, "ZHILI_OPEN311_PUBLIC_DAYS", 365))
+
+
+def _public_cases() -> QuerySet[Case]:
+    """The cases Open311 may publish at all: recent, not cancelled, not imported history."""
+    since = clock.now() - dt.timedelta(days=public_window_days())
+    return (Case.objects.filter(created_at__gte=since).exclude(status=CaseStatus.CANCELLED)
+            .exclude(channel=CaseChannel.IMPORT))
+
+
+def _self_published(case: Case) -> bool:
+    return case.channel in SELF_PUBLISHED_CHANNELS and not case.is_confidential
+
+
+def address_without_house_number(text: str) -> str:
+    """``丽华新村12幢3单元`` → ``丽华新村``: the place without the door (for cases published by others)."""
+    return _HOUSE_NUMBER.sub("", text).strip(" ,，")
+
+
+def _public_description(case: Case) -> str:
+    category = case.category.name if case.category_id and case.category else (
+        case.matter.name if case.matter_id and case.matter else "")
+    if _self_published(case):
+        return personal_text_for(None, case.description)
+    if case.is_confidential:
+        return category or "保密诉求"
+    summary = personal_text_for(None, case.title)[:SUMMARY_CHARACTERS]
+    return f"{category}：{summary}" if category else summary
+
+
+def _public_address(case: Case) -> str | None:
+    if case.is_confidential:
+        return None
+    text = personal_text_for(None, case.address_text)
+    if not _self_published(case):
+        text = address_without_house_number(text)
+    return text or None
+
+
+def public_position(case: Case) -> tuple[float | None, float | None]:
+    """(lat, long) as the public may see them: exact for a point the reporter published, rounded for
+    others, the grid's centre instead of a photo's own GPS."""
+    latitude, longitude = case.latitude, case.longitude
+    if case.location_source == LocationSource.PHOTO:
+        grid = case.grid if case.grid_id else None
+        latitude = grid.centroid_latitude if grid is not None else None
+        longitude = grid.centroid_longitude if grid is not None else None
+    if latitude is None or longitude is None:
+        return None, None
+    if case.location_source == LocationSource.PHOTO or not _self_published(case):
+        return round(latitude, PUBLIC_COORDINATE_DECIMALS), round(longitude, PUBLIC_COORDINATE_DECIMALS)
+    return latitude, longitude
 
 
 def request_payload(request: HttpRequest, case: Case, *, photos: list[CaseAttachment],
                     extensions: bool) -> dict[str, Any]:
-    photo_urls = _public_photo_urls(request, case, photos)
+    photo_urls = [] if case.is_confidential else _public_photo_urls(request, case, photos)
     updated = case.closed_at or case.finished_at if case.status in OPEN311_CLOSED_STATUSES else case.updated_at
+    latitude, longitude = public_position(case)
+    self_published = _self_published(case)
     payload: dict[str, Any] = {
         "service_request_id": case.number,
         "status": "closed" if case.status in OPEN311_CLOSED_STATUSES else "open",
         "status_notes": _status_notes(case),
         "service_name": case.matter.name if case.matter else None,
         "service_code": case.matter.code if case.matter else None,
-        "description": mask_personal_text(case.description),
+        "description": _public_description(case),
         "agency_responsible": case.department.name if case.department else None,
         "service_notice": None,
         "requested_datetime": _w3c(case.created_at),
         "updated_datetime": _w3c(updated or case.updated_at),
         "expected_datetime": _w3c(case.handle_due_at),
-        "address": case.address_text or None,
-        "address_id": case.address.code if case.address else None,
+        "address": _public_address(case),
+        "address_id": case.address.code if self_published and case.address else None,
         "zipcode": None,
-        "lat": case.latitude,
-        "long": case.longitude,
-        "media_url": photo_urls[0] if photo_urls else (case.media_url or None),
+        "lat": latitude,
+        "long": longitude,
+        "media_url": photo_urls[0] if photo_urls else (case.media_url or None) if self_published else None,
     }
     if extensions:
         payload["extended_attributes"] = {
@@ -225,10 +303,13 @@ def _positive_int(name: str, value: str, default: int, maximum: int) -> int:
 
 
 def _requests_query(params: Mapping[str, str]) -> tuple[QuerySet[Case], int, int]:
-    cases = Case.objects.select_related("matter", "department", "address", "grid", "master_case")
+    cases = _public_cases().select_related("matter", "category", "department", "address", "grid", "master_case")
     page = _positive_int("page", params.get("page", ""), 1, 1_000_000)
     page_size = _positive_int("page_size", params.get("page_size", ""), DEFAULT_LIMIT, MAX_PAGE_SIZE)
-    ids = [part.strip() for part in params.get("service_request_id", "").split(",") if part.strip()]
+    ids = list(dict.fromkeys(part.strip() for part in params.get("service_request_id", "").split(",")
+                             if part.strip()))
+    if len(ids) > MAX_REQUEST_IDS:
+        raise Open311Error(400, f"service_request_id 一次最多 {MAX_REQUEST_IDS} 个，请分批查询")
     if ids:
         return cases.filter(number__in=ids).order_by("-created_at"), page, page_size
     codes = [part.strip() for part in params.get("service_code", "").split(",") if part.strip()]
@@ -363,8 +444,8 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @_endpoint
 def request_single(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
-    case = Case.objects.select_related("matter", "department", "address", "grid", "master_case").filter(
-        number=service_request_id).first()
+    case = _public_cases().select_related("matter", "category", "department", "address", "grid",
+                                          "master_case").filter(number=service_request_id).first()
     if case is None:
         raise Open311Error(404, f"service_request_id {service_request_id} 不存在")
     extensions = request.GET.get("extensions", "").lower() == "true"

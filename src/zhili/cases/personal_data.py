@@ -1,4 +1,4 @@
-"""Reporter personal data: encrypted at rest, a keyed hash for caller history, masks for display.
+"""Reporter personal data: encrypted at rest and a keyed hash for caller history (masks: ``core.personal_data``).
 
 The key comes from ``settings.ZHILI_PII_KEY`` (urlsafe base64 of 32 bytes, the Fernet format).
 When it is unset (development, tests, demo) a key is derived from ``SECRET_KEY``; production sets
@@ -11,14 +11,13 @@ import base64
 import functools
 import hashlib
 import hmac
-import re
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-_NON_DIGITS = re.compile(r"\D")
+from zhili.core.personal_data import phone_digits
 
 
 def _derive(secret: bytes, info: bytes) -> bytes:
@@ -60,45 +59,9 @@ def personal_decrypt(token: str) -> str:
         return ""
 
 
-def phone_normalize(phone: str) -> str:
-    """Digits only, without the +86/0086 country prefix."""
-    digits = _NON_DIGITS.sub("", phone or "")
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            return digits[len(prefix):]
-    return digits
-
-
 def phone_lookup_hash(phone: str) -> str:
     """Keyed hash (HMAC-SHA256) of the normalised phone: equal phones give equal hashes."""
-    normalised = phone_normalize(phone)
+    normalised = phone_digits(phone)
     if not normalised:
         return ""
     return hmac.new(_keys()[1], normalised.encode("ascii"), hashlib.sha256).hexdigest()
-
-
-def phone_mask(phone: str) -> str:
-    """``13812341234`` → ``138****1234``; other numbers keep their first 3 and last 2 digits."""
-    digits = phone_normalize(phone)
-    if not digits:
-        return ""
-    if len(digits) == 11:
-        return f"{digits[:3]}****{digits[-4:]}"
-    if len(digits) <= 5:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 5)}{digits[-2:]}"
-
-
-def name_mask(name: str) -> str:
-    """``张三`` → ``张*``, ``欧阳娜娜`` → ``欧***``."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(1, len(name) - 1)
-
-
-def id_number_mask(id_number: str) -> str:
-    value = (id_number or "").strip()
-    if len(value) < 8:
-        return "*" * len(value)
-    return f"{value[:6]}{'*' * (len(value) - 10)}{value[-4:]}"

@@ -20,6 +20,7 @@ class CaseCreateIn(Schema):
     reporter_phone: str = ""
     matter_code: str = Field("", description="事项编码（可选；不填则自动分类）")
     external_id: str = ""
+    confidential: bool = Field(False, description="保密：承办单位与公众都看不到反映人信息")
 
 
 class ProposalOut(Schema):

@@ -11,13 +11,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zhili.accounts.permissions import Action, user_area_paths, user_can
+from zhili.accounts.personal_data_policy import (
+    Disclosure,
+    PersonalField,
+    personal_disclosure,
+    personal_text_shown_to,
+)
 from zhili.accounts.roles import Role
 from zhili.cases.models import Case, CaseAttachment, CaseEvent, Notification, Rating, SlaState
-from zhili.cases.personal_data import id_number_mask, personal_decrypt, phone_lookup_hash
+from zhili.cases.personal_data import personal_decrypt, phone_lookup_hash
 from zhili.cases.states import OPEN_STATUSES, TRANSITIONS, CaseStatus
-from zhili.core.errors import NotFoundError
+from zhili.core.errors import NotFoundError, PermissionDeniedError
+from zhili.core.personal_data import id_number_mask, personal_text_mask
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -159,12 +167,15 @@ class ReporterView:
     masked: bool
 
 
-def case_reporter_for(*, case: Case, user: User | AnonymousUser) -> ReporterView:
-    """The reporter's details: clear text for roles with CASE_VIEW_PERSONAL on this case, else masked."""
-    if user_can(user, Action.CASE_VIEW_PERSONAL, case):
+def case_reporter_for(*, case: Case, user: User | AnonymousUser | None) -> ReporterView:
+    """The reporter's details as the personal-data policy lets ``user`` see them: clear, masked or withheld."""
+    disclosure = personal_disclosure(user, PersonalField.REPORTER_NAME, case)
+    if disclosure == Disclosure.SHOW:
         return ReporterView(name=personal_decrypt(case.reporter_name_encrypted),
                             phone=personal_decrypt(case.reporter_phone_encrypted),
                             id_number=personal_decrypt(case.reporter_id_number_encrypted), masked=False)
+    if disclosure == Disclosure.WITHHOLD:
+        return ReporterView(name="", phone="", id_number="", masked=True)
     return ReporterView(name=case.reporter_name_masked, phone=case.reporter_phone_masked,
                         id_number=id_number_mask(personal_decrypt(case.reporter_id_number_encrypted)), masked=True)
 
@@ -187,6 +198,13 @@ class CaseFile:
     merged_cases: list[Case]
     reporter: ReporterView
     allowed_actions: list[str]
+    shows_personal_text: bool = False
+
+    def text(self, value: str | None) -> str:
+        """Free text of this case as the viewer may read it (the personal-data policy, decided once)."""
+        if not value:
+            return ""
+        return value if self.shows_personal_text else personal_text_mask(value)
 
 
 def case_file(*, case: Case, user: User | AnonymousUser) -> CaseFile:
@@ -196,7 +214,8 @@ def case_file(*, case: Case, user: User | AnonymousUser) -> CaseFile:
     merged = list(Case.objects.filter(master_case=case).order_by("created_at"))
     return CaseFile(case=case, events=events, attachments=attachments, merged_cases=merged,
                     reporter=case_reporter_for(case=case, user=user),
-                    allowed_actions=case_actions_for(case=case, user=user))
+                    allowed_actions=case_actions_for(case=case, user=user),
+                    shows_personal_text=personal_text_shown_to(user, case))
 
 
 def case_actions_for(*, case: Case, user: User | AnonymousUser) -> list[str]:
@@ -298,6 +317,20 @@ def _scoped(scope: KpiScope, start: dt.datetime, end: dt.datetime) -> QuerySet[C
     if scope.grid_id:
         cases = cases.filter(grid_id=scope.grid_id)
     return cases
+
+
+def kpi_area_path_for(*, user: User, area_path: str) -> str:
+    """The area subtree a KPI request of ``user`` covers: the one asked for, which must lie inside the
+    user's own scope, or the user's scope when none is asked (a street leader gets their street)."""
+    allowed = user_area_paths(user)
+    if not area_path:
+        if len(allowed) > 1:
+            raise PermissionDeniedError("area_required", _("请指定要统计的区域（area_path）。"))
+        return allowed[0] if allowed else ""
+    if allowed and not any(area_path.startswith(path) for path in allowed):
+        raise PermissionDeniedError("area_out_of_scope", _(
+            "区域「%(path)s」不在您的管辖范围内，只能查看本辖区的考核指标。") % {"path": area_path})
+    return area_path
 
 
 def case_kpis(*, scope: KpiScope, start: dt.datetime, end: dt.datetime) -> CaseKpis:

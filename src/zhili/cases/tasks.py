@@ -9,7 +9,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from zhili.cases.services.notifications import notifications_deliver_pending
-from zhili.cases.services.retention import cases_personal_data_anonymise
+from zhili.cases.services.retention import case_files_retention_sweep, cases_personal_data_anonymise
 from zhili.cases.services.sla import case_sla_sweep
 
 Job = Callable[[], Any]
@@ -18,6 +18,7 @@ _queued_with_retries: Callable[[Job], Job] = db_task(retries=3, retry_delay=30)
 _every_minute: Callable[[Job], Job] = db_periodic_task(crontab(minute="*"))
 _every_minute_too: Callable[[Job], Job] = db_periodic_task(crontab(minute="*"))
 _every_night: Callable[[Job], Job] = db_periodic_task(crontab(hour="3", minute="30"))
+_every_night_too: Callable[[Job], Job] = db_periodic_task(crontab(hour="3", minute="40"))
 
 
 @_queued_with_retries
@@ -43,6 +44,12 @@ def sla_sweep_periodic() -> tuple[int, int]:
 def personal_data_retention_periodic() -> int:
     """Erase the reporter's personal data of cases closed longer ago than the retention period."""
     return cases_personal_data_anonymise().anonymised
+
+
+@_every_night_too
+def files_retention_periodic() -> dict[str, int]:
+    """Remove old export files and uploaded import files (what was removed is audited and returned)."""
+    return case_files_retention_sweep().as_dict()
 
 _queued_export: Callable[[Callable[[str], None]], Callable[[str], None]] = db_task(retries=1, retry_delay=10)
 

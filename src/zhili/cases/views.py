@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require, user_can
+from zhili.accounts.personal_data_policy import Disclosure, PersonalField, personal_disclosure
+from zhili.accounts.roles import Role
 from zhili.cases import selectors
 from zhili.cases.classification import matter_proposals
 from zhili.cases.exports import case_file_docx, case_file_xlsx
@@ -26,6 +29,7 @@ from zhili.cases.models import (
     CaseAttachment,
     CaseChannel,
     CaseImportBatch,
+    LocationSource,
     Rating,
     SlaState,
 )
@@ -100,6 +104,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                     reporter_name=request.POST.get("reporter_name", ""),
                     reporter_phone=request.POST.get("reporter_phone", ""),
                     matter_code=request.POST.get("matter_code", ""),
+                    confidential=request.POST.get("confidential") == "on",
                 ),
                 actor=user, client_key=f"user:{user.pk}",
                 idempotency_key=request.POST.get("form_token", ""),
@@ -109,7 +114,7 @@ def intake(request: HttpRequest) -> HttpResponse:
             return render(request, "cases/intake.html", context, status=400)
         context.update({"result": result, "case": result.case, "form": {}})
         messages.success(request, _("已受理，工单编号 %(number)s。") % {"number": result.case.number})
-    context["form_token"] = clock.now().strftime("%Y%m%d%H%M%S%f")
+    context["form_token"] = form_token_new()
     return render(request, "cases/intake.html", context)
 
 
@@ -131,8 +136,10 @@ def citizen_report(request: HttpRequest) -> HttpResponse:
             photos = photos_validate(_uploads(request, "photos"))
             longitude = _float_or_none(request.POST.get("longitude"))
             latitude = _float_or_none(request.POST.get("latitude"))
+            location_source = LocationSource.GIVEN
             if longitude is None and photos and photos[0].gps is not None:
                 longitude, latitude = photos[0].gps
+                location_source = LocationSource.PHOTO
             result = case_intake(
                 request=IntakeRequest(
                     channel=CaseChannel.CITIZEN_APP, description=request.POST.get("description", ""),
@@ -140,17 +147,34 @@ def citizen_report(request: HttpRequest) -> HttpResponse:
                     coordinate_system=request.POST.get("coordinate_system", "wgs84") or "wgs84",
                     reporter_name=request.POST.get("reporter_name", ""),
                     reporter_phone=request.POST.get("reporter_phone", ""),
+                    confidential=request.POST.get("confidential") == "on", location_source=location_source,
                 ),
-                actor=actor, client_key=f"report:{request.session.session_key or 'anonymous'}",
+                actor=actor, client_key=report_client_key(request),
                 idempotency_key=request.POST.get("form_token", ""), photos=photos,
                 actor_label=_("市民随手拍"),
             )
         except ApplicationError as error:
             context["error"] = error
+            context["form_token"] = form_token_new()
             return render(request, "cases/report.html", context, status=400)
         return render(request, "cases/report_done.html", {"case": result.case})
-    context["form_token"] = clock.now().strftime("%Y%m%d%H%M%S%f")
+    report_client_key(request)  # the browser gets its session (its own idempotency namespace) with the form
+    context["form_token"] = form_token_new()
     return render(request, "cases/report.html", context)
+
+
+def form_token_new() -> str:
+    """The idempotency key a form carries: random, so no two browsers ever share one."""
+    return secrets.token_urlsafe(18)
+
+
+def report_client_key(request: HttpRequest) -> str:
+    """The idempotency namespace of one browser: its session (created when the form is first shown), so a
+    reused form token can only ever replay this browser's own report."""
+    if request.session.session_key is None:
+        request.session.save()
+    return f"report:{request.session.session_key}"
+
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -167,6 +191,10 @@ def track(request: HttpRequest) -> HttpResponse:
         context["events"] = [(occurred_at, labels.get(action, action)) for action, occurred_at in
                              followed.events.order_by("occurred_at", "id").values_list("action", "occurred_at")]
     if request.method == "POST" and case is not None:
+        if request.user.is_authenticated and _user(request).role != Role.CITIZEN:
+            # staff rate through their own follow-up action (recorded as theirs), never as the citizen
+            context["error"] = _("只有反映人本人可以凭查询码评价。工作人员请在工单页面办理“回访”。")
+            return render(request, "cases/track.html", context, status=403)
         try:
             case_transition(case_id=case.pk, action=CaseAction.FOLLOW_UP, actor=None, system=True,
                             actor_label=_("市民（查询码评价）"),
@@ -202,7 +230,7 @@ def grid_worker(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("已上报，工单编号 %(number)s，状态：%(status)s。") % {
             "number": result.number, "status": result.get_status_display()})
         return redirect("cases:grid_worker")
-    context["form_token"] = clock.now().strftime("%Y%m%d%H%M%S%f")
+    context["form_token"] = form_token_new()
     return render(request, "cases/grid_worker.html", context)
 
 
@@ -346,7 +374,12 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
     attachment = CaseAttachment.objects.select_related("case").filter(pk=attachment_id).first()
     if attachment is None or not user_can(request.user, Action.CASE_VIEW, attachment.case):
         raise Http404
-    response = FileResponse(attachment.private_file.open("rb"), content_type=attachment.content_type)
+    if attachment.public_file and personal_disclosure(
+            request.user, PersonalField.PHOTO_METADATA, attachment.case) != Disclosure.SHOW:
+        # the picture without its EXIF (GPS position, camera, time) for roles that only need the picture
+        response = FileResponse(attachment.public_file.open("rb"), content_type="image/jpeg")
+    else:
+        response = FileResponse(attachment.private_file.open("rb"), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}"'
     response["Cache-Control"] = "private, no-store"
     return response

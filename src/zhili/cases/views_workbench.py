@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhili.accounts.permissions import Action, require, user_can
+from zhili.accounts.personal_data_policy import personal_text_for
 from zhili.cases import selectors, selectors_workbench
 from zhili.cases.models import CaseChannel
-from zhili.cases.views import _denied_page, _float_or_none, _form_context, _user
+from zhili.cases.views import _denied_page, _float_or_none, _form_context, _user, form_token_new
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 
@@ -174,7 +175,8 @@ def grid_worker_home(request: HttpRequest) -> HttpResponseBase:
     tasks = list(selectors_workbench.grid_worker_tasks(user=user)[:50])
     return render(request, "cases/grid_worker.html", {
         **_grid_worker_context(request), "grids": grids, "tasks": tasks,
-        "task_points": [{"title": task.title, "longitude": task.longitude, "latitude": task.latitude,
+        "task_points": [{"title": personal_text_for(user, task.title, task), "longitude": task.longitude,
+                         "latitude": task.latitude,
                          "href": reverse("cases:detail", args=[task.number])}
                         for task in tasks if task.longitude is not None and task.latitude is not None],
         "geojson_url": (f"{reverse('geo:export')}?level=grid&root={grids[0].code}" if grids else ""),
@@ -187,7 +189,7 @@ def _grid_worker_context(request: HttpRequest) -> dict[str, Any]:
                                "recent": selectors.cases_visible_to(user).filter(channel=CaseChannel.PATROL,
                                                                                  created_by=user)
                                .order_by("-created_at")[:20],
-                               "form_token": clock.now().strftime("%Y%m%d%H%M%S%f")}
+                               "form_token": form_token_new()}
     return context
 
 

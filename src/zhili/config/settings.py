@@ -142,6 +142,9 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# uploaded and generated files are the platform's alone (photos, import files, exports)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 ZHILI_UPLOAD_MAX_BYTES = int(os.environ.get("ZHILI_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
@@ -170,6 +173,12 @@ else:
 ZHILI_PII_KEY = os.environ.get("ZHILI_PII_KEY", "")
 # Reporter name/phone/ID of cases closed longer ago than this are erased by a nightly job.
 ZHILI_PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("ZHILI_PERSONAL_DATA_RETENTION_DAYS", "1095"))
+# Case-list export files are deleted after this many days; uploaded import files this many days after
+# the import was committed or abandoned (cases/services/retention.py).
+ZHILI_EXPORT_RETENTION_DAYS = int(os.environ.get("ZHILI_EXPORT_RETENTION_DAYS", "7"))
+ZHILI_IMPORT_RETENTION_DAYS = int(os.environ.get("ZHILI_IMPORT_RETENTION_DAYS", "30"))
+# Open311 publishes cases received within this many days (cases/open311.py).
+ZHILI_OPEN311_PUBLIC_DAYS = int(os.environ.get("ZHILI_OPEN311_PUBLIC_DAYS", "365"))
 # Fixed cases leave the public map (FixMyStreet-style) this many days after they were closed.
 ZHILI_PUBLIC_MAP_FIXED_DAYS = int(os.environ.get("ZHILI_PUBLIC_MAP_FIXED_DAYS", "30"))
 

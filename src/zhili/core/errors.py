@@ -3,11 +3,16 @@
 Services raise :class:`ApplicationError` with a stable ``code`` and a message a person can act on
 (in the active language); views and API routes turn it into a page message or the JSON envelope
 ``{"error": {"code": ..., "message": ..., "details": ...}}``.
+
+An error message quotes what was wrong, and what was wrong may be someone's phone number: messages
+and details are masked here, once, for every page and API that shows them.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from zhili.core.personal_data import personal_data_mask, personal_text_mask
 
 
 class ApplicationError(Exception):
@@ -17,10 +22,11 @@ class ApplicationError(Exception):
 
     def __init__(self, code: str, message: str, *, details: dict[str, Any] | None = None,
                  status_code: int | None = None) -> None:
-        super().__init__(message)
+        masked = personal_text_mask(str(message))
+        super().__init__(masked)
         self.code = code
-        self.message = str(message)
-        self.details = details or {}
+        self.message = masked
+        self.details = personal_data_mask(details) if details else {}
         if status_code is not None:
             self.status_code = status_code
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhili.core.spreadsheets import xlsx_bytes
 from zhili.dashboard.leader import KpiComparison, LeaderOverview, MonthlyReport
 from zhili.dashboard.selectors import KpiCounts, RankingRow
 
@@ -81,9 +81,7 @@ def leader_overview_xlsx(overview: LeaderOverview) -> bytes:
         ranking_rows.extend([label, index, row.name, row.counts.score, row.counts.created_count]
                             for index, row in enumerate(rows, start=1))
     _write_table(ranking, [_("榜单"), _("名次"), _("名称"), _("综合得分"), _("受理量")], ranking_rows)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def monthly_report_xlsx(report: MonthlyReport) -> bytes:
@@ -105,6 +103,4 @@ def monthly_report_xlsx(report: MonthlyReport) -> bytes:
                                 _comparison_rows(section.comparisons), start_row=3)
         _write_table(sheet, _ranking_headers(_("分类")), [_ranking_cells(row) for row in section.by_category],
                      start_row=next_row + 2)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)

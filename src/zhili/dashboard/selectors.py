@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -22,7 +21,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from zhili.accounts.models import User
-from zhili.accounts.permissions import Action, user_area_paths, user_can
+from zhili.accounts.permissions import user_area_paths
+from zhili.accounts.personal_data_policy import personal_text_for
 from zhili.cases.models import Case, Rating, SlaState
 from zhili.cases.states import OPEN_STATUSES, CaseStatus
 from zhili.core import clock
@@ -629,22 +629,6 @@ class FeedItem:
     href: str
 
 
-_PHONE_LIKE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)|(?<!\d)(\d{3,4})-?\d{4}(\d{4})(?!\d)")
-_ID_NUMBER_LIKE = re.compile(r"(?<![0-9Xx])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9Xx])")
-
-
-def text_mask_personal(text: str) -> str:
-    """Mask phone and ID numbers inside free text (titles written by citizens)."""
-    text = _ID_NUMBER_LIKE.sub(lambda match: f"{match.group(1)}********{match.group(2)}", text)
-
-    def _phone(match: re.Match[str]) -> str:
-        if match.group(1):
-            return f"{match.group(1)}****{match.group(2)}"
-        return f"{match.group(3)}****{match.group(4)}"
-
-    return _PHONE_LIKE.sub(_phone, text)
-
-
 def case_href(case_number: str) -> str:
     """The case file page of a case, when the cases app has one installed."""
     for name in ("cases:case_detail", "cases:detail", "cases:case_file"):
@@ -656,8 +640,7 @@ def case_href(case_number: str) -> str:
 
 
 def case_feed(user: User, case_filter: CaseFilter, *, limit: int = 12) -> list[FeedItem]:
-    """The newest cases in scope, newest first; personal numbers masked unless the user may see them."""
-    may_see_personal = user_can(user, Action.CASE_VIEW_PERSONAL)
+    """The newest cases in scope, newest first; free text as the personal-data policy lets ``user`` read it."""
     rows = (case_filter.apply_to_cases(Case.objects.all()).order_by("-created_at")
             .select_related("grid", "category")[:limit])
     items: list[FeedItem] = []
@@ -665,7 +648,7 @@ def case_feed(user: User, case_filter: CaseFilter, *, limit: int = 12) -> list[F
         title = case.title or case.description[:40]
         items.append(FeedItem(
             number=case.number,
-            title=title if may_see_personal else text_mask_personal(title),
+            title=personal_text_for(user, title, case),
             category=case.category.name if case.category is not None else _("未分类"),
             grid=case.grid.name if case.grid is not None else _("未定位"),
             status=case.status,

@@ -18,6 +18,7 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from zhili.accounts.models import User
+from zhili.core.spreadsheets import xlsx_bytes
 from zhili.enterprises import services
 from zhili.enterprises.credit_code import CREDIT_CODE_CHARSET, credit_code_build
 from zhili.enterprises.models import Enterprise, EnterpriseScale, EvaluationRun, RunStatus, SourceKind
@@ -163,9 +164,7 @@ def _xlsx(headers: list[str], rows: list[list[Any]]) -> bytes:
     sheet.append(headers)
     for row in rows:
         sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def _csv(headers: list[str], rows: list[list[Any]], encoding: str) -> bytes:

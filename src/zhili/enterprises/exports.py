@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from zhili.core.spreadsheets import xlsx_bytes
 from zhili.enterprises.engine import NOT_RATED_REASON_LABELS
 from zhili.enterprises.industry import industry_label
 from zhili.enterprises.models import EvaluationResult, EvaluationRun
@@ -45,9 +46,7 @@ def run_results_xlsx(run: EvaluationRun, results: QuerySet[EvaluationResult]) ->
         ])
     sheet.append([])
     sheet.append(["基准值", *[f"{item['name']}={item['value']:.4f}（{item['source']}）" for item in run.benchmarks]])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def _sheet_lines(result: EvaluationResult) -> list[tuple[str, str]]:
@@ -95,9 +94,7 @@ def enterprise_sheet_xlsx(result: EvaluationResult) -> bytes:
         sheet.append(row)
     for item in result.detail.get("bonus", []):
         sheet.append([item["name"], "加减分", "", "", "", f"{item['points']:.2f}", ""])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 def enterprise_sheet_docx(result: EvaluationResult) -> bytes:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from zhili.core import clock
+from zhili.core.spreadsheets import xlsx_bytes
 from zhili.indicators.evaluation import Status
 from zhili.indicators.selectors import PlanEvaluation, indicator_detail, plan_evaluation
 
@@ -261,6 +262,4 @@ def evaluation_report_xlsx(plan: Plan, year: int, stage: str = "midterm") -> byt
                     _finite(result.expected_share), _finite(result.ratio), result.status.label, result.reason_message,
                     _finite(result.projected_value), _finite(result.sdg_score),
                 ])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)

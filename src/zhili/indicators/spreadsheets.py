@@ -6,7 +6,6 @@ import can be all-or-nothing (:func:`zhili.indicators.services.plan_workbook_imp
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhili.core.spreadsheets import xlsx_bytes
 from zhili.indicators.models import Indicator, IndicatorKind, Plan, QualitativeStatus
 from zhili.indicators.selectors import current_values
 from zhili.indicators.services import ObservationInput
@@ -129,9 +129,7 @@ def plan_template_workbook(plan: Plan) -> bytes:
     sheet.column_dimensions["C"].width = 12
     sheet.column_dimensions["D"].width = 12
     sheet.freeze_panes = "E3"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(workbook)
 
 
 @dataclass(frozen=True)

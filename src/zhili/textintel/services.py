@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from zhili.audit.services import audit_record_append
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
+from zhili.core.files import private_directory, private_file_write
 from zhili.textintel.artifacts import classifier_artifact_read, classifier_artifact_write
 from zhili.textintel.classifier import (
     ClassifierSettings,
@@ -205,9 +206,7 @@ def classifier_model_evaluate(
 
 
 def _upload_directory() -> Path:
-    directory = Path(settings.DATA_DIR) / "uploads" / "textintel"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+    return private_directory(Path(settings.DATA_DIR) / "uploads" / "textintel")
 
 
 def classifier_training_job_create(
@@ -220,7 +219,7 @@ def classifier_training_job_create(
     labelled_texts_read(data=data, file_name=file_name, text_columns=text_columns, label_column=label_column)
     suffix = Path(file_name).suffix.lower() or ".csv"
     path = _upload_directory() / f"training-{uuid.uuid4().hex}{suffix}"
-    path.write_bytes(data)
+    private_file_write(path, data)
     with transaction.atomic():
         job = ClassifierTrainingJob.objects.create(
             name=name, target=target, data_path=str(path), source_file_name=Path(file_name).name[:255],
@@ -345,7 +344,7 @@ def hot_issue_run_queue_from_file(*, data: bytes, file_name: str, actor_id: int 
     """
     messages_from_csv_bytes(data)
     path = _upload_directory() / f"hot-issues-{uuid.uuid4().hex}.csv"
-    path.write_bytes(data)
+    private_file_write(path, data)
     return _hot_issue_run_queue(run_fields={"source": HotIssueSource.UPLOADED_FILE,
                                             "source_label": Path(file_name).name[:255], "data_path": str(path)},
                                 actor_id=actor_id)
@@ -376,3 +375,28 @@ def hot_issue_run_execute(*, run_id: int) -> HotIssueRun:
                                                      finished_at=clock.now())
         run.refresh_from_db()
         return run
+
+
+UPLOAD_RETENTION_DAYS_DEFAULT = 30
+
+
+def textintel_uploads_retention_sweep(*, at: dt.datetime | None = None) -> int:
+    """Delete the uploaded files of training jobs and hot-issue runs finished more than
+    ``ZHILI_IMPORT_RETENTION_DAYS`` (default 30) days ago; the job and the run records stay.
+
+    Returns how many files were removed (the nightly job reports it, and it is audited).
+    """
+    at = at or clock.now()
+    cutoff = at - dt.timedelta(days=int(getattr(settings, "ZHILI_IMPORT_RETENTION_DAYS",
+                                                UPLOAD_RETENTION_DAYS_DEFAULT)))
+    removed = 0
+    for model in (ClassifierTrainingJob, HotIssueRun):
+        for row in model.objects.exclude(data_path="").filter(finished_at__lt=cutoff):
+            Path(row.data_path).unlink(missing_ok=True)
+            model.objects.filter(pk=row.pk).update(data_path="")
+            removed += 1
+    if removed:
+        audit_record_append(actor_id=None, actor_label="数据保留期限", action="textintel.uploads_remove",
+                            object_type="textintel_uploads", object_id=at.date().isoformat(),
+                            data={"files_removed": removed, "cutoff": cutoff.isoformat()})
+    return removed

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from zhili.textintel.services import classifier_training_job_run, hot_issue_run_execute
+from zhili.textintel.services import (
+    classifier_training_job_run,
+    hot_issue_run_execute,
+    textintel_uploads_retention_sweep,
+)
 
 
 @db_task()  # type: ignore[untyped-decorator]
@@ -15,3 +20,9 @@ def classifier_training_job_task(job_id: int) -> None:
 @db_task()  # type: ignore[untyped-decorator]
 def hot_issue_run_task(run_id: int) -> None:
     hot_issue_run_execute(run_id=run_id)
+
+
+@db_periodic_task(crontab(hour="3", minute="50"))  # type: ignore[untyped-decorator]
+def uploads_retention_periodic() -> int:
+    """Remove uploaded files of finished training jobs and hot-issue runs past the retention period."""
+    return textintel_uploads_retention_sweep()

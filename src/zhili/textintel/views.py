@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhili.accounts.permissions import Action, require
 from zhili.core.errors import ApplicationError
+from zhili.core.spreadsheets import xlsx_bytes
 from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
 from zhili.textintel.models import ClassifierTarget, HotIssueRunStatus
@@ -171,10 +170,8 @@ def hot_issues_export(request: HttpRequest, run_id: int) -> HttpResponse:
         return _error_page(request, ApplicationError(
             "hot_issue_run_not_found", _("热点计算记录不存在或尚未完成：请在热点问题页等待计算完成后再导出。"),
             status_code=404))
-    buffer = io.BytesIO()
-    hot_issues_workbook(run, selectors.hot_issues_of_run(run)).save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        xlsx_bytes(hot_issues_workbook(run, selectors.hot_issues_of_run(run))), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="hot-issues-{run.pk}.xlsx"'
     return response

@@ -25,13 +25,13 @@ from zhili.accounts.permissions import Action, require
 from zhili.audit.services import audit_record_append
 from zhili.cases import policy
 from zhili.cases.models import CaseChannel, CaseEvent, CaseImportBatch, ImportStatus, Rating
-from zhili.cases.personal_data import phone_normalize
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, transition_apply
 from zhili.cases.states import CaseAction
 from zhili.cases.working_time import working_calendar_current
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.personal_data import phone_digits
 from zhili.core.text_files import text_bytes_decode
 from zhili.geo.models import Matter
 
@@ -237,7 +237,7 @@ def _rows_checked(table: Table, mapping: dict[str, str]) -> tuple[list[ImportRow
                 fail(field, _("不是数字"))
                 coordinates.append(None)
         phone = value("reporter_phone")
-        if phone and not 7 <= len(phone_normalize(phone)) <= 15:
+        if phone and not 7 <= len(phone_digits(phone)) <= 15:
             fail("reporter_phone", _("电话号码格式不正确"))
         matter_text = value("matter")
         matter_code = matters.get(matter_text, "") if matter_text else ""

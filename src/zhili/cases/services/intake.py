@@ -36,15 +36,10 @@ from zhili.cases.models import (
     CaseChannel,
     CaseEvent,
     CaseNumberCounter,
+    LocationSource,
     Priority,
 )
-from zhili.cases.personal_data import (
-    name_mask,
-    personal_encrypt,
-    phone_lookup_hash,
-    phone_mask,
-    phone_normalize,
-)
+from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
 from zhili.cases.services import sla
 from zhili.cases.services.attachments import ValidatedPhoto, attachments_build
 from zhili.cases.services.lifecycle import TransitionDetails, transition_apply
@@ -53,6 +48,7 @@ from zhili.cases.states import OPEN_STATUSES, CaseAction, CaseStatus
 from zhili.cases.working_time import working_calendar_current
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.personal_data import name_mask, phone_digits, phone_mask
 from zhili.core.rows import rows_insert_linked
 from zhili.geo.models import Address, Matter
 from zhili.textintel.duplicates import COMPARED_CHARACTERS, DuplicateCandidate, duplicate_scores
@@ -89,6 +85,8 @@ class IntakeRequest:
     media_url: str = ""
     external_id: str = ""
     created_at: dt.datetime | None = None  # historical imports only
+    confidential: bool = False  # 保密: the reporter's identity stays with the centre
+    location_source: str = ""  # LocationSource: "photo" when the point is the photo's own GPS
 
 
 @dataclass(frozen=True)
@@ -110,6 +108,7 @@ class ResolvedLocation:
     address_id: int | None
     address_text: str
     note: str
+    source: str = ""
 
 
 # -- numbers and codes --------------------------------------------------------------------------
@@ -188,7 +187,7 @@ def _validate(request: IntakeRequest) -> tuple[str, str]:
             details={"field": "description", "length": len(description)},
         )
     if request.reporter_phone:
-        digits = phone_normalize(request.reporter_phone)
+        digits = phone_digits(request.reporter_phone)
         if not 7 <= len(digits) <= 15:
             raise ApplicationError("phone_invalid", _("联系电话格式不正确，请填写手机号或带区号的固定电话。"),
                                    details={"field": "reporter_phone"})
@@ -209,6 +208,7 @@ def _locate(request: IntakeRequest) -> ResolvedLocation:
     area_path = ""
     address_id: int | None = None
     note = ""
+    source = request.location_source if request.location_source in LocationSource.values else ""
     if longitude is not None and latitude is not None:
         if not (math.isfinite(longitude) and math.isfinite(latitude)
                 and -180 <= longitude <= 180 and -90 <= latitude <= 90):
@@ -230,6 +230,7 @@ def _locate(request: IntakeRequest) -> ResolvedLocation:
         address_text = address_text or address.full_text
         if longitude is None:
             longitude, latitude = address.longitude, address.latitude
+            source = LocationSource.ADDRESS
     if grid_id is None and address_text:
         candidates = address_candidates(address_text, limit=1)
         if candidates and candidates[0].score >= ADDRESS_MATCH_MIN_SCORE:
@@ -238,6 +239,7 @@ def _locate(request: IntakeRequest) -> ResolvedLocation:
             grid_code, area_path = _grid_code_and_path(best.grid_id)
             if longitude is None:
                 longitude, latitude = best.longitude, best.latitude
+                source = LocationSource.ADDRESS
             note = _("按地址匹配定位（%(address)s，匹配度 %(score).0f%%）") % {
                 "address": best.full_text, "score": best.score * 100}
     if grid_id is None:
@@ -256,8 +258,8 @@ def _locate(request: IntakeRequest) -> ResolvedLocation:
         else:
             note = _("未提供位置，待派单员确认")
     return ResolvedLocation(longitude=longitude, latitude=latitude, grid_id=grid_id, grid_code=grid_code,
-                            area_path=area_path,
-                            address_id=address_id, address_text=address_text, note=note)
+                            area_path=area_path, address_id=address_id, address_text=address_text, note=note,
+                            source=source if longitude is not None else "")
 
 
 def _grid_code_and_path(grid_id: int) -> tuple[str, str]:
@@ -366,8 +368,8 @@ def _replay(intake_key: str, request_hash: str) -> IntakeResult | None:
     if existing.intake_request_hash and existing.intake_request_hash != request_hash:
         raise ApplicationError(
             "idempotency_key_reused",
-            _("该 Idempotency-Key 已用于另一份内容不同的请求（工单 %(number)s）。新的诉求请使用新的 Key。") % {
-                "number": existing.number},
+            # the answer never names the case the key was used for: a reused key proves nothing about who asks
+            _("该 Idempotency-Key 已用于另一份内容不同的请求。新的诉求请使用新的 Key（网页表单：请刷新页面后重新提交）。"),
             status_code=422,
         )
     return IntakeResult(case=existing, replayed=True, proposals=[], duplicates=list(existing.duplicate_candidates))
@@ -422,7 +424,8 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
         number=number, tracking_code=tracking_code_new(), channel=request.channel, status=CaseStatus.RECEIVED,
         title=title, description=description, address_text=location.address_text, address_id=location.address_id,
         longitude=location.longitude, latitude=location.latitude, grid_id=location.grid_id,
-        area_path=location.area_path, location_note=location.note,
+        area_path=location.area_path, location_note=location.note, location_source=location.source,
+        is_confidential=request.confidential,
         matter=matter, category_id=matter.category_id if matter else None,
         department_id=matter.department_id if matter else None,
         classification_confidence=confidence, priority=_priority(description, matter),

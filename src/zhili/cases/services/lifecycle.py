@@ -38,7 +38,7 @@ from zhili.cases.working_time import (
 )
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from zhili.core.logging import mask_personal_text
+from zhili.core.personal_data import personal_text_mask
 from zhili.geo.models import Department, Matter
 
 if TYPE_CHECKING:
@@ -226,7 +226,9 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
                 "handle_due_at": _iso(case.handle_due_at)}
         applied.notifications += notifications_for_department(
             case=case, department=department, kind="dispatch",
-            title=_("新工单待签收：%(number)s") % {"number": case.number}, body=case.title)
+            title=_("新工单待签收：%(number)s") % {"number": case.number},
+            # 保密: the unit's own systems (webhooks) never learn who called
+            body=personal_text_mask(case.title) if case.is_confidential else case.title)
     elif action == CaseAction.ACCEPT:
         case.accepted_at = at
         case.accepted_on_time = case.accept_due_at is None or at <= case.accept_due_at
@@ -294,7 +296,10 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
     elif action in (CaseAction.REPLY, CaseAction.SELF_HANDLE):
         note = _require_note(details, _("办理结果"))
         if action == CaseAction.SELF_HANDLE:
-            if case.matter is not None and not case.matter.grid_self_handling_allowed:
+            if case.matter is None:
+                raise ApplicationError("self_handling_matter_required", _(
+                    "网格自处置需要先选择事项（只有权责清单允许网格自处置的事项才能就地办结）。"))
+            if not case.matter.grid_self_handling_allowed:
                 raise ApplicationError("self_handling_not_allowed", _(
                     "事项「%(matter)s」不允许网格自处置，请上报由指挥中心派单。") % {"matter": case.matter.name})
             case.self_handled = True
@@ -302,7 +307,7 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
         else:
             case.finished_on_time = case.handle_due_at is None or at <= case.handle_due_at
         case.reply_text = note
-        case.status_note = mask_personal_text(note)[:300]
+        case.status_note = personal_text_mask(note)[:300]
         _finish(case, at=at, calendar=calendar)
         data = {"finished_on_time": case.finished_on_time, "follow_up_due_at": _iso(case.follow_up_due_at)}
         applied.notifications += _notify_reporters(

@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from zhili.cases.models import Case, Notification, NotificationChannel
 from zhili.core import clock
-from zhili.core.logging import mask_personal_text
+from zhili.core.personal_data import personal_text_mask
 from zhili.geo.models import Department
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def notification_deliver(notification_id: int) -> bool:
             _send_webhook(notification)
     except (OSError, ValueError, urllib.error.URLError) as error:
         attempts = notification.attempts + 1
-        message = mask_personal_text(str(error))[:300]
+        message = personal_text_mask(str(error))[:300]
         logger.warning("webhook delivery of notification %s failed: %s", notification_id, message)
         Notification.objects.filter(pk=notification_id).update(
             attempts=attempts, last_error=message, claimed_until=None,

@@ -19,12 +19,15 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from zhili.accounts.permissions import Action, require
+from zhili.accounts.personal_data_policy import personal_text_shown_to
 from zhili.cases.selectors import CaseFilters, case_list, case_reporter_for
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
-from zhili.core.logging import mask_personal_text
+from zhili.core.files import private_directory, private_file_write
+from zhili.core.personal_data import personal_text_mask
+from zhili.core.spreadsheets import xlsx_row
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -78,17 +81,16 @@ EXPORT_ROW_LIMIT = 100_000
 PROGRESS_EVERY = 500
 
 
-def _exports_dir() -> Path:
-    directory = Path(settings.DATA_DIR) / "exports"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+def exports_directory() -> Path:
+    """Where export jobs keep their progress and files (private; emptied by the retention job)."""
+    return private_directory(Path(settings.DATA_DIR) / "exports")
 
 
 def export_job_paths(job_id: str) -> tuple[Path, Path]:
     """(progress JSON, xlsx file) of an export job; the id is checked to be one we issued."""
     if len(job_id) != 32 or not all(character in "0123456789abcdef" for character in job_id):
         raise ApplicationError("export_not_found", _("导出任务不存在或已过期，请重新导出。"), status_code=404)
-    directory = _exports_dir()
+    directory = exports_directory()
     return directory / f"{job_id}.json", directory / f"{job_id}.xlsx"
 
 
@@ -102,9 +104,7 @@ def export_progress(job_id: str) -> dict[str, Any]:
 
 def _progress_write(job_id: str, **values: Any) -> None:
     progress_path, _file_path = export_job_paths(job_id)
-    temporary = progress_path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(values, ensure_ascii=False), "utf-8")
-    temporary.replace(progress_path)
+    private_file_write(progress_path, json.dumps(values, ensure_ascii=False).encode("utf-8"))
 
 
 def case_list_export_start(*, user: User, filters: CaseFilters) -> str:
@@ -137,24 +137,29 @@ def case_list_export_run(*, job_id: str) -> None:
     _progress_write(job_id, **{**job, "state": "running", "total": total, "done": 0})
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("案件"))
-    sheet.append(list(EXPORT_HEADERS))
+    sheet.append(xlsx_row(sheet, EXPORT_HEADERS))
     done = 0
     for case in cases[:EXPORT_ROW_LIMIT].iterator(chunk_size=1000):
         reporter = case_reporter_for(case=case, user=user)
-        sheet.append([
+        shown = personal_text_shown_to(user, case)
+
+        def text(value: str, shown: bool = shown) -> str:
+            return value if shown else personal_text_mask(value)
+
+        sheet.append(xlsx_row(sheet, [
             case.number, local(case.created_at), case.get_channel_display(),
-            case.get_status_display(), mask_personal_text(case.title) if reporter.masked else case.title, case.address_text, case.grid.name if case.grid else "",
+            case.get_status_display(), text(case.title), text(case.address_text),
+            case.grid.name if case.grid else "",
             case.category.name if case.category else "", case.matter.name if case.matter else "",
             case.department.name if case.department else "",
             local(case.stage_due_at),
-            case.get_sla_state_display(), reporter.name, reporter.phone,
-            mask_personal_text(case.description) if reporter.masked else case.description,
-        ])
+            case.get_sla_state_display(), reporter.name, reporter.phone, text(case.description),
+        ]))
         done += 1
         if done % PROGRESS_EVERY == 0:
             _progress_write(job_id, **{**job, "state": "running", "total": total, "done": done})
     buffer = io.BytesIO()
     workbook.save(buffer)
     _progress_path, file_path = export_job_paths(job_id)
-    file_path.write_bytes(buffer.getvalue())
+    private_file_write(file_path, buffer.getvalue())
     _progress_write(job_id, **{**job, "state": "done", "total": total, "done": done})

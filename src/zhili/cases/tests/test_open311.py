@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from zhili.cases.models import Case, CaseAttachment
+from zhili.cases.models import Case, CaseAttachment, CaseChannel
 from zhili.cases.services.api_keys import api_key_issue
 from zhili.cases.tests.factories import World, case_create
 from zhili.core import clock
@@ -135,7 +135,9 @@ def test_post_errors_use_spec_status_codes(fields: dict[str, str], status: int, 
 
 
 def _requests(world: World) -> tuple[Case, Case]:
-    first = case_create(description="垃圾桶满了，垃圾堆放没人清运，电话13812345678", phone="13912345678", name="李四")
+    # a report the citizen published themselves (随手拍): Open311 shows its text, masked
+    first = case_create(description="垃圾桶满了，垃圾堆放没人清运，电话13812345678", phone="13912345678", name="李四",
+                        channel=CaseChannel.CITIZEN_APP)
     second = case_create(description="路面坑洼破损", point=(119.975, 31.725))
     return first, second
 
@@ -200,7 +202,7 @@ def test_get_single_request_xml_and_json_and_404(client: Client, world: World) -
 def test_extensions_add_notes_and_extended_attributes(client: Client, world: World) -> None:
     first, _second = _requests(world)
     data = client.get(f"/open311/v2/requests/{first.number}.json?extensions=true").json()[0]
-    assert data["extended_attributes"]["channel"] == "hotline"
+    assert data["extended_attributes"]["channel"] == "citizen_app"
     assert [note["type"] for note in data["notes"]] == ["create", "dispatch"]
     assert "notes" not in client.get(f"/open311/v2/requests/{first.number}.json").json()[0]
 

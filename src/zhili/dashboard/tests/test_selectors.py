@@ -18,7 +18,6 @@ from zhili.dashboard.selectors import (
     ranking_by,
     ranking_by_area,
     red_black_lists,
-    text_mask_personal,
 )
 from zhili.dashboard.services import case_rollup_rebuild
 from zhili.dashboard.tests.factories import World, leader_create, user_create
@@ -109,7 +108,3 @@ def test_feed_masks_phone_numbers_for_roles_without_the_right(world_with_cases: 
     assert dispatcher_feed[2].title == "井盖松动 联系人13812345678"
 
 
-def test_text_mask_personal_masks_mobile_landline_and_id_numbers() -> None:
-    assert text_mask_personal("电话13912345678，座机0519-88123456") == "电话139****5678，座机0519****3456"
-    assert text_mask_personal("身份证32040219800101123X") == "身份证320402********123X"
-    assert text_mask_personal("门牌号12号") == "门牌号12号"
