@@ -103,7 +103,8 @@ def test_reports_download(planner_client: Client) -> None:
     document = docx.Document(io.BytesIO(response.content))
     text = "\n".join(paragraph.text for paragraph in document.paragraphs)
     assert "中期评估报告（2023年）" in text
-    assert "纳入评估的指标共41项" in text
+    assert "纳入评估的41项指标中" in text
+    assert "即时生成的预览" in text
     assert len(document.inline_shapes) >= 2  # status chart + PM2.5 chart
     assert document.tables[0].rows[1].cells[0].text == "PM2.5浓度"
     workbook = load_workbook(io.BytesIO(planner_client.get(url, {"year": "2023", "format": "xlsx"}).content))
