@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,8 @@ from zhili.indicators.platform_metrics import platform_metric_get
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 ATTRIBUTE_BY_LABEL = {"预期性": Attribute.ANTICIPATORY, "约束性": Attribute.BINDING}
 
@@ -767,7 +770,10 @@ def indicator_data_reminders_send(*, today: dt.date | None = None) -> list[Remin
                                          "days_left": days_left, "departments": [item.department for item in missing]},
             )
         if recipients:
-            send_mail(subject, "\n".join(lines), None, recipients, fail_silently=False)
+            try:
+                send_mail(subject, "\n".join(lines), None, recipients, fail_silently=False)
+            except OSError:  # the mail server is down: the reminder stays recorded, the next one still goes
+                logger.warning("data reminder for plan %s could not be mailed", plan.code, exc_info=True)
         sent.append(ReminderSent(plan_code=plan.code, data_year=data_year, days_left=days_left,
                                  departments=len(missing), recipients=len(recipients)))
     return sent

@@ -389,6 +389,7 @@ def _report_of_plan(raw_id: str, plan: Plan) -> EvaluationReport:
 @login_required
 @require_GET
 def report_download(request: HttpRequest, report_id: int, file_format: str) -> HttpResponse:
+    _check(request, Action.INDICATOR_REPORT)  # refuse before saying whether the report exists
     try:
         report = selectors.report_get(report_id=report_id)
     except NotFoundError as error:

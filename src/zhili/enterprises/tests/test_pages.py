@@ -30,7 +30,8 @@ def published_run() -> tuple[EvaluationRun, User]:
                                         for index, enterprise in enumerate(enterprises, start=1)})
     scheme = services.scheme_save(actor=analyst, code="p", name="", year=2025, config=RANK_SHARE_THREE_INDICATORS)
     run = services.evaluation_run_execute(actor=analyst, year=2025, scheme=scheme)
-    return services.evaluation_run_publish(actor=analyst, run=run), analyst
+    reviewer = user_create(username="reviewer-pages")
+    return services.evaluation_run_publish(actor=reviewer, run=run), analyst
 
 
 def client_for(user: User) -> Client:
