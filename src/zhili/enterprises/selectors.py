@@ -288,7 +288,7 @@ def run_state(run: EvaluationRun) -> str:
         return "draft"
     if EvaluationRun.objects.filter(supersedes=run, status=RunStatus.PUBLISHED).exists():
         return "superseded"
-    if run.objection_deadline is not None and clock.now() <= run.objection_deadline:
+    if run.objection_deadline is not None and clock.now() < run.objection_deadline:
         return "objection_window"
     if Objection.objects.filter(result__run=run, status="open").exists():
         return "pending_objections"

@@ -600,7 +600,7 @@ def objection_record(*, actor: User, result: EvaluationResult, submitted_by_name
     if not run.is_published:
         raise ApplicationError("objection_run_not_published", _("只能对已发布的评价结果登记异议。"))
     now = clock.now()
-    if run.objection_deadline is not None and now > run.objection_deadline:
+    if run.objection_deadline is not None and now >= run.objection_deadline:
         raise ApplicationError(
             "objection_window_closed",
             _("%(run)s的异议期已于%(deadline)s截止，不能再登记异议。如有新情况，请在下一年度评价时提供。")
