@@ -324,8 +324,10 @@ def enterprise_figures(enterprise_ids: list[int], year: int) -> dict[int, dict[s
     for enterprise_id in enterprise_ids:
         if enterprise_id in apportioned:
             figures[enterprise_id]["land_mu"] = apportioned[enterprise_id]
-        elif "land_mu" not in figures[enterprise_id] and registry.get(enterprise_id) is not None:
-            figures[enterprise_id]["land_mu"] = float(registry[enterprise_id])
+        elif "land_mu" not in figures[enterprise_id]:
+            registry_land = registry.get(enterprise_id)
+            if registry_land is not None:
+                figures[enterprise_id]["land_mu"] = float(registry_land)
     return dict(figures)
 
 

@@ -415,7 +415,7 @@ def _unrated_value(rule: Any, derived: dict[str, Any], index: int) -> float | No
     denominator = float(derived[definition.denominator][index])
     if math.isnan(numerator) or math.isnan(denominator) or denominator == 0:
         return None
-    return round(numerator * definition.factor / denominator, 4)
+    return round(numerator * float(definition.factor) / denominator, 4)
 
 
 def _detail(scheme_rules: Any, outcome: engine.Outcome, index: int,

@@ -450,10 +450,11 @@ def d_list(request: HttpRequest, run_id: int) -> HttpResponse:
 def d_list_tasks(request: HttpRequest, run_id: int) -> HttpResponse:
     """Turn the chosen D-class enterprises into follow-up cases on the case engine."""
     run = _run_or_404(run_id)
-    tasks = [services.FollowUpTaskInput(result_id=int(key.removeprefix("category-")), land_category=value,
+    tasks = [services.FollowUpTaskInput(result_id=int(key.removeprefix("category-")),
+                                        land_category=request.POST.get(key, ""),
                                         note=request.POST.get(f"note-{key.removeprefix('category-')}", ""))
-             for key, value in request.POST.items()
-             if key.startswith("category-") and key.removeprefix("category-").isdigit() and value]
+             for key in request.POST
+             if key.startswith("category-") and key.removeprefix("category-").isdigit() and request.POST.get(key)]
     try:
         measures = services.d_class_follow_up_tasks_create(actor=_user(request), run=run, tasks=tasks)
         messages.success(request, _("已生成%(count)d个低效用地跟踪工单：%(cases)s。")

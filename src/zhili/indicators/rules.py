@@ -139,7 +139,7 @@ def cagr_ratio(*, base_value: float, current_value: float, target: float, base_y
     if required == 0:
         return None
     sign = -1.0 if base_value < 0 else 1.0
-    return sign * direction * observed / abs(required)
+    return float(sign * direction * observed / abs(required))
 
 
 def cagr_status(ratio: float | None, *, achieved: bool) -> str:
@@ -224,10 +224,10 @@ def progress_measures(spec: IndicatorSpec, evaluation: Evaluation) -> ProgressMe
             projection_ratio = projected / target
     else:
         start_value = evaluation.start_value
-        start_year = evaluation.start_year
+        path_start_year = evaluation.start_year
         value = evaluation.realised_value
-        if start_value is not None and start_year is not None and value is not None:
-            ratio = cagr_ratio(base_value=start_value, current_value=value, target=target, base_year=start_year,
+        if start_value is not None and path_start_year is not None and value is not None:
+            ratio = cagr_ratio(base_value=start_value, current_value=value, target=target, base_year=path_start_year,
                                current_year=year, target_year=spec.target_year, direction=direction)
             if projected is not None:
                 projection_ratio = _path_projection_ratio(start_value, projected, target, direction)

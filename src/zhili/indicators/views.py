@@ -350,7 +350,7 @@ def report_workspace(request: HttpRequest, plan_id: int) -> HttpResponse:
             else:
                 report = _report_of_plan(request.POST.get("report", ""), plan)
                 if action == "save":
-                    texts = {key.removeprefix("section-"): value for key, value in request.POST.items()
+                    texts = {key.removeprefix("section-"): request.POST.get(key, "") for key in request.POST
                              if key.startswith("section-")}
                     result = services.evaluation_report_edit(report=report, texts=texts, actor=_actor(request))
                     if result.new_version:

@@ -63,7 +63,9 @@ def test_per_firm_money_for_each_class() -> None:
     assert totals == pytest.approx({"A": -80_800.0, "B": -30_000.0, "C": 63_200.0, "D": 126_400.0})
     d_class = rules.firm_policy_effect(table, "D", quantities)
     electricity = next(item for item in d_class.resources if item.resource == "electricity")
-    assert (electricity.base_price, electricity.price, electricity.amount) == (0.65, pytest.approx(0.75), 100_000.0)
+    assert electricity.base_price == 0.65
+    assert electricity.price == pytest.approx(0.75)
+    assert electricity.amount == 100_000.0
     assert (d_class.support_eligible, d_class.credit) == (False, "从紧")
     assert rules.firm_policy_effect(table, "T", quantities).resources == ()
     # A firm without water figures: that line is not priced, the rest is.
@@ -133,7 +135,8 @@ def test_an_upheld_objection_changes_the_class_and_the_price() -> None:
     result = run.results.get(enterprise=enterprises[3])
     assert (result.class_code, result.total) == ("D", pytest.approx(40.0))
     effect = selectors.enterprise_policy_effect(result)
-    assert effect is not None and effect.total == pytest.approx(0.1 * 1_000_000 + 1.0 * 20_000)
+    assert effect is not None
+    assert effect.total == pytest.approx(0.1 * 1_000_000 + 1.0 * 20_000)
     with clock.frozen(at + dt.timedelta(days=2)):
         assert selectors.run_state(run) == "objection_window"
         objection = services.objection_record(
@@ -144,7 +147,8 @@ def test_an_upheld_objection_changes_the_class_and_the_price() -> None:
                                               resolution_note="核实完税证明，税收应为90万元", corrections={"tax": 90.0})
         assert selectors.run_state(run) == "objection_window"  # the first run is not yet in effect
         new_run = resolved.resolution_run
-        assert new_run is not None and new_run.supersedes_id == run.pk
+        assert new_run is not None
+        assert new_run.supersedes_id == run.pk
         with pytest.raises(ApplicationError) as own:
             services.evaluation_run_publish(actor=reviewer, run=new_run)  # the re-evaluator cannot sign it off
         assert own.value.code == "run_four_eyes"
@@ -153,11 +157,13 @@ def test_an_upheld_objection_changes_the_class_and_the_price() -> None:
         assert selectors.run_state(final) == "effective"
         assert selectors.run_state(run) == "superseded"
     upheld = final.results.get(enterprise=enterprises[3])
-    assert (upheld.class_code, upheld.total) == ("B", pytest.approx(90.0))  # 9/亩 → 90 points → B
+    assert upheld.class_code == "B"
+    assert upheld.total == pytest.approx(90.0)  # 9/亩 → 90 points → B
     assert selectors.run_published_latest(year=2025) == final
     new_effect = selectors.enterprise_policy_effect(upheld)
     # B: no price surcharge; the land-tax discount −1.5 元 × 6,666.67 m² (10 亩) = −10,000 元.
-    assert new_effect is not None and new_effect.total == pytest.approx(-10_000.0)
+    assert new_effect is not None
+    assert new_effect.total == pytest.approx(-10_000.0)
     electricity = next(item for item in new_effect.resources if item.resource == "electricity")
     assert electricity.price == pytest.approx(0.65)
     assert Objection.objects.get(pk=objection.pk).status == ObjectionStatus.UPHELD
@@ -223,7 +229,8 @@ def test_simulation_lists_every_firm_that_moves_with_the_money() -> None:
     result = selectors.run_simulation(run, weights={"tax_per_mu": 70, "sales_per_mu": 30})
     assert [(move.enterprise_id, move.before, move.after) for move in result.moves] == [(enterprises[0].pk, "B", "A")]
     move = result.moves[0]
-    assert (move.total_before, move.total_after) == (pytest.approx(100.0), pytest.approx(120.0))
+    assert move.total_before == pytest.approx(100.0)
+    assert move.total_after == pytest.approx(120.0)
     # A: −0.02 元 × 1,000,000 kWh − 3 元 × 6,666.67 m² (10 亩) = −20,000 − 20,000; B: −1.5 × 6,666.67 = −10,000.
     assert move.money_before == pytest.approx(-10_000.0)
     assert move.money_after == pytest.approx(-40_000.0)
@@ -282,9 +289,13 @@ def test_d_class_list_becomes_follow_up_cases_with_deadlines() -> None:
     cases = {case.number: case for case in Case.objects.select_related("matter", "department")}
     assert len(cases) == 2
     first = cases[measures[0].case_number]
-    assert first.matter.code == "DXYD-02" and first.department.name == "自然资源和规划局"  # type: ignore[union-attr]
+    assert first.matter is not None
+    assert first.matter.code == "DXYD-02"
+    assert first.department is not None
+    assert first.department.name == "自然资源和规划局"
     assert first.status == "dispatched"
-    assert "供而未用" in first.title and enterprises[1].credit_code in first.description
+    assert "供而未用" in first.title
+    assert enterprises[1].credit_code in first.description
     assert first.attributes["land_category"] == "supplied_not_used"
     assert measures[0].due_date == first.handle_due_at.astimezone(clock.CHINA_TIME_ZONE).date()  # type: ignore[union-attr]
     assert cases[measures[1].case_number].matter.handle_limit_days == 120  # type: ignore[union-attr]
