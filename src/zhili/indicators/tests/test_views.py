@@ -178,7 +178,7 @@ def test_target_revision_and_report_pages(planner_client: Client) -> None:
     accepted = planner_client.post(url, {"target_value": "13", "effective_from_year": "2024",
                                          "decision_reference": "天人常〔2023〕8号"}, follow=True).content.decode()
     assert "已登记目标调整，自2024年起按新目标评估" in accepted
-    assert '<td data-target="13.0">13.0 <span class="muted">（天人常〔2023〕8号）</span></td>' in accepted
+    assert '<td data-target="13.0">13 <span class="muted">（天人常〔2023〕8号）</span></td>' in accepted
     workspace = reverse("indicators:report_workspace", args=[plan.pk])
     page = planner_client.post(workspace, {"stage": "midterm", "year": "2023", "action": "generate"},
                                follow=True).content.decode()
