@@ -156,6 +156,7 @@ def enterprise_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
         "site_shares": enterprise.site_shares.select_related("site"),
         "policy": selectors.enterprise_policy_effect(latest) if latest else None,
         "latest_state": selectors.RUN_STATE_LABELS[selectors.run_state(latest.run)] if latest else "",
+        "objection_open": latest is not None and selectors.run_state(latest.run) == "objection_window",
         "objector_kinds": ObjectorKind.choices,
         "streets": Area.objects.filter(level=AreaLevel.STREET).order_by("code"),
         "correction_fields": [(key, label, unit) for key, (label, unit) in DATA_FIELDS.items()],
