@@ -748,7 +748,6 @@ def d_class_follow_up_tasks_create(*, actor: User, run: EvaluationRun,
     """Turn D-class enterprises of a published run into follow-up cases on the case engine (one per
     enterprise and 低效用地 category), filed under the category's matter so they are dispatched to its
     department with its deadline. All or nothing."""
-    from zhili.cases.models import CaseChannel
     from zhili.cases.services.intake import IntakeRequest, case_intake
 
     if not run.is_published:
@@ -779,10 +778,10 @@ def d_class_follow_up_tasks_create(*, actor: User, run: EvaluationRun,
         ) % {"year": run.year, "name": enterprise.name, "code": enterprise.credit_code,
              "total": "—" if result.total is None else f"{result.total:.2f}", "category": category_label,
              "note": task.note.strip()[:300]}
-        try:
+        try:  # filed through the case engine's intake as 系统接口 (channel "api"), like any system report
             intake = case_intake(
                 request=IntakeRequest(
-                    channel=CaseChannel.API, title=f"{category_label}：{enterprise.name}"[:80], description=description,
+                    channel="api", title=f"{category_label}：{enterprise.name}"[:80], description=description,
                     longitude=enterprise.longitude, latitude=enterprise.latitude, matter_code=matter_code,
                     attributes={"source": "enterprises.d_class", "credit_code": enterprise.credit_code,
                                 "run": run.pk, "land_category": task.land_category},

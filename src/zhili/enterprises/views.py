@@ -147,7 +147,8 @@ def enterprise_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
     objections = Objection.objects.filter(result__enterprise=enterprise).select_related(
         "result__run", "resolution_run", "objector_area")
     latest = results[0] if results else None
-    from zhili.geo.models import Area, AreaLevel
+    state = selectors.run_state(latest.run) if latest else ""
+    from zhili.geo.selectors import areas_for_map
 
     return render(request, "enterprises/enterprise_profile.html", {
         "enterprise": enterprise, "industry": industry_label(enterprise.industry_code), "results": results,
@@ -155,10 +156,9 @@ def enterprise_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
         "parcels": enterprise.parcels.all(), "reason_labels": NOT_RATED_REASON_LABELS,
         "site_shares": enterprise.site_shares.select_related("site"),
         "policy": selectors.enterprise_policy_effect(latest) if latest else None,
-        "latest_state": selectors.RUN_STATE_LABELS[selectors.run_state(latest.run)] if latest else "",
-        "objection_open": latest is not None and selectors.run_state(latest.run) == "objection_window",
+        "latest_state": selectors.RUN_STATE_LABELS[state] if state else "", "objection_open": state == "objection_window",
         "objector_kinds": ObjectorKind.choices,
-        "streets": Area.objects.filter(level=AreaLevel.STREET).order_by("code"),
+        "streets": areas_for_map("street"),
         "correction_fields": [(key, label, unit) for key, (label, unit) in DATA_FIELDS.items()],
         "can_evaluate": user_can(request.user, Action.ENTERPRISE_EVALUATE),
         "can_publish": user_can(request.user, Action.ENTERPRISE_PUBLISH),
@@ -239,6 +239,13 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     problem_filter = request.GET.get("problem", "")
     rows = [row for row in
             selectors.staged_rows_with_findings(batch) if not problem_filter or problem_filter in row.codes]
+    if request.GET.get("format") == "xlsx":
+        content = files.table_xlsx(_("关联报告问题与提示"), [_("文件"), _("行"), _("信用代码"), _("名称"), _("问题（不入库）"),
+                                                         _("提示")], [
+            (row.file_name, row.row.row_number, row.row.credit_code, row.row.name,
+             "；".join(problem["message"] for problem in row.row.problems),
+             "；".join(warning["message"] for warning in row.row.warnings)) for row in rows])
+        return _download(content, f"关联报告-{batch.pk}.xlsx", XLSX)
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     counts = batch.report.get("counts", {})
     enterprise_names = dict(Enterprise.objects.filter(
@@ -304,6 +311,10 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
             messages.error(request, error.message)
         return redirect("enterprises:schemes")
     schemes = EvaluationScheme.objects.order_by("-year", "code", "-version")
+    if request.GET.get("format") == "xlsx":
+        content = files.table_xlsx(_("评价方案"), [_("方案代码"), _("版本"), _("名称"), _("适用年度"), _("创建时间")], [
+            (scheme.code, scheme.version, scheme.name, scheme.year, _when(scheme.created_at)) for scheme in schemes])
+        return _download(content, "评价方案.xlsx", XLSX)
     return render(request, "enterprises/schemes.html", {
         "schemes": schemes, "presets": [(key, config["name"], json.dumps(config, ensure_ascii=False, indent=2))
                                         for key, config in PRESETS.items()],
@@ -509,9 +520,9 @@ def objection_create(request: HttpRequest, result_id: int) -> HttpResponse:
         street = None
         street_code = request.POST.get("street", "").strip()
         if street_code:
-            from zhili.geo.models import Area
+            from zhili.geo.selectors import area_by_code
 
-            street = Area.objects.filter(code=street_code).first()
+            street = area_by_code(street_code)
         services.objection_record(actor=_user(request), result=result,
                                   submitted_by_name=request.POST.get("submitted_by_name", ""),
                                   content=request.POST.get("content", ""), evidence=request.POST.get("evidence", ""),

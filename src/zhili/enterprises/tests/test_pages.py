@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from zhili.accounts.models import User
 from zhili.accounts.roles import Role
-from zhili.enterprises import services
+from zhili.enterprises import selectors, services
 from zhili.enterprises.models import EvaluationRun, SourceKind
 from zhili.enterprises.presets import DEFAULT_POLICY_TABLE, RANK_SHARE_THREE_INDICATORS
 from zhili.enterprises.tests.factories import district_create, enterprise_create, user_create
@@ -100,7 +100,7 @@ def test_every_list_page_downloads_excel(published_run: tuple[EvaluationRun, Use
         f"/enterprises/runs/{run.pk}/policy/?format=xlsx": 5, "/enterprises/objections/?format=xlsx": 0,
         "/enterprises/sites/?format=xlsx": 0, "/enterprises/policy/?format=xlsx": 4 * 5,
         f"/enterprises/runs/{run.pk}/migration/?format=xlsx": 0,
-        f"/enterprises/runs/{run.pk}/simulate/?simulate=1&format=xlsx": 0,
+        f"/enterprises/runs/{run.pk}/simulate/?simulate=1&format=xlsx": 0, "/enterprises/schemes/?format=xlsx": 1,
     }
     for url, rows in expected_rows.items():
         response = client.get(url)
@@ -149,3 +149,7 @@ def test_import_report_shows_field_labels(published_run: tuple[EvaluationRun, Us
     for key in ("added_value", "energy_tce", "cod"):
         assert f">{key}" not in page
         assert f"、{key}" not in page
+    findings = load_workbook(io.BytesIO(client_for(analyst).get(f"/enterprises/import/{batch.pk}/",
+                                                                {"format": "xlsx"}).content)).active
+    assert findings is not None
+    assert findings.max_row == 2 + len(selectors.staged_rows_with_findings(batch))
