@@ -674,8 +674,15 @@ def run_simulate(request: HttpRequest, run_id: int) -> HttpResponse:
     method = config.get("classes", {}).get("method")
     current_limits = ({code: round(value * 100, 4) for code, value in config["classes"].get("shares", {}).items()}
                       if method == "rank_share" else config.get("classes", {}).get("thresholds", {}))
-    context: dict[str, Any] = {"run": run, "method": method, "indicators": config.get("indicators", []),
-                               "current_limits": current_limits, "simulated": False, "form": request.GET}
+    from zhili.enterprises.scheme import INDICATOR_CATALOGUE
+
+    indicators = [{"key": item["key"], "name": INDICATOR_CATALOGUE[item["key"]].name if item["key"] in
+                   INDICATOR_CATALOGUE else item["key"],
+                   "value": request.GET.get(f"weight-{item['key']}") or f"{float(item['weight']):g}"}
+                  for item in config.get("indicators", [])]
+    limits = [(code, request.GET.get(f"limit-{code}") or f"{float(value):g}") for code, value in current_limits.items()]
+    context: dict[str, Any] = {"run": run, "method": method, "indicators": indicators, "limits": limits,
+                               "simulated": False}
     if request.GET.get("simulate"):
         try:
             weights, thresholds, shares = _simulation_inputs(request, run)
