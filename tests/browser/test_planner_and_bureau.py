@@ -89,8 +89,8 @@ def test_planner_revises_a_target_and_issues_the_midterm_report(new_page: Callab
     expect(page.locator(".messages")).to_contain_text("第1版已印发")
     expect(page.locator('#report-versions tr[data-version="1"]')).to_have_attribute("data-status", "issued")
     screenshot(page, "31-planner-midterm-issued")
-    with page.expect_download() as download_info:
-        page.click("#report-docx")
+    with page.expect_download(timeout=180_000) as download_info:  # charts are drawn on request
+        page.click("#report-docx", timeout=180_000)
     path = tmp_path / "midterm.docx"
     download_info.value.save_as(path)
     report = EvaluationReport.objects.get()
