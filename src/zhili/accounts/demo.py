@@ -22,6 +22,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("leader", Role.LEADER, "领导·刘洋", None),
     ("planner", Role.PLANNER, "规划科·赵磊", None),
     ("analyst", Role.ANALYST, "经发局·孙丽", None),
+    ("reviewer", Role.ANALYST, "经发局·钱军（审核签发）", None),
     ("admin", Role.ADMIN, "管理员·周涛", None),
     ("citizen", Role.CITIZEN, "市民·吴芳", None),
 )

@@ -66,3 +66,8 @@ def xlsx_bytes(workbook: Any) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_append(sheet: Any, values: Iterable[Any]) -> None:
+    """Append one row to ``sheet``, formula-like text written as text (see :func:`xlsx_row`)."""
+    sheet.append(xlsx_row(sheet, values))

@@ -7,6 +7,7 @@ Deterministic from the seed; a second run leaves existing demo enterprises alone
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 from collections.abc import Sequence
@@ -18,11 +19,12 @@ from django.db import transaction
 from openpyxl import Workbook
 
 from zhili.accounts.models import User
+from zhili.core import clock
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.enterprises import services
 from zhili.enterprises.credit_code import CREDIT_CODE_CHARSET, credit_code_build
 from zhili.enterprises.models import Enterprise, EnterpriseScale, EvaluationRun, RunStatus, SourceKind
-from zhili.enterprises.presets import RANK_SHARE_THREE_INDICATORS
+from zhili.enterprises.presets import DEFAULT_POLICY_TABLE, RANK_SHARE_THREE_INDICATORS
 from zhili.enterprises.synthetic import synthetic_columns
 from zhili.geo.models import Area, AreaLevel
 
@@ -74,6 +76,13 @@ def demo_figures(*, size: int, seed: int) -> tuple[dict[str, Any], dict[str, Any
         history[name] = np.round(current[name] / growth, 2)
     for name in ("major_safety_incident", "major_environment_incident", "environmental_penalties"):
         history[name] = (rng.random(size) < 0.004).astype(np.float64)
+    # Water and gas (万立方米), for the differentiated prices; drawn from their own stream so the
+    # figures above (and the published demo classes) do not move.
+    utility_rng = np.random.default_rng(seed + 3)
+    current["water"] = np.round(current["sales"] * 0.0004 * utility_rng.lognormal(0.0, 0.5, size), 3)
+    current["gas"] = np.round(current["sales"] * 0.0002 * utility_rng.lognormal(0.0, 0.6, size), 3)
+    history["water"] = np.round(current["water"] / growth, 3)
+    history["gas"] = np.round(current["gas"] / growth, 3)
     return history, current
 
 
@@ -88,6 +97,13 @@ def _value_dict(columns: dict[str, Any], index: int, fields: Sequence[str]) -> d
 
 def _analyst() -> User | None:
     return User.objects.filter(username="analyst").first() or User.objects.filter(is_superuser=True).first()
+
+
+def _reviewer(evaluator: User | None) -> User | None:
+    """The second person who signs off (签发) the demo run: the evaluator may not."""
+    users = {user.username: user for user in User.objects.filter(username__in=["reviewer", "admin"])}
+    candidates = [users[name] for name in ("reviewer", "admin") if name in users]
+    return next((user for user in candidates if evaluator is None or user.pk != evaluator.pk), None)
 
 
 def load_demo(*, seed: int, stdout: TextIO) -> None:
@@ -143,6 +159,13 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
             values={enterprise.pk: _value_dict(history, index, history_fields) for index, enterprise in enumerate(created)},
             source_kind=SourceKind.OTHER, source_label="演示历史数据（2024年度各部门汇总）",
         )
+        services.year_values_record(
+            actor=actor, year=CURRENT_YEAR,
+            values={enterprise.pk: _value_dict(current, index, ("water", "gas")) for index, enterprise in enumerate(created)},
+            source_kind=SourceKind.OTHER, source_label="演示数据（2025年度水务、燃气公司用量）",
+        )
+        services.policy_table_save(actor=actor, year=HISTORY_YEAR, config=DEFAULT_POLICY_TABLE)
+        services.low_efficiency_matters_register(actor=actor)
         scheme_2024 = services.scheme_save(actor=actor, code=DEMO_SCHEME_CODE, name="", year=HISTORY_YEAR,
                                            config=RANK_SHARE_THREE_INDICATORS)
         services.scheme_save(actor=actor, code=DEMO_SCHEME_CODE, name="", year=CURRENT_YEAR,
@@ -150,7 +173,12 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
         if not EvaluationRun.objects.filter(year=HISTORY_YEAR, status=RunStatus.PUBLISHED).exists() and actor:
             run = services.evaluation_run_execute(actor=actor, year=HISTORY_YEAR, scheme=scheme_2024,
                                                   reason="2024年度初评（演示）")
-            services.evaluation_run_publish(actor=actor, run=run, sign_off_note="经领导小组审定，同意发布（演示）")
+            reviewer = _reviewer(actor)
+            if reviewer is not None:
+                # Signed off three weeks ago: its objection window has passed and the results are in effect.
+                with clock.frozen(clock.now() - dt.timedelta(days=21)):
+                    services.evaluation_run_publish(actor=reviewer, run=run,
+                                                    sign_off_note="经领导小组审定，同意发布（演示）")
     stdout.write(f"  enterprises: {len(created)} demo enterprises, {HISTORY_YEAR} published\n")
 
 

@@ -8,12 +8,12 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from zhili.core.spreadsheets import xlsx_bytes
+from zhili.core.spreadsheets import sheet_append, xlsx_bytes
 from zhili.enterprises.engine import NOT_RATED_REASON_LABELS
 from zhili.enterprises.industry import industry_label
 from zhili.enterprises.models import EvaluationResult, EvaluationRun
 
-_EFFECT_LABELS = {"lifted": "拉升", "dragged": "拖累", "even": "持平"}
+_EFFECT_LABELS = {"lifted": "拉升", "dragged": "拖累", "even": "持平", "not_rated": "不参评，不计分"}
 
 
 def _score_text(value: float | None) -> str:
@@ -28,15 +28,15 @@ def run_results_xlsx(run: EvaluationRun, results: QuerySet[EvaluationResult]) ->
     indicator_names = [item["name"] for item in run.benchmarks]
     headers = ["排名", "统一社会信用代码", "企业名称", "行业", "规模", "综合得分", "类别", "上年类别", "一票否决",
                "不参评原因", *[f"{name}得分" for name in indicator_names], "加减分"]
-    sheet.append([f"{run.year}年度工业企业资源集约利用综合评价结果（第{run.version}版，{run.get_status_display()}）"])
-    sheet.append([f"评价方案：{run.scheme.name} v{run.scheme.version}"])
-    sheet.append(headers)
+    sheet_append(sheet, [f"{run.year}年度工业企业资源集约利用综合评价结果（第{run.version}版，{run.get_status_display()}）"])
+    sheet_append(sheet, [f"评价方案：{run.scheme.name} v{run.scheme.version}"])
+    sheet_append(sheet, headers)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for result in results.select_related("enterprise").order_by("class_code", "rank", "enterprise__credit_code"):
         detail = result.detail
         scores = {item["key"]: item["score"] for item in detail.get("indicators", [])}
-        sheet.append([
+        sheet_append(sheet, [
             result.rank or None, result.enterprise.credit_code, result.enterprise.name,
             industry_label(result.enterprise.industry_code[:3]), result.enterprise.get_scale_display(),
             None if result.total is None else round(result.total, 2), result.class_code, result.previous_class,
@@ -44,8 +44,8 @@ def run_results_xlsx(run: EvaluationRun, results: QuerySet[EvaluationResult]) ->
             *[None if result.total is None else scores.get(item["key"]) for item in run.benchmarks],
             sum(item["points"] for item in detail.get("bonus", [])),
         ])
-    sheet.append([])
-    sheet.append(["基准值", *[f"{item['name']}={item['value']:.4f}（{item['source']}）" for item in run.benchmarks]])
+    sheet_append(sheet, [])
+    sheet_append(sheet, ["基准值", *[f"{item['name']}={item['value']:.4f}（{item['source']}）" for item in run.benchmarks]])
     return xlsx_bytes(workbook)
 
 
@@ -72,8 +72,9 @@ def _indicator_rows(result: EvaluationResult) -> list[list[str]]:
     rows = []
     for item in result.detail.get("indicators", []):
         value = "缺数" if item["value"] is None else f"{item['value']:.4f}"
+        score = "—" if item["score"] is None else f"{item['score']:.2f}"
         rows.append([item["name"], item["unit"], value, f"{item['benchmark']:.4f}", f"{item['weight']:g}",
-                     f"{item['score']:.2f}", _EFFECT_LABELS[item["effect"]]])
+                     score, _EFFECT_LABELS[item["effect"]]])
     return rows
 
 
@@ -85,15 +86,15 @@ def enterprise_sheet_xlsx(result: EvaluationResult) -> bytes:
     sheet = workbook.active
     assert sheet is not None  # noqa: S101 - a new workbook has one sheet
     sheet.title = "企业评价表"
-    sheet.append(["工业企业资源集约利用综合评价表"])
+    sheet_append(sheet, ["工业企业资源集约利用综合评价表"])
     for label, value in _sheet_lines(result):
-        sheet.append([label, value])
-    sheet.append([])
-    sheet.append(_INDICATOR_HEADERS)
+        sheet_append(sheet, [label, value])
+    sheet_append(sheet, [])
+    sheet_append(sheet, _INDICATOR_HEADERS)
     for row in _indicator_rows(result):
-        sheet.append(row)
+        sheet_append(sheet, row)
     for item in result.detail.get("bonus", []):
-        sheet.append([item["name"], "加减分", "", "", "", f"{item['points']:.2f}", ""])
+        sheet_append(sheet, [item["name"], "加减分", "", "", "", f"{item['points']:.2f}", ""])
     return xlsx_bytes(workbook)
 
 

@@ -223,6 +223,9 @@ class EvaluationRun(models.Model):
                                      related_name="+")
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     sign_off_note = models.TextField(_("签发意见"), blank=True)
+    # 公示期: objections are accepted until then; the results take effect after it (and after every
+    # objection is decided). A run superseding an upheld objection takes effect on publication.
+    objection_deadline = models.DateTimeField(_("异议截止时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("评价批次")
@@ -266,12 +269,23 @@ class ObjectionStatus(models.TextChoices):
     REJECTED = "rejected", _("异议不成立")
 
 
+class ObjectorKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业本身")
+    STREET = "street", _("所在街道/园区")
+
+
 class Objection(models.Model):
-    """An enterprise's objection (异议) to a published result."""
+    """An objection (异议) to a published result, by the enterprise itself or its street, with evidence."""
 
     result = models.ForeignKey(EvaluationResult, on_delete=models.PROTECT, related_name="objections")
+    objector_kind = models.CharField(_("提出方"), max_length=12, choices=ObjectorKind.choices,
+                                     default=ObjectorKind.ENTERPRISE)
+    objector_area = models.ForeignKey("geo.Area", verbose_name=_("提出异议的街道"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    claimed_credit_code = models.CharField(_("异议所涉企业信用代码"), max_length=18, blank=True)
     submitted_by_name = models.CharField(_("提出人"), max_length=60)
     content = models.TextField(_("异议内容"))
+    evidence = models.TextField(_("佐证材料"), blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("登记时间"))
@@ -299,6 +313,17 @@ class PolicyMeasureKind(models.TextChoices):
     RECTIFICATION = "rectification", _("整改提升")
     MERGER = "merger", _("兼并重组")
     EXIT = "exit", _("依法关停退出")
+    LOW_EFFICIENCY_LAND = "low_efficiency_land", _("低效用地再开发")
+
+
+class LandCategory(models.TextChoices):
+    """低效用地 categories of the follow-up (再开发) tasks."""
+
+    APPROVED_NOT_SUPPLIED = "approved_not_supplied", _("批而未供")
+    SUPPLIED_NOT_USED = "supplied_not_used", _("供而未用")
+    USED_NOT_FULLY = "used_not_fully", _("用而未尽")
+    BUILT_NOT_OPERATING = "built_not_operating", _("建而未投")
+    OPERATING_BELOW_STANDARD = "operating_below_standard", _("投而未达标")
 
 
 class MeasureStatus(models.TextChoices):
@@ -317,6 +342,8 @@ class PolicyMeasure(models.Model):
     responsible_department = models.CharField(_("责任单位"), max_length=100, blank=True)
     due_date = models.DateField(_("完成时限"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED)
+    land_category = models.CharField(_("低效用地类型"), max_length=30, choices=LandCategory.choices, blank=True)
+    case_number = models.CharField(_("跟踪工单号"), max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("部署时间"))
 
@@ -343,3 +370,61 @@ class PolicyFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"跟踪#{self.pk}"
+
+
+class PolicyTable(models.Model):
+    """A versioned differentiated-policy table (差别化政策) for a year: prices and measures per class."""
+
+    year = models.PositiveSmallIntegerField(_("适用年度"))
+    version = models.PositiveIntegerField(_("版本"))
+    name = models.CharField(_("名称"), max_length=200)
+    config = models.JSONField(_("政策配置"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("差别化政策表")
+        verbose_name_plural = _("差别化政策表")
+        ordering = ["-year", "-version"]
+        constraints = [models.UniqueConstraint(fields=["year", "version"], name="enterprises_unique_policy_version")]
+
+    def __str__(self) -> str:
+        return f"{self.year}年{self.name} v{self.version}"
+
+
+class LandSite(models.Model):
+    """A land site (宗地/园区厂房) that several enterprises may share; its area is apportioned."""
+
+    code = models.CharField(_("宗地编号"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    area_mu = models.FloatField(_("宗地面积(亩)"))
+    address = models.CharField(_("坐落"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("共用宗地")
+        verbose_name_plural = _("共用宗地")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+
+class LandSiteShare(models.Model):
+    """One enterprise's apportioned land on a site: stated in 亩, or by the floor area it uses."""
+
+    site = models.ForeignKey(LandSite, on_delete=models.CASCADE, related_name="shares")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="site_shares")
+    stated_mu = models.FloatField(_("约定分摊面积(亩)"), null=True, blank=True)
+    floor_area_m2 = models.FloatField(_("使用建筑面积(平方米)"), null=True, blank=True)
+    share_mu = models.FloatField(_("分摊用地(亩)"))
+
+    class Meta:
+        verbose_name = _("用地分摊")
+        verbose_name_plural = _("用地分摊")
+        ordering = ["site", "enterprise"]
+        constraints = [models.UniqueConstraint(fields=["site", "enterprise"], name="enterprises_unique_site_share")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id}:{self.enterprise_id} {self.share_mu}亩"

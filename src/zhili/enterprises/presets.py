@@ -73,3 +73,23 @@ PRESETS: dict[str, dict[str, Any]] = {
     "jiangsu_six_indicators": JIANGSU_SIX_INDICATORS,
     "rank_share_three_indicators": RANK_SHARE_THREE_INDICATORS,
 }
+
+
+# A differentiated-policy table (差别化政策) of the kind the Zhejiang 亩均论英雄 and Jiangsu 资源集约利用
+# documents describe: A-class discounts and support, surcharges on C and D for electricity, water and
+# gas, a differentiated 城镇土地使用税, and D-class credit and land restrictions. The base prices and
+# amounts are zhili defaults for the demo, not any one city's figures; a district sets its own.
+DEFAULT_POLICY_TABLE: dict[str, Any] = {
+    "name": "差别化资源要素价格与政策（演示默认）",
+    "base_prices": {"electricity": 0.65, "water": 4.2, "gas": 3.6, "land": 6.0, "emission": 1.4},
+    "classes": {
+        "A": {"adjustments": {"electricity": -0.02, "water": 0.0, "gas": 0.0, "land": -3.0, "emission": -0.2},
+              "support_eligible": True, "credit": "优先支持", "land_measure": "优先保障新增用地"},
+        "B": {"adjustments": {"electricity": 0.0, "water": 0.0, "gas": 0.0, "land": -1.5, "emission": 0.0},
+              "support_eligible": True, "credit": "正常支持", "land_measure": "按需保障"},
+        "C": {"adjustments": {"electricity": 0.05, "water": 0.5, "gas": 0.2, "land": 0.0, "emission": 0.3},
+              "support_eligible": False, "credit": "审慎", "land_measure": "原则上不新增用地"},
+        "D": {"adjustments": {"electricity": 0.1, "water": 1.0, "gas": 0.4, "land": 0.0, "emission": 0.6},
+              "support_eligible": False, "credit": "从紧", "land_measure": "不新增用地，纳入低效用地再开发"},
+    },
+}

@@ -23,6 +23,8 @@ DATA_FIELDS: dict[str, tuple[str, str]] = {
     "added_value": ("工业增加值", "万元"),
     "energy_tce": ("综合能耗", "吨标准煤"),
     "electricity": ("用电量", "万千瓦时"),
+    "water": ("用水量", "万立方米"),
+    "gas": ("天然气用量", "万立方米"),
     "cod": ("化学需氧量排放", "吨"),
     "ammonia": ("氨氮排放", "吨"),
     "so2": ("二氧化硫排放", "吨"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -22,9 +23,23 @@ from zhili.enterprises.models import (
     EvaluationResult,
     EvaluationRun,
     ImportBatch,
+    LandSite,
+    LandSiteShare,
+    Objection,
     PolicyMeasure,
+    PolicyTable,
     RunStatus,
     StagedRow,
+)
+from zhili.enterprises.rules import (
+    ClassMove,
+    FirmPolicyEffect,
+    class_moves,
+    firm_policy_effect,
+    firm_quantities,
+    migration_matrix,
+    policy_table_parse,
+    scheme_config_with_changes,
 )
 from zhili.enterprises.scheme import DATA_FIELDS
 from zhili.geo.models import Area, AreaLevel
@@ -62,6 +77,9 @@ def evaluation_columns(*, year: int, area: Area | None = None) -> tuple[list[int
             columns[field_name][index] = value
     registry_land = np.array([np.nan if row[2] is None else row[2] for row in rows], dtype=np.float64)
     columns["land_mu"] = np.where(np.isnan(columns["land_mu"]), registry_land, columns["land_mu"])
+    # Apportioned land on shared sites replaces both (a firm on several sites: the sum of its shares).
+    for enterprise_id, share_sum in site_land_by_enterprise(ids).items():
+        columns["land_mu"][position[enterprise_id]] = share_sum
     columns["above_scale"] = np.array([1.0 if row[1] == EnterpriseScale.ABOVE else 0.0 for row in rows])
     columns["production_start_year"] = np.array([np.nan if row[3] is None else float(row[3]) for row in rows])
     columns["public_utility"] = np.array([1.0 if row[4] else 0.0 for row in rows])
@@ -237,3 +255,168 @@ def staged_rows_with_findings(batch: ImportBatch) -> list[StagedFinding]:
                           + [f"warning_{warning['code']}" for warning in row.warnings])
         findings.append(StagedFinding(row=row, file_name=row.source_file.file_name, codes=codes))
     return findings
+
+
+# ---------------------------------------------------------------- land apportionment
+
+
+def site_land_by_enterprise(enterprise_ids: list[int] | None = None) -> dict[int, float]:
+    """Σ apportioned land (亩) of each enterprise that has shares on shared sites."""
+    shares = LandSiteShare.objects.all()
+    if enterprise_ids is not None and len(enterprise_ids) < 5000:
+        shares = shares.filter(enterprise_id__in=enterprise_ids)
+    totals: dict[int, list[float]] = defaultdict(list)
+    for enterprise_id, share_mu in shares.values_list("enterprise_id", "share_mu"):
+        totals[enterprise_id].append(share_mu)
+    return {enterprise_id: math.fsum(values) for enterprise_id, values in totals.items()}
+
+
+def land_sites() -> QuerySet[LandSite]:
+    return LandSite.objects.prefetch_related(Prefetch("shares", queryset=LandSiteShare.objects.select_related(
+        "enterprise").order_by("-share_mu"))).order_by("code")
+
+
+# ---------------------------------------------------------------- runs: objection window and effect
+
+
+def run_state(run: EvaluationRun) -> str:
+    """draft · objection_window (公示中) · pending_objections (window closed, objections open) ·
+    effective (生效) · superseded (replaced after an upheld objection)."""
+    from zhili.core import clock
+
+    if not run.is_published:
+        return "draft"
+    if EvaluationRun.objects.filter(supersedes=run, status=RunStatus.PUBLISHED).exists():
+        return "superseded"
+    if run.objection_deadline is not None and clock.now() < run.objection_deadline:
+        return "objection_window"
+    if Objection.objects.filter(result__run=run, status="open").exists():
+        return "pending_objections"
+    return "effective"
+
+
+RUN_STATE_LABELS = {
+    "draft": "草稿（未签发）", "objection_window": "公示中（异议期内，尚未生效）",
+    "pending_objections": "异议待处理（尚未生效）", "effective": "已生效", "superseded": "已被复评结果替代",
+}
+
+
+def objections_recent(limit: int = 200) -> QuerySet[Objection]:
+    return Objection.objects.select_related("result__enterprise", "result__run", "objector_area",
+                                            "resolution_run").order_by("-recorded_at")[:limit]
+
+
+# ---------------------------------------------------------------- differentiated policy
+
+
+def policy_table_for_year(year: int) -> PolicyTable | None:
+    """The latest version of the year's policy table, else the latest earlier year's."""
+    return PolicyTable.objects.filter(year__lte=year).order_by("-year", "-version").first()
+
+
+def enterprise_figures(enterprise_ids: list[int], year: int) -> dict[int, dict[str, float]]:
+    figures: dict[int, dict[str, float]] = defaultdict(dict)
+    for enterprise_id, field_name, value in EnterpriseYearValue.objects.filter(
+            year=year, enterprise_id__in=enterprise_ids).values_list("enterprise_id", "field", "value"):
+        figures[enterprise_id][field_name] = value
+    registry = dict(Enterprise.objects.filter(pk__in=enterprise_ids).values_list("pk", "land_area_mu"))
+    apportioned = site_land_by_enterprise(enterprise_ids)
+    for enterprise_id in enterprise_ids:
+        if enterprise_id in apportioned:
+            figures[enterprise_id]["land_mu"] = apportioned[enterprise_id]
+        elif "land_mu" not in figures[enterprise_id]:
+            registry_land = registry.get(enterprise_id)
+            if registry_land is not None:
+                figures[enterprise_id]["land_mu"] = float(registry_land)
+    return dict(figures)
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    result: EvaluationResult
+    effect: FirmPolicyEffect
+
+
+def run_policy_effects(run: EvaluationRun, results: QuerySet[EvaluationResult]) -> tuple[PolicyTable | None,
+                                                                                      list[PolicyRow]]:
+    """What each result's class means for the enterprise in money under the year's policy table."""
+    table_row = policy_table_for_year(run.year)
+    if table_row is None:
+        return None, []
+    table = policy_table_parse(table_row.config)
+    listed = list(results.select_related("enterprise").order_by("class_code", "rank", "enterprise__credit_code"))
+    figures = enterprise_figures([result.enterprise_id for result in listed], run.year)
+    return table_row, [PolicyRow(result=result, effect=firm_policy_effect(
+        table, result.class_code, firm_quantities(figures.get(result.enterprise_id, {})))) for result in listed]
+
+
+def enterprise_policy_effect(result: EvaluationResult) -> FirmPolicyEffect | None:
+    table_row = policy_table_for_year(result.run.year)
+    if table_row is None:
+        return None
+    figures = enterprise_figures([result.enterprise_id], result.run.year).get(result.enterprise_id, {})
+    return firm_policy_effect(policy_table_parse(table_row.config), result.class_code, firm_quantities(figures))
+
+
+# ---------------------------------------------------------------- simulation and class migration
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    moves: list[ClassMove]
+    enterprises: dict[int, Enterprise]
+    counts_before: dict[str, int]
+    counts_after: dict[str, int]
+    money_before: float
+    money_after: float
+    has_policy: bool
+
+
+def run_simulation(run: EvaluationRun, *, weights: dict[str, float] | None = None,
+                   thresholds: dict[str, float] | None = None,
+                   shares: dict[str, float] | None = None) -> SimulationResult:
+    """Re-evaluate the run's year in memory with changed weights/thresholds and list every enterprise
+    that would change class, with the money effect of both classes. Writes nothing."""
+    from zhili.enterprises import engine
+    from zhili.enterprises.scheme import scheme_parse
+
+    config = scheme_config_with_changes(run.scheme.config, weights=weights, thresholds=thresholds, shares=shares)
+    rules = scheme_parse(config)
+    enterprise_ids, columns = evaluation_columns(year=run.year, area=run.area)
+    prior_ids, prior_columns = evaluation_columns(year=run.year - 1, area=run.area)
+    prior = engine.indicator_averages(scheme_parse(run.scheme.config), prior_columns, year=run.year - 1) \
+        if prior_ids else {}
+    outcome = engine.evaluate(rules, columns, year=run.year, prior_averages=prior)
+    stored = {enterprise_id: (class_code, total) for enterprise_id, class_code, total in
+              run.results.values_list("enterprise_id", "class_code", "total")}
+    before = [stored.get(enterprise_id, ("T", None))[0] for enterprise_id in enterprise_ids]
+    after = [engine.CLASS_LABELS[int(index)] for index in outcome.class_index.tolist()]
+    totals_after = [None if math.isnan(value) else float(value) for value in outcome.total.tolist()]
+    totals_before = [stored.get(enterprise_id, ("T", None))[1] for enterprise_id in enterprise_ids]
+    changed_ids = [enterprise_id for index, enterprise_id in enumerate(enterprise_ids) if before[index] != after[index]]
+    table_row = policy_table_for_year(run.year)
+    money: dict[int, dict[str, float]] = {}
+    if table_row is not None:
+        table = policy_table_parse(table_row.config)
+        figures = enterprise_figures(changed_ids, run.year)
+        for enterprise_id in changed_ids:
+            quantities = firm_quantities(figures.get(enterprise_id, {}))
+            money[enterprise_id] = {code: firm_policy_effect(table, code, quantities).total for code in CLASS_LABELS}
+    moves = class_moves(enterprise_ids, before, after, totals_before, totals_after, money)
+    counts_before = dict.fromkeys(CLASS_LABELS, 0)
+    counts_after = dict.fromkeys(CLASS_LABELS, 0)
+    for code in before:
+        counts_before[code] += 1
+    for code in after:
+        counts_after[code] += 1
+    enterprises = Enterprise.objects.in_bulk([move.enterprise_id for move in moves])
+    return SimulationResult(
+        moves=moves, enterprises=enterprises, counts_before=counts_before, counts_after=counts_after,
+        money_before=math.fsum(move.money_before for move in moves),
+        money_after=math.fsum(move.money_after for move in moves), has_policy=table_row is not None,
+    )
+
+
+def class_migration(results: QuerySet[EvaluationResult]) -> dict[str, dict[str, int]]:
+    """Previous year's class → this run's class → number of enterprises."""
+    return migration_matrix(list(results.values_list("previous_class", "class_code")))

@@ -37,12 +37,17 @@ from zhili.enterprises.models import (
     ImportBatch,
     ImportBatchStatus,
     ImportFile,
+    LandCategory,
+    LandSite,
+    LandSiteShare,
     MeasureStatus,
     Objection,
     ObjectionStatus,
+    ObjectorKind,
     PolicyFollowUp,
     PolicyMeasure,
     PolicyMeasureKind,
+    PolicyTable,
     RunStatus,
     SourceKind,
     StagedRow,
@@ -403,13 +408,36 @@ def _require_draft(run: EvaluationRun) -> None:
         )
 
 
-def _detail(scheme_rules: Any, outcome: engine.Outcome, index: int) -> dict[str, Any]:
-    """Per-enterprise explanation: each indicator against its benchmark, lifted or dragged."""
+def _unrated_value(rule: Any, derived: dict[str, Any], index: int) -> float | None:
+    """An unrated (class T) enterprise's indicator value from its figures, shown for information."""
+    definition = rule.definition
+    numerator = float(derived[definition.numerator][index])
+    denominator = float(derived[definition.denominator][index])
+    if math.isnan(numerator) or math.isnan(denominator) or denominator == 0:
+        return None
+    return round(numerator * float(definition.factor) / denominator, 4)
+
+
+def _detail(scheme_rules: Any, outcome: engine.Outcome, index: int,
+            derived: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Per-enterprise explanation: each indicator against its benchmark, lifted or dragged.
+
+    A class T enterprise is not scored: its indicators show the values its figures give (or
+    "missing" when a figure is absent) with effect "not_rated", never a score of 0 as a drag."""
+    rated = int(outcome.not_rated_reason[index]) == 0
     indicators = []
     for position, (rule, benchmark) in enumerate(zip(scheme_rules.indicators, outcome.benchmarks, strict=True)):
         value = float(outcome.indicator_values[index, position])
         score = float(outcome.indicator_scores[index, position])
         status = int(outcome.indicator_status[index, position])
+        if not rated:
+            shown = _unrated_value(rule, derived, index) if derived is not None else None
+            indicators.append({
+                "key": rule.key, "name": rule.definition.name, "unit": rule.definition.unit, "value": shown,
+                "benchmark": round(benchmark.value, 4), "weight": rule.weight, "score": None, "effect": "not_rated",
+                "status": "ok" if shown is not None else "missing",
+            })
+            continue
         effect = "lifted" if score > rule.weight + 1e-9 else ("dragged" if score < rule.weight - 1e-9 else "even")
         indicators.append({
             "key": rule.key, "name": rule.definition.name, "unit": rule.definition.unit,
@@ -452,6 +480,7 @@ def evaluation_run_execute(*, actor: User | None, year: int, scheme: EvaluationS
     prior_ids, prior_columns = selectors.evaluation_columns(year=year - 1, area=area)
     prior_averages = engine.indicator_averages(rules, prior_columns, year=year - 1) if prior_ids else {}
     outcome = engine.evaluate(rules, columns, year=year, prior_averages=prior_averages)
+    derived = engine.derived_columns(columns, len(enterprise_ids))
     previous_classes = selectors.published_classes(year=year - 1)
     latest = EvaluationRun.objects.select_for_update().filter(year=year).order_by("-version").first()
     now = clock.now()
@@ -475,7 +504,7 @@ def evaluation_run_execute(*, actor: User | None, year: int, scheme: EvaluationS
             run=run, enterprise_id=enterprise_id, total=None if math.isnan(total) else total,
             rank=int(outcome.rank[index]), class_code=engine.CLASS_LABELS[int(outcome.class_index[index])],
             not_rated_reason=engine.NOT_RATED_REASONS[int(outcome.not_rated_reason[index])],
-            vetoed=bool(outcome.vetoed[index]), detail=_detail(rules, outcome, index),
+            vetoed=bool(outcome.vetoed[index]), detail=_detail(rules, outcome, index, derived),
             previous_class=previous_classes.get(enterprise_id, ""),
         ))
     EvaluationResult.objects.bulk_create(results, batch_size=1000)
@@ -485,12 +514,31 @@ def evaluation_run_execute(*, actor: User | None, year: int, scheme: EvaluationS
     return run
 
 
+DEFAULT_OBJECTION_DAYS = 7
+MAX_OBJECTION_DAYS = 60
+
+
 @transaction.atomic
-def evaluation_run_publish(*, actor: User, run: EvaluationRun, sign_off_note: str = "") -> EvaluationRun:
-    """Publish (sign off) a draft run; from then on it is immutable. Only the latest version may be
-    published, and only one run per year is the published one at a time (a superseding run)."""
+def evaluation_run_publish(*, actor: User, run: EvaluationRun, sign_off_note: str = "",
+                           objection_days: int = DEFAULT_OBJECTION_DAYS) -> EvaluationRun:
+    """Publish (sign off, 签发) a draft run; from then on it is immutable.
+
+    Four eyes: the person who evaluated the run (its ``created_by``) cannot sign it off. Only the
+    latest version may be published, and only one run per year is the published one at a time (a
+    superseding run). Publication opens the objection window (公示期) of ``objection_days`` natural
+    days; the results take effect after it. A run that supersedes one after an upheld objection
+    takes effect on publication (the objection window was the first run's)."""
     run = EvaluationRun.objects.select_for_update().get(pk=run.pk)
     _require_draft(run)
+    if run.created_by_id is not None and run.created_by_id == actor.pk:
+        raise ApplicationError(
+            "run_four_eyes",
+            _("%(run)s由您评价，不能由您本人签发。请由另一位有签发权限的人员审核签发（双人复核）。") % {"run": run},
+            status_code=409,
+        )
+    if not 1 <= objection_days <= MAX_OBJECTION_DAYS:
+        raise ApplicationError("run_objection_days_invalid",
+                               _("异议期应为1至%(max)d天。") % {"max": MAX_OBJECTION_DAYS})
     newer = EvaluationRun.objects.filter(year=run.year, version__gt=run.version).exists()
     if newer:
         raise ApplicationError("run_not_latest", _("只能发布本年度最新版次的评价结果。"))
@@ -498,14 +546,17 @@ def evaluation_run_publish(*, actor: User, run: EvaluationRun, sign_off_note: st
     if current is not None and run.supersedes_id != current.pk:
         raise ApplicationError("run_year_published", _("%(year)d年度已有发布结果，新版次须经异议处理重评产生。")
                                % {"year": run.year}, status_code=409)
+    now = clock.now()
     run.status = RunStatus.PUBLISHED
     run.published_by = actor
-    run.published_at = clock.now()
+    run.published_at = now
     run.sign_off_note = sign_off_note
-    run.save(update_fields=["status", "published_by", "published_at", "sign_off_note"])
+    run.objection_deadline = now if run.supersedes_id else now + dt.timedelta(days=objection_days)
+    run.save(update_fields=["status", "published_by", "published_at", "sign_off_note", "objection_deadline"])
     _audit(actor, "enterprise_run.publish", "evaluation_run", run.pk,
            {"year": run.year, "version": run.version, "classes": run.summary.get("classes", {}),
-            "sign_off_note": sign_off_note})
+            "sign_off_note": sign_off_note, "evaluated_by": run.created_by_id,
+            "objection_deadline": run.objection_deadline.isoformat()})
     return run
 
 
@@ -537,31 +588,79 @@ def evaluation_result_override(*, actor: User, result: EvaluationResult, class_c
 
 
 @transaction.atomic
-def objection_record(*, actor: User, result: EvaluationResult, submitted_by_name: str, content: str) -> Objection:
-    """Record an enterprise's objection (异议) to a published result."""
-    if not result.run.is_published:
+def objection_record(*, actor: User, result: EvaluationResult, submitted_by_name: str, content: str,
+                     evidence: str = "", credit_code: str = "", objector_kind: str = ObjectorKind.ENTERPRISE,
+                     street: Area | None = None) -> Objection:
+    """Record an objection (异议) to a published result, by the enterprise or its street, with evidence.
+
+    Refused after the objection window (公示期) closed, when the credit code the objector gives is not
+    the result's enterprise (an enterprise objects only for itself), when the street is not the
+    enterprise's street, or without content and evidence. Nothing is written when refused."""
+    run = result.run
+    if not run.is_published:
         raise ApplicationError("objection_run_not_published", _("只能对已发布的评价结果登记异议。"))
+    now = clock.now()
+    if run.objection_deadline is not None and now >= run.objection_deadline:
+        raise ApplicationError(
+            "objection_window_closed",
+            _("%(run)s的异议期已于%(deadline)s截止，不能再登记异议。如有新情况，请在下一年度评价时提供。")
+            % {"run": run, "deadline": run.objection_deadline.astimezone(clock.CHINA_TIME_ZONE).strftime("%Y-%m-%d %H:%M")},
+            status_code=409,
+        )
+    enterprise = result.enterprise
+    if objector_kind not in ObjectorKind.values:
+        raise ApplicationError("objection_objector_invalid", _("请选择提出方（企业本身或所在街道）。"))
+    code = credit_code.strip().upper()
+    if objector_kind == ObjectorKind.ENTERPRISE and code != enterprise.credit_code:
+        raise ApplicationError(
+            "objection_other_enterprise",
+            _("异议只能由企业对本企业的评价结果提出：填写的信用代码“%(code)s”不是%(name)s（%(own)s）的代码。"
+              "请核对信用代码，或由该企业自行提出。") % {"code": code or "—", "name": enterprise.name,
+                                                  "own": enterprise.credit_code},
+        )
+    if objector_kind == ObjectorKind.STREET and (street is None or not enterprise.area_path.startswith(street.path)):
+        raise ApplicationError(
+            "objection_other_street",
+            _("%(name)s不在%(street)s辖区内，街道只能对辖区内企业的评价结果提出异议。")
+            % {"name": enterprise.name, "street": street.name if street else _("（未选择街道）")},
+        )
     if not content.strip():
         raise ApplicationError("objection_content_required", _("请填写异议内容（对哪项数据或得分有异议、依据是什么）。"))
-    objection = Objection.objects.create(result=result, submitted_by_name=submitted_by_name.strip()[:60] or "企业",
-                                         content=content.strip(), recorded_by=actor, recorded_at=clock.now())
+    if not evidence.strip():
+        raise ApplicationError("objection_evidence_required",
+                               _("请列明佐证材料（如完税证明、电费清单、不动产权证的名称和编号）。"))
+    objection = Objection.objects.create(
+        result=result, objector_kind=objector_kind, objector_area=street if objector_kind == ObjectorKind.STREET
+        else None, claimed_credit_code=code, submitted_by_name=submitted_by_name.strip()[:60] or "企业",
+        content=content.strip(), evidence=evidence.strip(), recorded_by=actor, recorded_at=now)
     _audit(actor, "enterprise_objection.record", "objection", objection.pk,
-           {"enterprise": result.enterprise.credit_code, "run": result.run_id})
+           {"enterprise": enterprise.credit_code, "run": result.run_id, "objector": objector_kind})
     return objection
 
 
 @transaction.atomic
-def objection_resolve(*, actor: User, objection: Objection, upheld: bool, resolution_note: str) -> Objection:
-    """Close an objection. Upheld: the year is re-evaluated into a new draft run version that
-    supersedes the published one (correct the data first); the analyst then publishes it."""
-    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+def objection_resolve(*, actor: User, objection: Objection, upheld: bool, resolution_note: str,
+                      corrections: dict[str, float] | None = None) -> Objection:
+    """The bureau decides an objection. Upheld: the corrected figures (field → value, canonical
+    units) are stored with the source "异议复核", and the year is re-evaluated into a new draft run
+    version that supersedes the published one; a second person then signs it off and it takes effect."""
+    objection = Objection.objects.select_for_update().select_related("result__enterprise", "result__run").get(
+        pk=objection.pk)
     if objection.status != ObjectionStatus.OPEN:
         raise ApplicationError("objection_closed", _("该异议已处理。"))
     if not resolution_note.strip():
         raise ApplicationError("objection_note_required", _("请填写处理意见。"))
     published = objection.result.run
     resolution_run = None
+    if corrections and not upheld:
+        raise ApplicationError("objection_corrections_rejected", _("异议不成立时不能更正数据。"))
     if upheld:
+        if corrections:
+            _corrections_check(corrections)
+            year_values_record(
+                actor=actor, year=published.year, values={objection.result.enterprise_id: corrections},
+                source_kind=SourceKind.OTHER, source_label=_("异议复核（异议#%(id)d）") % {"id": objection.pk},
+            )
         current = EvaluationRun.objects.filter(year=published.year, status=RunStatus.PUBLISHED) \
             .order_by("-version").first()
         resolution_run = evaluation_run_execute(
@@ -575,8 +674,18 @@ def objection_resolve(*, actor: User, objection: Objection, upheld: bool, resolu
     objection.resolution_run = resolution_run
     objection.save(update_fields=["status", "resolution_note", "resolved_by", "resolved_at", "resolution_run"])
     _audit(actor, "enterprise_objection.resolve", "objection", objection.pk,
-           {"upheld": upheld, "resolution_run": resolution_run.pk if resolution_run else None})
+           {"upheld": upheld, "resolution_run": resolution_run.pk if resolution_run else None,
+            "corrections": corrections or {}})
     return objection
+
+
+def _corrections_check(corrections: dict[str, float]) -> None:
+    for field_name, value in corrections.items():
+        if field_name not in DATA_FIELDS:
+            raise ApplicationError("objection_correction_field", _("未知数据字段“%(field)s”。") % {"field": field_name})
+        if not math.isfinite(value) or (value < 0 and field_name != "tax"):
+            raise ApplicationError("objection_correction_value",
+                                   _("更正后的“%(label)s”应为不小于0的数字。") % {"label": DATA_FIELDS[field_name][0]})
 
 
 # ---------------------------------------------------------------- policy actions (D-class follow-up)
@@ -611,3 +720,165 @@ def policy_follow_up_record(*, actor: User, measure: PolicyMeasure, note: str, s
     measure.save(update_fields=["status"])
     _audit(actor, "enterprise_measure.follow_up", "policy_measure", measure.pk, {"status": status_after})
     return follow_up
+
+
+# ---------------------------------------------------------------- D-class follow-up tasks on the case engine
+
+# The 权责清单 matters the follow-up cases are filed under, one per 低效用地 category, with the
+# working days a 再开发 task gets (zhili defaults; a district sets its own in the matters catalogue).
+LOW_EFFICIENCY_MATTERS: dict[str, tuple[str, str, int]] = {
+    LandCategory.APPROVED_NOT_SUPPLIED: ("DXYD-01", "低效用地处置：批而未供", 60),
+    LandCategory.SUPPLIED_NOT_USED: ("DXYD-02", "低效用地处置：供而未用（闲置土地）", 60),
+    LandCategory.USED_NOT_FULLY: ("DXYD-03", "低效用地处置：用而未尽", 90),
+    LandCategory.BUILT_NOT_OPERATING: ("DXYD-04", "低效用地处置：建而未投", 90),
+    LandCategory.OPERATING_BELOW_STANDARD: ("DXYD-05", "低效用地处置：投而未达标", 120),
+}
+
+
+@dataclass(frozen=True)
+class FollowUpTaskInput:
+    result_id: int
+    land_category: str
+    note: str = ""
+
+
+@transaction.atomic
+def d_class_follow_up_tasks_create(*, actor: User, run: EvaluationRun,
+                                   tasks: list[FollowUpTaskInput]) -> list[PolicyMeasure]:
+    """Turn D-class enterprises of a published run into follow-up cases on the case engine (one per
+    enterprise and 低效用地 category), filed under the category's matter so they are dispatched to its
+    department with its deadline. All or nothing."""
+    from zhili.cases.services.intake import IntakeRequest, case_intake
+
+    if not run.is_published:
+        raise ApplicationError("measure_run_not_published", _("请在评价结果发布后再生成跟踪任务。"))
+    if not tasks:
+        raise ApplicationError("follow_up_none", _("请至少为一家D类企业选择低效用地类型。"))
+    results = {result.pk: result for result in EvaluationResult.objects.select_related("enterprise").filter(
+        run=run, pk__in=[task.result_id for task in tasks])}
+    measures: list[PolicyMeasure] = []
+    for task in tasks:
+        result = results.get(task.result_id)
+        if result is None or result.class_code != "D":
+            raise ApplicationError("follow_up_not_d_class", _("只能为本批次的D类企业生成低效用地跟踪任务。"))
+        if task.land_category not in LOW_EFFICIENCY_MATTERS:
+            raise ApplicationError("follow_up_category_invalid", _("请选择低效用地类型（批而未供、供而未用、用而未尽、建而未投、投而未达标）。"))
+        enterprise = result.enterprise
+        if enterprise.longitude is None or enterprise.latitude is None:
+            raise ApplicationError("follow_up_no_location", _("%(name)s缺少位置坐标，无法派发跟踪工单。请先在企业名录中补充位置。")
+                                   % {"name": enterprise.name})
+        if PolicyMeasure.objects.filter(run=run, enterprise=enterprise, land_category=task.land_category).exists():
+            raise ApplicationError("follow_up_exists", _("%(name)s已有“%(category)s”跟踪任务，未重复生成。")
+                                   % {"name": enterprise.name, "category": LandCategory(task.land_category).label})
+        matter_code, matter_name, _days = LOW_EFFICIENCY_MATTERS[task.land_category]
+        category_label = LandCategory(task.land_category).label
+        description = _(
+            "%(year)d年度亩均效益评价D类企业%(name)s（统一社会信用代码%(code)s，综合得分%(total)s），用地属于“%(category)s”。"
+            "请按低效用地再开发要求核查并提出处置方案（盘活、转让、收回或整改提升）。%(note)s"
+        ) % {"year": run.year, "name": enterprise.name, "code": enterprise.credit_code,
+             "total": "—" if result.total is None else f"{result.total:.2f}", "category": category_label,
+             "note": task.note.strip()[:300]}
+        try:  # filed through the case engine's intake as 系统接口 (channel "api"), like any system report
+            intake = case_intake(
+                request=IntakeRequest(
+                    channel="api", title=f"{category_label}：{enterprise.name}"[:80], description=description,
+                    longitude=enterprise.longitude, latitude=enterprise.latitude, matter_code=matter_code,
+                    attributes={"source": "enterprises.d_class", "credit_code": enterprise.credit_code,
+                                "run": run.pk, "land_category": task.land_category},
+                    external_id=f"muqun-{run.pk}-{enterprise.pk}-{task.land_category}"[:64],
+                ),
+                actor=actor, actor_label=str(actor),
+            )
+        except ApplicationError as error:
+            if error.code == "matter_not_found":
+                raise ApplicationError(
+                    "follow_up_matter_missing",
+                    _("权责清单中没有事项“%(matter)s”（编码%(code)s），无法派发。请先在权责清单中登记该事项及其责任部门。")
+                    % {"matter": matter_name, "code": matter_code},
+                ) from error
+            raise
+        case = intake.case
+        due = case.handle_due_at or case.stage_due_at
+        measures.append(PolicyMeasure.objects.create(
+            enterprise=enterprise, run=run, kind=PolicyMeasureKind.LOW_EFFICIENCY_LAND, land_category=task.land_category,
+            description=description, responsible_department=case.department.name if case.department_id and case.department
+            else "", due_date=due.astimezone(clock.CHINA_TIME_ZONE).date() if due else None, case_number=case.number, created_by=actor,
+            created_at=clock.now(),
+        ))
+    _audit(actor, "enterprise_measure.follow_up_tasks", "evaluation_run", run.pk,
+           {"cases": [measure.case_number for measure in measures]})
+    return measures
+
+
+def low_efficiency_matters_register(*, actor: User | None = None, department_code: str = "ZRGH",
+                                    department_name: str = "自然资源和规划局") -> int:
+    """Add the five 低效用地 matters to the 权责清单 (demo and first setup)."""
+    from zhili.geo.services import MatterInput, matters_register
+
+    return matters_register(actor_id=actor.pk if actor else None, matters=[
+        MatterInput(code=code, name=name, category_code="ZRZY", category_name="自然资源与规划",
+                    department_code=department_code, department_name=department_name, handle_limit_days=days,
+                    keywords="低效用地,批而未供,闲置土地,用而未尽,建而未投,投而未达标")
+        for code, name, days in LOW_EFFICIENCY_MATTERS.values()
+    ])
+
+
+# ---------------------------------------------------------------- policy tables and land sites
+
+
+@transaction.atomic
+def policy_table_save(*, actor: User | None, year: int, config: dict[str, Any]) -> PolicyTable:
+    """Save a new version of the year's differentiated-policy table (checked: no negative price)."""
+    from zhili.enterprises.rules import policy_table_parse
+
+    if not 2000 <= year <= 2100:
+        raise ApplicationError("policy_year_invalid", _("适用年度应在2000至2100之间。"))
+    parsed = policy_table_parse(config)
+    latest = PolicyTable.objects.select_for_update().filter(year=year).order_by("-version").first()
+    table = PolicyTable.objects.create(year=year, version=(latest.version + 1) if latest else 1,
+                                       name=parsed.name or _("%(year)d年度差别化政策") % {"year": year},
+                                       config=config, created_by=actor, created_at=clock.now())
+    _audit(actor, "enterprise_policy.save", "policy_table", table.pk, {"year": year, "version": table.version})
+    return table
+
+
+@dataclass(frozen=True)
+class SiteShareInput:
+    credit_code: str
+    stated_mu: float | None = None
+    floor_area_m2: float | None = None
+
+
+@transaction.atomic
+def land_site_save(*, actor: User, code: str, name: str, area_mu: float, shares: list[SiteShareInput],
+                   address: str = "") -> LandSite:
+    """Create or replace a shared site and its apportionment (all or nothing). The apportioned land
+    is what the evaluation uses for these enterprises (a firm on several sites: the sum)."""
+    from zhili.enterprises.rules import ShareInput, apportion_site
+
+    code = code.strip()
+    if not code or not name.strip():
+        raise ApplicationError("site_code_required", _("请填写宗地编号和名称，未保存。"))
+    enterprises = {enterprise.credit_code: enterprise
+                   for enterprise in Enterprise.objects.filter(credit_code__in=[s.credit_code.strip().upper()
+                                                                               for s in shares])}
+    unknown = [share.credit_code for share in shares if share.credit_code.strip().upper() not in enterprises]
+    if unknown:
+        raise ApplicationError("site_enterprise_unknown", _("名录中没有信用代码为%(codes)s的企业，未保存。")
+                               % {"codes": "、".join(unknown)})
+    if not shares:
+        raise ApplicationError("site_shares_required", _("请至少填写一家使用该宗地的企业，未保存。"))
+    inputs = [ShareInput(enterprise_id=enterprises[share.credit_code.strip().upper()].pk, share_mu=share.stated_mu,
+                         floor_area_m2=share.floor_area_m2) for share in shares]
+    apportioned = apportion_site(area_mu, inputs, site_name=name.strip())
+    site, _created = LandSite.objects.update_or_create(code=code, defaults={
+        "name": name.strip()[:200], "area_mu": area_mu, "address": address.strip()[:200], "updated_at": clock.now()})
+    site.shares.all().delete()
+    LandSiteShare.objects.bulk_create([
+        LandSiteShare(site=site, enterprise_id=item.enterprise_id, stated_mu=item.share_mu,
+                      floor_area_m2=item.floor_area_m2, share_mu=apportioned[item.enterprise_id])
+        for item in inputs
+    ])
+    _audit(actor, "enterprise_site.save", "land_site", site.pk,
+           {"code": code, "area_mu": area_mu, "shares": {str(key): value for key, value in apportioned.items()}})
+    return site

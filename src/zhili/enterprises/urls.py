@@ -26,4 +26,11 @@ urlpatterns = [
     path("runs/<int:run_id>/export.xlsx", views.run_export, name="run_export"),
     path("runs/<int:run_id>/map/", views.run_map, name="run_map"),
     path("runs/<int:run_id>/d-list/", views.d_list, name="d_list"),
+    path("runs/<int:run_id>/d-list/tasks/", views.d_list_tasks, name="d_list_tasks"),
+    path("runs/<int:run_id>/policy/", views.run_policy, name="run_policy"),
+    path("runs/<int:run_id>/simulate/", views.run_simulate, name="run_simulate"),
+    path("runs/<int:run_id>/migration/", views.run_migration, name="run_migration"),
+    path("objections/", views.objection_list, name="objections"),
+    path("policy/", views.policy_tables, name="policy"),
+    path("sites/", views.site_list, name="sites"),
 ]

@@ -605,3 +605,40 @@ def areas_export_geojson(*, levels: Sequence[str] | None = None, root: Area | No
             "geometry": json.loads(shapely.to_geojson(geometry)),
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass(frozen=True)
+class MatterInput:
+    """A line of the responsibility list (权责清单) another app needs to route its cases."""
+
+    code: str
+    name: str
+    category_code: str
+    category_name: str
+    department_code: str
+    department_name: str
+    handle_limit_days: int
+    keywords: str = ""
+
+
+@transaction.atomic
+def matters_register(*, matters: Sequence[MatterInput], actor_id: int | None = None) -> int:
+    """Add (or refresh, by code) matters with their category and department; returns how many.
+
+    Existing departments and categories are reused by code and left as they are."""
+    from zhili.geo.models import Department, Matter, MatterCategory
+
+    for item in matters:
+        if item.handle_limit_days < 1:
+            raise ApplicationError("matter_limit_invalid", _("办理时限应至少为1个工作日。"))
+        category, _created = MatterCategory.objects.get_or_create(code=item.category_code,
+                                                                  defaults={"name": item.category_name})
+        department, _created = Department.objects.get_or_create(code=item.department_code,
+                                                                defaults={"name": item.department_name})
+        Matter.objects.update_or_create(code=item.code, defaults={
+            "name": item.name, "category": category, "department": department, "keywords": item.keywords,
+            "handle_limit_days": item.handle_limit_days, "is_active": True,
+        })
+    audit_record_append(actor_id=actor_id, actor_label="系统" if actor_id is None else "", action="geo.matters_register",
+                        object_type="geo.Matter", object_id="*", data={"codes": [item.code for item in matters]})
+    return len(matters)

@@ -387,7 +387,9 @@ def _evaluate_bound(spec: IndicatorSpec, known: Mapping[int, float], year: int, 
                              current_year=year, target_year=spec.target_year, direction=spec.direction)
     common: dict[str, Any] = {"year": year, "realised_value": value, "expected_value": bound, "projected_value": projected,
               "projected_meets_target": spec.direction * (projected - bound) >= 0, "sdg_score": sdg,
-              "expected_share": (year - spec.base_year) / (spec.target_year - spec.base_year)}
+              "expected_share": (year - spec.base_year) / (spec.target_year - spec.base_year),
+              "start_year": start[0] if start is not None and start[0] < year else None,
+              "start_value": start[1] if start is not None and start[0] < year else None}
     if spec.direction * (value - bound) >= 0:
         status = Status.COMPLETED if year == spec.target_year else Status.ON_TRACK
         return Evaluation(status=status, reason="bound_met", ratio=1.0, **common)

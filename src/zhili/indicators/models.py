@@ -51,6 +51,9 @@ class Plan(models.Model):
     source = models.TextField(_("来源说明"), blank=True)
     ahead_ratio = models.FloatField(_("超序时阈值（进度/序时）"), default=1.10)
     lag_ratio = models.FloatField(_("严重滞后阈值（进度/序时）"), default=0.70)
+    # Each year's figures are due by this month/day of the following year (e.g. 3-31).
+    data_deadline_month = models.PositiveSmallIntegerField(_("年度数据报送截止月"), default=3)
+    data_deadline_day = models.PositiveSmallIntegerField(_("年度数据报送截止日"), default=31)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -201,3 +204,82 @@ class IndicatorDraft(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TargetRevision(models.Model):
+    """A decided change of an indicator's target (e.g. the mid-term adjustment), kept with history.
+
+    The revision applies to evaluations of ``effective_from_year`` and later; earlier years keep the
+    target in force then. A revision is never edited: a new decision is a new revision.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="target_revisions")
+    revision = models.PositiveIntegerField(_("调整次序"))
+    previous_value = models.FloatField(_("调整前目标值"), null=True, blank=True)
+    target_value = models.FloatField(_("调整后目标值"), null=True, blank=True)
+    target_text = models.CharField(_("调整后目标表述"), max_length=200, blank=True)
+    effective_from_year = models.PositiveSmallIntegerField(_("起始适用年份"))
+    decision_reference = models.CharField(_("决定文号"), max_length=200)
+    reason = models.TextField(_("调整理由"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="indicator_target_revisions",
+    )
+    decided_at = models.DateTimeField(_("登记时间"))
+
+    class Meta:
+        verbose_name = _("目标调整")
+        verbose_name_plural = _("目标调整")
+        ordering = ["indicator", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "revision"], name="indicators_unique_target_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} r{self.revision} → {self.target_value}"
+
+
+class ReportStage(models.TextChoices):
+    MIDTERM = "midterm", _("中期评估")
+    FINAL = "final", _("末期评估")
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿（可编辑）")
+    ISSUED = "issued", _("已印发")
+
+
+class EvaluationReport(models.Model):
+    """One version of a plan's mid-term or final evaluation report: the generated narrative as the
+    planner edited it. An issued version is never changed; editing it creates the next version."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reports")
+    stage = models.CharField(_("评估阶段"), max_length=10, choices=ReportStage.choices)
+    year = models.PositiveSmallIntegerField(_("评估年份"))
+    version = models.PositiveIntegerField(_("版本"))
+    status = models.CharField(_("状态"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    sections = models.JSONField(_("报告正文"), default=list)  # [{"key", "title", "paragraphs": [...]}]
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="later_versions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("创建时间"))
+    edited_at = models.DateTimeField(_("修改时间"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("评估报告")
+        verbose_name_plural = _("评估报告")
+        ordering = ["plan", "stage", "year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "stage", "year", "version"], name="indicators_unique_report_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.stage} {self.year} v{self.version}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == ReportStatus.ISSUED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +20,7 @@ from zhili.indicators.models import (
     Attribute,
     Direction,
     DraftStatus,
+    EvaluationReport,
     GrowthInput,
     Indicator,
     IndicatorDraft,
@@ -26,11 +29,16 @@ from zhili.indicators.models import (
     Observation,
     Plan,
     QualitativeStatus,
+    ReportStage,
+    ReportStatus,
+    TargetRevision,
 )
 from zhili.indicators.platform_metrics import platform_metric_get
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 ATTRIBUTE_BY_LABEL = {"预期性": Attribute.ANTICIPATORY, "约束性": Attribute.BINDING}
 
@@ -550,3 +558,222 @@ def plan_workbook_import(*, plan: Plan, stream: IO[bytes], actor: User | None,
     )
     return WorkbookImportResult(observations=result, indicators_updated=len(parsed.indicator_updates),
                                 conversions=parsed.conversions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Target revisions (e.g. the mid-term adjustment), with history
+# ---------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def target_revision_record(*, indicator: Indicator, target_value: float | None, effective_from_year: int,
+                           decision_reference: str, actor: User | None, target_text: str = "",
+                           reason: str = "") -> TargetRevision:
+    """Record a decided change of ``indicator``'s target, applying from ``effective_from_year`` on.
+
+    The indicator's original target stays as the plan stated it; evaluations of earlier years keep
+    the target in force then. Refused without a decision reference (文号), with a non-numeric target
+    for a quantitative indicator, or with a year outside the plan.
+    """
+    plan = indicator.plan
+    reference = decision_reference.strip()
+    if not reference:
+        raise ApplicationError(
+            "target_revision_reference_required",
+            _("调整目标须填写决定文号（如“天人发〔2023〕12号”或区人大常委会决议名称），未保存任何调整。"),
+        )
+    if not plan.base_year < effective_from_year <= plan.target_year:
+        raise ApplicationError(
+            "target_revision_year_invalid",
+            _("起始适用年份%(year)s不在规划期（%(base)s—%(target)s年）内，未保存。请填写%(first)s—%(target)s之间的年份。")
+            % {"year": effective_from_year, "base": plan.base_year, "target": plan.target_year,
+               "first": plan.base_year + 1},
+        )
+    if indicator.kind != IndicatorKind.QUALITATIVE and (target_value is None or not math.isfinite(target_value)):
+        raise ApplicationError("target_revision_value_required", _("请填写调整后的目标值（数字），未保存任何调整。"))
+    if indicator.kind == IndicatorKind.CUMULATIVE and target_value is not None and target_value <= 0:
+        raise ApplicationError("target_revision_value_invalid", _("累计类指标的目标总量应大于0，未保存。"))
+    latest = TargetRevision.objects.select_for_update().filter(indicator=indicator).order_by("-revision").first()
+    previous = latest.target_value if latest is not None else indicator.target_value
+    revision = TargetRevision.objects.create(
+        indicator=indicator, revision=(latest.revision + 1) if latest else 1, previous_value=previous,
+        target_value=target_value, target_text=target_text.strip()[:200], effective_from_year=effective_from_year,
+        decision_reference=reference[:200], reason=reason.strip(), decided_by=actor, decided_at=clock.now(),
+    )
+    audit_record_append(
+        **_actor_fields(actor), action="indicator.target_revise", object_type="indicators.Indicator",
+        object_id=indicator.pk,
+        data={"revision": revision.revision, "from": previous, "to": target_value,
+              "effective_from_year": effective_from_year, "decision_reference": revision.decision_reference},
+    )
+    return revision
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation reports: generated narrative, edited by the planner, issued, versioned
+# ---------------------------------------------------------------------------------------------
+
+MAX_PARAGRAPH_LENGTH = 2000
+
+
+def _report_stage_check(plan: Plan, stage: str, year: int) -> None:
+    if stage not in ReportStage.values:
+        raise ApplicationError("report_stage_invalid", _("评估阶段只能是中期评估或末期评估。"))
+    if year not in plan.years:
+        raise ApplicationError("report_year_invalid", _("评估年份%(year)s不在规划期内。") % {"year": year})
+
+
+def _next_version(plan: Plan, stage: str, year: int) -> int:
+    latest = (EvaluationReport.objects.select_for_update().filter(plan=plan, stage=stage, year=year)
+              .order_by("-version").first())
+    return (latest.version + 1) if latest else 1
+
+
+@transaction.atomic
+def evaluation_report_generate(*, plan: Plan, stage: str, year: int, actor: User | None) -> EvaluationReport:
+    """A new draft version whose narrative is generated from the current figures (earlier versions stay)."""
+    from zhili.indicators.selectors import report_sections_generated
+
+    _report_stage_check(plan, stage, year)
+    now = clock.now()
+    report = EvaluationReport.objects.create(
+        plan=plan, stage=stage, year=year, version=_next_version(plan, stage, year),
+        sections=report_sections_generated(plan, stage, year), created_by=actor, created_at=now, edited_at=now,
+    )
+    audit_record_append(
+        **_actor_fields(actor), action="indicator.report_generate", object_type="indicators.EvaluationReport",
+        object_id=report.pk, data={"plan": plan.code, "stage": stage, "year": year, "version": report.version},
+    )
+    return report
+
+
+@dataclass(frozen=True)
+class ReportEditResult:
+    report: EvaluationReport
+    new_version: bool  # the edited report was issued: the edit became the next version
+
+
+def _edited_sections(sections: list[dict[str, Any]], texts: dict[str, str]) -> list[dict[str, Any]]:
+    edited = []
+    for section in sections:
+        key = str(section["key"])
+        paragraphs = list(section.get("paragraphs", []))
+        if key in texts:
+            paragraphs = [line.strip() for line in texts[key].replace("\r\n", "\n").split("\n") if line.strip()]
+            if not paragraphs:
+                raise ApplicationError(
+                    "report_section_empty",
+                    _("“%(title)s”不能为空。请至少保留一段文字，未保存任何修改。") % {"title": section["title"]},
+                )
+            too_long = [line for line in paragraphs if len(line) > MAX_PARAGRAPH_LENGTH]
+            if too_long:
+                raise ApplicationError(
+                    "report_paragraph_too_long",
+                    _("“%(title)s”中有段落超过%(limit)s字，请拆分成几段，未保存任何修改。")
+                    % {"title": section["title"], "limit": MAX_PARAGRAPH_LENGTH},
+                )
+        edited.append({"key": key, "title": section["title"], "paragraphs": paragraphs})
+    return edited
+
+
+@transaction.atomic
+def evaluation_report_edit(*, report: EvaluationReport, texts: dict[str, str], actor: User | None) -> ReportEditResult:
+    """Save the planner's edits of the narrative (section key → text, one paragraph per line).
+
+    A draft is changed in place. An issued report is never changed: the edits become a new draft
+    version based on it, and the issued one is kept as it was.
+    """
+    report = EvaluationReport.objects.select_for_update().get(pk=report.pk)
+    sections = _edited_sections(list(report.sections), texts)
+    now = clock.now()
+    if report.status == ReportStatus.ISSUED:
+        edited = EvaluationReport.objects.create(
+            plan=report.plan, stage=report.stage, year=report.year,
+            version=_next_version(report.plan, report.stage, report.year), sections=sections, based_on=report,
+            created_by=actor, created_at=now, edited_at=now,
+        )
+        new_version = True
+    else:
+        report.sections = sections
+        report.edited_at = now
+        report.save(update_fields=["sections", "edited_at"])
+        edited, new_version = report, False
+    audit_record_append(
+        **_actor_fields(actor), action="indicator.report_edit", object_type="indicators.EvaluationReport",
+        object_id=edited.pk, data={"version": edited.version, "new_version": new_version,
+                                   "based_on": report.pk if new_version else None, "sections": sorted(texts)},
+    )
+    return ReportEditResult(report=edited, new_version=new_version)
+
+
+@transaction.atomic
+def evaluation_report_issue(*, report: EvaluationReport, actor: User | None) -> EvaluationReport:
+    """Issue (印发) a draft version: from then on it is never changed."""
+    report = EvaluationReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == ReportStatus.ISSUED:
+        raise ApplicationError("report_already_issued", _("第%(version)s版已印发，不能重复印发。")
+                               % {"version": report.version})
+    report.status = ReportStatus.ISSUED
+    report.issued_by = actor
+    report.issued_at = clock.now()
+    report.save(update_fields=["status", "issued_by", "issued_at"])
+    audit_record_append(
+        **_actor_fields(actor), action="indicator.report_issue", object_type="indicators.EvaluationReport",
+        object_id=report.pk, data={"plan": report.plan.code, "stage": report.stage, "year": report.year,
+                                   "version": report.version},
+    )
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Reminders before the yearly data deadline
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReminderSent:
+    plan_code: str
+    data_year: int
+    days_left: int
+    departments: int
+    recipients: int
+
+
+def indicator_data_reminders_send(*, today: dt.date | None = None) -> list[ReminderSent]:
+    """On the reminder days before each plan's yearly data deadline (30, 7 and 1 days), e-mail the
+    planners the departments that still have indicators without a value, and record it."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    from zhili.accounts.roles import Role
+    from zhili.indicators.rules import data_deadline_for, data_year_for, reminder_due
+    from zhili.indicators.selectors import missing_data_by_department
+
+    today = today or clock.today()
+    sent: list[ReminderSent] = []
+    recipients = list(get_user_model().objects.filter(role=Role.PLANNER, is_active=True).exclude(email="")
+                      .values_list("email", flat=True))
+    for plan in Plan.objects.order_by("code"):
+        data_year = data_year_for(today, plan.data_deadline_month, plan.data_deadline_day)
+        deadline = data_deadline_for(data_year, plan.data_deadline_month, plan.data_deadline_day)
+        days_left = reminder_due(today, deadline)
+        if days_left is None:
+            continue
+        missing = missing_data_by_department(plan, data_year)
+        if not missing:
+            continue
+        lines = [f"{item.department}：{'、'.join(item.indicator_names)}" for item in missing]
+        subject = _("【数据报送提醒】%(plan)s %(year)s年度数据将于%(deadline)s截止（还有%(days)s天）") % {
+            "plan": plan, "year": data_year, "deadline": deadline.isoformat(), "days": days_left}
+        with transaction.atomic():
+            audit_record_append(
+                actor_id=None, actor_label="系统", action="indicator.data_reminder", object_type="indicators.Plan",
+                object_id=plan.pk, data={"data_year": data_year, "deadline": deadline.isoformat(),
+                                         "days_left": days_left, "departments": [item.department for item in missing]},
+            )
+        if recipients:
+            try:
+                send_mail(subject, "\n".join(lines), None, recipients, fail_silently=False)
+            except OSError:  # the mail server is down: the reminder stays recorded, the next one still goes
+                logger.warning("data reminder for plan %s could not be mailed", plan.code, exc_info=True)
+        sent.append(ReminderSent(plan_code=plan.code, data_year=data_year, days_left=days_left,
+                                 departments=len(missing), recipients=len(recipients)))
+    return sent

@@ -26,3 +26,12 @@ def fill_platform_indicators() -> int:
         previous = observations_fill_from_platform(year=today.year - 1)
         total += previous.created + previous.revised
     return total
+
+
+@db_periodic_task(crontab(hour="8", minute="0"))  # type: ignore[untyped-decorator]
+def remind_indicator_data_deadline() -> int:
+    """Daily: 30, 7 and 1 days before a plan's yearly data deadline, remind the planners which
+    departments still owe figures; returns how many plans got a reminder."""
+    from zhili.indicators.services import indicator_data_reminders_send
+
+    return len(indicator_data_reminders_send())

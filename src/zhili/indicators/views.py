@@ -17,15 +17,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhili.accounts.permissions import Action, user_can
 from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.uploads import upload_read_limited
-from zhili.indicators import reports, selectors, services
+from zhili.indicators import files, selectors, services
 from zhili.indicators.evaluation import Status
 from zhili.indicators.models import (
     Direction,
+    EvaluationReport,
     Indicator,
     IndicatorDraft,
     IndicatorKind,
     Plan,
     QualitativeStatus,
+    ReportStage,
+    ReportStatus,
 )
 from zhili.indicators.platform_metrics import platform_metric_choices
 from zhili.indicators.spreadsheets import parse_number, plan_template_workbook
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_TYPE = "application/pdf"
 
 
 def _plan_or_404(plan_id: int) -> Plan:
@@ -69,9 +73,18 @@ def _year(request: HttpRequest, plan: Plan) -> int:
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if filename.isascii():
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def _wants_xlsx(request: HttpRequest) -> bool:
+    return request.GET.get("format") == "xlsx"
 
 
 def _permissions(request: HttpRequest, plan: Plan) -> dict[str, bool]:
@@ -86,6 +99,11 @@ def _permissions(request: HttpRequest, plan: Plan) -> dict[str, bool]:
 def plan_list(request: HttpRequest) -> HttpResponse:
     _check(request, Action.INDICATOR_VIEW)
     plans = [plan for plan in selectors.plan_list() if user_can(request.user, Action.INDICATOR_VIEW, plan)]
+    if _wants_xlsx(request):
+        content = files.table_xlsx(_("规划列表"), [_("规划代码"), _("规划名称"), _("基期年"), _("目标年"), _("指标数")], [
+            (plan.code, plan.name, plan.base_year, plan.target_year, getattr(plan, "indicator_count", 0))
+            for plan in plans])
+        return _download(content, XLSX_TYPE, "plans.xlsx")
     return render(request, "indicators/plan_list.html", {"plans": plans})
 
 
@@ -123,6 +141,7 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
         "plan": plan, "indicator": indicator, "year": year, "detail": detail, "chart_data": chart_data,
         "qualitative_choices": QualitativeStatus.choices, "metric_choices": platform_metric_choices(),
         "is_qualitative": indicator.kind == IndicatorKind.QUALITATIVE, **_permissions(request, plan),
+        "revision_years": plan.years,
     })
 
 
@@ -246,6 +265,11 @@ def plan_drafts(request: HttpRequest, plan_id: int) -> HttpResponse:
         else:
             messages.success(request, _("从文档中抽取出%(count)s条目标，请逐条审核。") % {"count": len(drafts)})
         return redirect("indicators:plan_drafts", plan_id=plan.pk)
+    if _wants_xlsx(request):
+        content = files.table_xlsx(_("指标草稿"), [_("指标名称"), _("目标表述"), _("单位"), _("类型"), _("状态"), _("原文")], [
+            (draft.name, draft.target_text, draft.unit, draft.get_kind_display(), draft.get_status_display(), draft.quote)
+            for draft in selectors.plan_drafts(plan)])
+        return _download(content, XLSX_TYPE, f"{plan.code}-drafts.xlsx")
     return render(request, "indicators/plan_drafts.html", {
         "plan": plan, "drafts": selectors.plan_drafts(plan), "kinds": IndicatorKind.choices,
         "directions": Direction.choices, "groups": plan.groups.order_by("position"),
@@ -277,17 +301,164 @@ def draft_decide(request: HttpRequest, draft_id: int) -> HttpResponse:
     return redirect("indicators:plan_drafts", plan_id=draft.plan_id)
 
 
+def _stage(request: HttpRequest) -> str:
+    stage = request.GET.get("stage") or request.POST.get("stage") or ReportStage.MIDTERM
+    return stage if stage in ReportStage.values else ReportStage.MIDTERM
+
+
+def _report_year(request: HttpRequest, plan: Plan, stage: str) -> int:
+    raw = request.GET.get("year") or request.POST.get("year") or ""
+    if raw.isdigit() and int(raw) in plan.years:
+        return int(raw)
+    if stage == ReportStage.FINAL:
+        return plan.target_year
+    return selectors.default_year(plan)
+
+
 @login_required
 @require_GET
 def plan_report(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Quick downloads: the evaluation workbook, or the generated report as it would be now (not saved)."""
     plan = _plan_or_404(plan_id)
     _check(request, Action.INDICATOR_REPORT, plan)
-    year = _year(request, plan)
-    stage = request.GET.get("stage", "midterm")
-    if stage not in reports.REPORT_STAGES:
-        stage = "midterm"
+    stage = _stage(request)
+    year = _report_year(request, plan, stage)
     if request.GET.get("format") == "xlsx":
-        return _download(reports.evaluation_report_xlsx(plan, year, stage), XLSX_TYPE,
-                         reports.report_filename(plan, stage, year, "xlsx"))
-    return _download(reports.evaluation_report_docx(plan, year, stage), DOCX_TYPE,
-                     reports.report_filename(plan, stage, year, "docx"))
+        return _download(files.evaluation_report_xlsx(plan, year, stage), XLSX_TYPE,
+                         f"{plan.code}-{stage}-{year}.xlsx")
+    preview = EvaluationReport(plan=plan, stage=stage, year=year, version=0, status=ReportStatus.DRAFT,
+                               sections=selectors.report_sections_generated(plan, stage, year))
+    return _download(files.evaluation_report_docx(preview), DOCX_TYPE, f"{plan.code}-{stage}-{year}.docx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_workspace(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """A stage's report: its versions, the latest one's narrative to edit, issue and download."""
+    plan = _plan_or_404(plan_id)
+    _check(request, Action.INDICATOR_REPORT, plan)
+    stage = _stage(request)
+    year = _report_year(request, plan, stage)
+    here = f"{reverse('indicators:report_workspace', args=[plan.pk])}?stage={stage}&year={year}"
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "generate":
+                report = services.evaluation_report_generate(plan=plan, stage=stage, year=year, actor=_actor(request))
+                messages.success(request, _("已根据最新数据生成第%(version)s版（草稿），请审阅和修改文字。")
+                                 % {"version": report.version})
+            else:
+                report = _report_of_plan(request.POST.get("report", ""), plan)
+                if action == "save":
+                    texts = {key.removeprefix("section-"): request.POST.get(key, "") for key in request.POST
+                             if key.startswith("section-")}
+                    result = services.evaluation_report_edit(report=report, texts=texts, actor=_actor(request))
+                    if result.new_version:
+                        messages.warning(request, _(
+                            "第%(old)s版已印发，不能修改；您的修改已另存为第%(new)s版（草稿），第%(old)s版保持不变。")
+                            % {"old": report.version, "new": result.report.version})
+                    else:
+                        messages.success(request, _("已保存第%(version)s版的修改。") % {"version": report.version})
+                elif action == "issue":
+                    services.evaluation_report_issue(report=report, actor=_actor(request))
+                    messages.success(request, _("第%(version)s版已印发。") % {"version": report.version})
+                else:
+                    messages.error(request, _("未知的操作，请重新提交。"))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect(here)
+    versions = list(selectors.report_versions(plan, stage, year))
+    return render(request, "indicators/report_workspace.html", {
+        "plan": plan, "stage": stage, "stage_label": ReportStage(stage).label, "year": year, "versions": versions,
+        "current": versions[0] if versions else None, "stages": ReportStage.choices,
+    })
+
+
+def _report_of_plan(raw_id: str, plan: Plan) -> EvaluationReport:
+    if not raw_id.isdigit():
+        raise ApplicationError("report_not_found", _("找不到该评估报告版本。请刷新页面后重试。"))
+    try:
+        report = selectors.report_get(report_id=int(raw_id))
+    except NotFoundError as error:
+        raise ApplicationError(error.code, error.message) from error
+    if report.plan_id != plan.pk:
+        raise ApplicationError("report_not_found", _("找不到该评估报告版本。请刷新页面后重试。"))
+    return report
+
+
+@login_required
+@require_GET
+def report_download(request: HttpRequest, report_id: int, file_format: str) -> HttpResponse:
+    _check(request, Action.INDICATOR_REPORT)  # refuse before saying whether the report exists
+    try:
+        report = selectors.report_get(report_id=report_id)
+    except NotFoundError as error:
+        raise Http404(error.message) from error
+    _check(request, Action.INDICATOR_REPORT, report.plan)
+    content = files.evaluation_report_docx(report)
+    if file_format == "pdf":
+        try:
+            pdf = files.docx_to_pdf(content, stem=f"report-{report.pk}")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect(f"{reverse('indicators:report_workspace', args=[report.plan_id])}"
+                            f"?stage={report.stage}&year={report.year}")
+        return _download(pdf, PDF_TYPE, files.report_filename(report, "pdf"))
+    return _download(content, DOCX_TYPE, files.report_filename(report, "docx"))
+
+
+@login_required
+@require_POST
+def target_revise(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    indicator = _indicator_or_404(indicator_id)
+    _check(request, Action.INDICATOR_EDIT, indicator.plan)
+    target = reverse("indicators:indicator_detail", args=[indicator.pk])
+    try:
+        raw_value = request.POST.get("target_value", "").strip()
+        try:
+            value = parse_number(raw_value or None, unit=indicator.unit)
+        except ValueError as error:
+            raise ApplicationError("target_revision_value_not_number",
+                                   _("“%(value)s”不是数字。请只填写数字，不带单位和文字。") % {"value": raw_value}) from error
+        year_text = request.POST.get("effective_from_year", "").strip()
+        if not year_text.isdigit():
+            raise ApplicationError("target_revision_year_invalid", _("请选择起始适用年份。"))
+        services.target_revision_record(
+            indicator=indicator, target_value=value, effective_from_year=int(year_text),
+            decision_reference=request.POST.get("decision_reference", ""),
+            target_text=request.POST.get("target_text", ""), reason=request.POST.get("reason", ""),
+            actor=_actor(request),
+        )
+        messages.success(request, _("已登记目标调整，自%(year)s年起按新目标评估，此前年份仍按原目标。") % {"year": year_text})
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def plan_departments(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Progress by responsible department: status counts, lagging and missing indicators, the deadline."""
+    from zhili.indicators.rules import data_deadline_for, data_year_for
+
+    plan = _plan_or_404(plan_id)
+    _check(request, Action.INDICATOR_VIEW, plan)
+    year = _year(request, plan)
+    departments = selectors.plan_progress_by_department(plan, year)
+    if _wants_xlsx(request):
+        rows = [(department.department, row.indicator.number, row.indicator.name,
+                 row.indicator.get_attribute_display(), row.evaluation.status.label,
+                 row.evaluation.reason_message or "") for department in departments for row in department.rows]
+        content = files.table_xlsx(_("%(year)s年分部门进度") % {"year": year},
+                                   [_("责任部门"), _("序号"), _("指标"), _("属性"), _("状态"), _("说明")], rows)
+        return _download(content, XLSX_TYPE, f"{plan.code}-departments-{year}.xlsx")
+    from zhili.core import clock
+
+    today = clock.today()
+    data_year = data_year_for(today, plan.data_deadline_month, plan.data_deadline_day)
+    deadline = data_deadline_for(data_year, plan.data_deadline_month, plan.data_deadline_day)
+    return render(request, "indicators/plan_departments.html", {
+        "plan": plan, "year": year, "departments": departments, "statuses": list(Status),
+        "data_year": data_year, "deadline": deadline, "days_left": (deadline - today).days,
+        "missing": selectors.missing_data_by_department(plan, data_year),
+    })

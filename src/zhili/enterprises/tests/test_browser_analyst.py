@@ -32,6 +32,7 @@ def test_analyst_imports_runs_publishes_and_sees_map_and_d_list(live_server, tmp
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     district_create()
     analyst = user_create(username="analyst")
+    reviewer = user_create(username="reviewer")
     enterprises = [
         enterprise_create(number, longitude=WEST + 0.004 + (number % 10) * 0.019, latitude=SOUTH + 0.01 + (number // 10) * 0.03,
                           scale=EnterpriseScale.ABOVE if number % 4 else EnterpriseScale.BELOW,
@@ -79,12 +80,27 @@ def test_analyst_imports_runs_publishes_and_sees_map_and_d_list(live_server, tmp
         page.click("#run-form button[type=submit]")
         expect(page.locator("#run-status")).to_have_text("草稿（可重评）")
         page.screenshot(path=str(ARTIFACTS / "03-run-draft.png"), full_page=True)
-        page.fill("#sign_off_note", "经局务会审定，同意发布")
-        page.click("#publish-form button[type=submit]")
+        expect(page.locator("#four-eyes-note")).to_contain_text("须由另一位有签发权限的人员签发")
+        page.click("#publish-form button[type=submit]")  # the evaluator cannot sign off
+        expect(page.locator(".messages")).to_contain_text("不能由您本人签发")
+        expect(page.locator("#run-status")).to_have_text("草稿（可重评）")
+        run_url = page.url
+        second = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+        review = second.new_page()
+        review.goto(f"{live_server.url}/accounts/login/")
+        review.fill("#id_username", "reviewer")
+        review.fill("#id_password", "Zhili@2026test")
+        review.click("button[type=submit]")
+        review.goto(run_url)
+        review.fill("#sign_off_note", "经局务会审定，同意发布")
+        review.click("#publish-form button[type=submit]")
+        expect(review.locator("#run-status")).to_have_text("已发布")
+        second.close()
+        page.reload()
         expect(page.locator("#run-status")).to_have_text("已发布")
         run = EvaluationRun.objects.get(year=2025)
         assert run.status == RunStatus.PUBLISHED
-        assert run.published_by == analyst
+        assert run.published_by == reviewer
         d_count = run.results.filter(class_code="D").count()
         assert d_count >= 1
         expect(page.locator("#class-counts .ent-class-D strong")).to_have_text(str(d_count))

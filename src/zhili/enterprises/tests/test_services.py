@@ -173,6 +173,7 @@ def _year_data(enterprises: list[Enterprise], year: int, taxes: list[float]) -> 
 def test_run_publish_is_immutable_and_objection_reruns() -> None:
     district_create()
     analyst = user_create()
+    reviewer = user_create()
     enterprises = [enterprise_create(number) for number in range(1, 11)]
     _year_data(enterprises, 2024, [float(10 * n) for n in range(1, 11)])
     _year_data(enterprises, 2025, [float(10 * n) for n in range(10, 0, -1)])
@@ -187,16 +188,19 @@ def test_run_publish_is_immutable_and_objection_reruns() -> None:
     rerun = services.evaluation_run_execute(actor=analyst, year=2025, scheme=scheme)  # re-run before publishing
     assert rerun.version == 2
     with pytest.raises(ApplicationError) as raised:
-        services.evaluation_run_publish(actor=analyst, run=draft)
+        services.evaluation_run_publish(actor=reviewer, run=draft)
     assert raised.value.code == "run_not_latest"
-    published = services.evaluation_run_publish(actor=analyst, run=rerun, sign_off_note="同意")
+    with pytest.raises(ApplicationError) as own:
+        services.evaluation_run_publish(actor=analyst, run=rerun)  # four eyes: not the evaluator
+    assert own.value.code == "run_four_eyes"
+    published = services.evaluation_run_publish(actor=reviewer, run=rerun, sign_off_note="同意")
     assert published.status == RunStatus.PUBLISHED
-    assert published.published_by == analyst
+    assert published.published_by == reviewer
     assert published.published_at is not None
 
     result = published.results.get(enterprise=enterprises[9])
     for attempt in (
-        lambda: services.evaluation_run_publish(actor=analyst, run=published),
+        lambda: services.evaluation_run_publish(actor=reviewer, run=published),
         lambda: services.evaluation_run_discard(actor=analyst, run=published),
         lambda: services.evaluation_result_override(actor=analyst, result=result, class_code="A", note="x"),
         lambda: services.evaluation_run_execute(actor=analyst, year=2025, scheme=scheme),
@@ -209,7 +213,8 @@ def test_run_publish_is_immutable_and_objection_reruns() -> None:
     assert AuditRecord.objects.filter(action="enterprise_run.publish", object_id=str(published.pk)).count() == 1
 
     objection = services.objection_record(actor=analyst, result=result, submitted_by_name="企业联系人",
-                                          content="税收漏计一笔")
+                                          content="税收漏计一笔", evidence="2025年完税证明",
+                                          credit_code=result.enterprise.credit_code)
     _year_data([enterprises[9]], 2025, [500.0])  # corrected figure
     resolved = services.objection_resolve(actor=analyst, objection=objection, upheld=True, resolution_note="补录")
     assert resolved.status == ObjectionStatus.UPHELD
@@ -217,7 +222,7 @@ def test_run_publish_is_immutable_and_objection_reruns() -> None:
     assert new_run is not None
     assert (new_run.version, new_run.status, new_run.supersedes_id) == (3, RunStatus.DRAFT, published.pk)
     assert new_run.results.get(enterprise=enterprises[9]).rank == 1
-    services.evaluation_run_publish(actor=analyst, run=new_run, sign_off_note="复评发布")
+    services.evaluation_run_publish(actor=reviewer, run=new_run, sign_off_note="复评发布")
     assert EvaluationRun.objects.filter(year=2025, status=RunStatus.PUBLISHED).count() == 2
     assert published.results.get(enterprise=enterprises[9]).rank == 10  # the old version is untouched
 
@@ -225,15 +230,16 @@ def test_run_publish_is_immutable_and_objection_reruns() -> None:
 def test_year_on_year_movement_and_d_class_measures() -> None:
     district_create()
     analyst = user_create()
+    reviewer = user_create()
     enterprises = [enterprise_create(number) for number in range(1, 21)]
     config = fixed_benchmarks(RANK_SHARE_THREE_INDICATORS, {"tax_per_mu": 20.0, "sales_per_mu": 500.0,
                                                             "tax_per_energy": 2.0})
     scheme = services.scheme_save(actor=analyst, code="fixed", name="", year=2024, config=config)
     _year_data(enterprises, 2024, [float(n) for n in range(1, 21)])
-    services.evaluation_run_publish(actor=analyst, run=services.evaluation_run_execute(actor=analyst, year=2024,
-                                                                                        scheme=scheme))
+    services.evaluation_run_publish(actor=reviewer, run=services.evaluation_run_execute(actor=analyst, year=2024,
+                                                                                         scheme=scheme))
     _year_data(enterprises, 2025, [float(n) for n in range(20, 0, -1)])
-    run = services.evaluation_run_publish(actor=analyst, run=services.evaluation_run_execute(
+    run = services.evaluation_run_publish(actor=reviewer, run=services.evaluation_run_execute(
         actor=analyst, year=2025, scheme=scheme))
     best = run.results.get(enterprise=enterprises[0])
     assert (best.class_code, best.previous_class) == ("A", "D")

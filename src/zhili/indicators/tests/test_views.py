@@ -103,7 +103,8 @@ def test_reports_download(planner_client: Client) -> None:
     document = docx.Document(io.BytesIO(response.content))
     text = "\n".join(paragraph.text for paragraph in document.paragraphs)
     assert "中期评估报告（2023年）" in text
-    assert "纳入评估的指标共41项" in text
+    assert "纳入评估的41项指标中" in text
+    assert "即时生成的预览" in text
     assert len(document.inline_shapes) >= 2  # status chart + PM2.5 chart
     assert document.tables[0].rows[1].cells[0].text == "PM2.5浓度"
     workbook = load_workbook(io.BytesIO(planner_client.get(url, {"year": "2023", "format": "xlsx"}).content))
@@ -146,3 +147,57 @@ def test_api_evaluation(planner_client: Client) -> None:
     denied = citizen.get(f"/api/v1/indicators/plans/{plan.pk}/evaluation")
     assert denied.status_code == 403
     assert denied.json()["error"]["code"] == "permission_denied"
+
+
+def test_indicator_with_values_but_no_baseline_shows_the_reason(planner_client: Client) -> None:
+    plan = tianning_plan_create()
+    services.observation_record(indicator=plan.indicators.get(code="TN19"), year=2021, value=6.3, actor=None)
+    page = planner_client.get(reverse("indicators:plan_detail", args=[plan.pk]), {"year": 2021}).content.decode()
+    row = page[page.index('data-indicator="TN19"'):]
+    row = row[:row.index("</tr>")]
+    assert "无数据" in row
+    assert '<div class="muted reason" data-reason="no_baseline">缺少基期值，且无更早年份的观测值' in row
+
+
+def test_numbers_are_in_plan_order_within_each_group(planner_client: Client) -> None:
+    plan = tianning_plan_create()
+    page = planner_client.get(reverse("indicators:plan_detail", args=[plan.pk]), {"year": 2023}).content.decode()
+    import re
+
+    codes = re.findall(r'data-indicator="TN(\d\d)"', page)
+    assert [int(code) for code in codes] == list(range(1, 42))  # 20 (binding) no longer before 19
+
+
+def test_target_revision_and_report_pages(planner_client: Client) -> None:
+    plan = tianning_plan_create()
+    indicator = plan.indicators.get(code="TN36")
+    url = reverse("indicators:target_revise", args=[indicator.pk])
+    refused = planner_client.post(url, {"target_value": "13", "effective_from_year": "2024",
+                                        "decision_reference": ""}, follow=True).content.decode()
+    assert "调整目标须填写决定文号" in refused
+    accepted = planner_client.post(url, {"target_value": "13", "effective_from_year": "2024",
+                                         "decision_reference": "天人常〔2023〕8号"}, follow=True).content.decode()
+    assert "已登记目标调整，自2024年起按新目标评估" in accepted
+    assert '<td data-target="13.0">13 <span class="muted">（天人常〔2023〕8号）</span></td>' in accepted
+    workspace = reverse("indicators:report_workspace", args=[plan.pk])
+    page = planner_client.post(workspace, {"stage": "midterm", "year": "2023", "action": "generate"},
+                               follow=True).content.decode()
+    assert "已根据最新数据生成第1版（草稿）" in page
+    report = plan.reports.get()
+    planner_client.post(workspace, {"stage": "midterm", "year": "2023", "action": "issue", "report": report.pk})
+    edited = planner_client.post(workspace, {"stage": "midterm", "year": "2023", "action": "save",
+                                             "report": report.pk, "section-advice": "新的建议"},
+                                 follow=True).content.decode()
+    assert "第1版已印发，不能修改；您的修改已另存为第2版（草稿），第1版保持不变。" in edited
+    assert plan.reports.count() == 2
+    download = planner_client.get(reverse("indicators:report_download", args=[report.pk, "docx"]))
+    assert download["Content-Disposition"] == 'attachment; filename="tianning-14th-midterm-2023-v1.docx"'
+    departments = planner_client.get(reverse("indicators:plan_departments", args=[plan.pk]), {"year": 2023})
+    assert "区文体旅局" in departments.content.decode()
+    workbook = load_workbook(io.BytesIO(planner_client.get(reverse("indicators:plan_departments", args=[plan.pk]),
+                                                           {"year": "2023", "format": "xlsx"}).content))
+    assert workbook.active is not None
+    assert workbook.active.max_row == 2 + 41
+    plans = load_workbook(io.BytesIO(planner_client.get(reverse("indicators:plan_list"), {"format": "xlsx"}).content))
+    assert plans.active is not None
+    assert plans.active["A3"].value == "tianning-14th"
