@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Min
@@ -12,8 +13,8 @@ from zhili.cases.models import Case, Notification, SlaSweepMark, WorkingCalendar
 from zhili.cases.states import OPEN_STATUSES
 from zhili.cases.working_time import (
     COVERAGE_WARNING_DAYS,
-    LIBRARY_YEARS,
     CalendarYearSource,
+    calendar_sources_between,
     calendar_year_source,
     working_calendar_current,
 )
@@ -26,7 +27,7 @@ class CalendarCoverage:
     covered_until: dt.date | None  # last day of the unbroken covered run from today's year
     days_left: int  # days from today to covered_until (0 when today is not covered)
     warning: str  # "" when coverage reaches COVERAGE_WARNING_DAYS ahead
-    years: list[CalendarYearSource]  # from the library's first year to next year
+    years: list[CalendarYearSource]  # from last year to the last covered or entered year
 
 
 def calendar_coverage(*, today: dt.date | None = None) -> CalendarCoverage:
@@ -41,7 +42,7 @@ def calendar_coverage(*, today: dt.date | None = None) -> CalendarCoverage:
                      "（zhili calendar_set %(year)s --holidays … --workdays …，或工作日历页面），"
                      "否则该年的时限按周一至周五计算。")
                    % {"until": covered_until.isoformat() if covered_until else "—", "days": days_left, "year": next_year})
-    first_year = min(LIBRARY_YEARS.start, today.year)
+    first_year = today.year - 1
     last_year = max(today.year + 1, max(calendar.entered_years, default=today.year))
     years = [calendar_year_source(calendar, year) for year in range(first_year, last_year + 1)]
     return CalendarCoverage(today=today, covered_until=covered_until, days_left=days_left, warning=warning,
@@ -92,3 +93,12 @@ def operations_figures(*, at: dt.datetime | None = None) -> OperationsFigures:
         sla_sweep_duration_seconds=float(mark["duration_seconds"]) if mark else 0.0,
         sla_sweep_last_run_timestamp=mark["swept_at"].timestamp() if mark else 0.0,
     )
+
+
+def deadline_calendar_sources(cases: Iterable[Case]) -> list[CalendarYearSource]:
+    """Which calendar source the deadlines of ``cases`` were computed with, year by year (for the display)."""
+    instants: list[dt.datetime | None] = []
+    for case in cases:
+        instants += [case.created_at, case.stage_due_at, case.accept_due_at, case.handle_due_at,
+                     case.follow_up_due_at]
+    return calendar_sources_between(working_calendar_current(), instants)

@@ -189,11 +189,18 @@ STATIC_ROOT = Path(os.environ.get("ZHILI_STATIC_ROOT", DATA_DIR / "static")).res
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end libraries come from the npm registry (package.json) into node_modules by the setup;
 # they are served from our own origin, never from a CDN, and never copied into the repository.
-# A missing directory is not dropped: Django's check warns (staticfiles.W004) and the server refuses
-# to start without the collected files (zhili.config.startup).
+# Only the files the pages use are served and collected (core.static_finders). A missing file is
+# not dropped silently: the finder's check warns (zhili.W005) and the production server refuses to
+# start without the collected files (zhili.config.startup).
 NODE_MODULES_DIR = REPOSITORY_DIR / "node_modules"
-VENDOR_STATIC_DIRS = {"echarts": NODE_MODULES_DIR / "echarts" / "dist", "htmx": NODE_MODULES_DIR / "htmx.org" / "dist"}
-STATICFILES_DIRS = [(f"vendor/{name}", directory) for name, directory in VENDOR_STATIC_DIRS.items()]
+ZHILI_VENDOR_STATIC_FILES = {
+    "vendor/echarts/echarts.min.js": NODE_MODULES_DIR / "echarts" / "dist" / "echarts.min.js",
+    "vendor/htmx/htmx.min.js": NODE_MODULES_DIR / "htmx.org" / "dist" / "htmx.min.js",
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "zhili.core.static_finders.VendorFileFinder",
+]
 # The collected files every page needs; the server refuses to start when one is missing.
 ZHILI_REQUIRED_STATIC_FILES = ("core/zhili.css", "core/zhili.js", "vendor/htmx/htmx.min.js",
                                "vendor/echarts/echarts.min.js")
@@ -277,4 +284,7 @@ LOGGING = {
                     "filters": ["mask_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("ZHILI_LOG_LEVEL", "WARNING")},
+    # The job worker's own lines in the same format (Huey adds a plain handler to a logger without one).
+    "loggers": {"huey": {"handlers": ["console"], "level": os.environ.get("ZHILI_LOG_LEVEL", "INFO"),
+                         "propagate": False}},
 }
