@@ -58,8 +58,10 @@ logconfig_dict: dict[str, Any] = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter",
                             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}},
+                            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+                            "json_ensure_ascii": False, "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
+    "root": {"handlers": ["stdout"], "level": "INFO"},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
@@ -73,7 +75,9 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
 
 
 def on_starting(server: Any) -> None:
-    """In the master, before the workers: the production checks, then a clean metrics directory."""
+    """In the master, before the workers: a clean metrics directory, then the production checks."""
+    shutil.rmtree(METRICS_DIR, ignore_errors=True)
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
     try:
         import django
@@ -85,8 +89,6 @@ def on_starting(server: Any) -> None:
     except ImproperlyConfigured as error:
         sys.stderr.write(f"{error}\n")
         raise SystemExit(2) from None
-    shutil.rmtree(METRICS_DIR, ignore_errors=True)
-    METRICS_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -83,7 +83,8 @@ def readiness(request: HttpRequest) -> JsonResponse:
     failed = [name for name, check in checks.items() if check["status"] == "fail"]
     warnings = [name for name, check in checks.items() if check["status"] == "warning"]
     status = "fail" if failed else ("warning" if warnings else "ok")
-    return JsonResponse({"status": status, "checks": checks}, status=503 if failed else 200)
+    return JsonResponse({"status": status, "checks": checks}, status=503 if failed else 200,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 class _DatabaseFigures(Collector):
