@@ -57,7 +57,7 @@ def test_the_development_key_is_generated_once_into_the_data_directory(tmp_path:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(first) == 44
     assert development_personal_data_key(tmp_path / "other" / "development-pii.key") != first
-    assert settings.ZHILI_PII_KEY == (Path(settings.DATA_DIR) / "development-pii.key").read_text().strip()
+    assert (Path(settings.DATA_DIR) / "development-pii.key").read_text().strip() == settings.ZHILI_PII_KEY
 
 
 @pytest.mark.parametrize("command", ["migrate", "run_huey", "runserver"])
@@ -81,7 +81,7 @@ def test_gunicorn_and_any_wsgi_server_refuse_to_start_without_the_keys(tmp_path:
     assert completed.returncode == 2
     assert "zhili web 拒绝启动" in completed.stderr
     assert "ZHILI_SECRET_KEY 未设置" in completed.stderr
-    wsgi = subprocess.run([sys.executable, "-c", "import zhili.config.wsgi"], cwd=REPOSITORY_DIR,  # noqa: S603
+    wsgi = subprocess.run([sys.executable, "-c", "import zhili.config.wsgi"], cwd=REPOSITORY_DIR,
                           env=environment, capture_output=True, text=True, timeout=60, check=False)
     assert wsgi.returncode == 1
     assert "ImproperlyConfigured" in wsgi.stderr
