@@ -43,6 +43,20 @@ def _process(arguments: list[str], environment: dict[str, str], log: Path) -> It
             process.wait(timeout=30)
 
 
+@contextlib.contextmanager
+def _serving(arguments: list[str], environment: dict[str, str], log: Path,
+             pid_file: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """make serve; whatever happens, its gunicorn and job workers (each in a session of its own) end too."""
+    try:
+        with _process(arguments, environment, log) as process:
+            yield process
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            for pid in (int(line) for line in pid_file.read_text().split()):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+
+
 def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float = 420) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -90,8 +104,8 @@ def test_make_serve_behind_nginx_serves_every_page_with_its_assets_over_https(tm
         serve_log = tmp_path / "serve.log"
         with _process([NGINX, "-c", str(nginx_conf), "-p", str(nginx_dir), "-g", "daemon off;"], environment,
                       tmp_path / "nginx.log"), \
-             _process(["make", "--no-print-directory", "serve", "HOST=127.0.0.1", f"PORT={app_port}"], environment,
-                      serve_log) as serve:
+             _serving(["make", "--no-print-directory", "serve", "HOST=127.0.0.1", f"PORT={app_port}"], environment,
+                      serve_log, installation.data_dir / "serve.pids") as serve:
             ready = _wait_ready(f"{base}/readyz", serve, serve_log)
             checks = ready.json()["checks"]
             assert {name: checks[name]["status"] for name in ("database", "queue", "static")} == {

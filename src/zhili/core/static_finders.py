@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
@@ -25,10 +25,16 @@ class VendorFileFinder(BaseFinder):
         return [Warning(f"前端库文件 {path} 不存在：请运行 npm ci（或 make setup）。 / {path} is missing: run npm ci.",
                         id="zhili.W005") for path in self.files.values() if not path.is_file()]
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    @overload
+    def find(self, path: str, find_all: Literal[False] = False) -> str | None: ...
+
+    @overload
+    def find(self, path: str, find_all: Literal[True]) -> list[str]: ...
+
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str] | None:
         found = self.files.get(path)
         if found is None or not found.is_file():
-            return [] if find_all else ""
+            return [] if find_all else None
         return [str(found)] if find_all else str(found)
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
