@@ -57,7 +57,7 @@ def _serving(arguments: list[str], environment: dict[str, str], log: Path,
                     os.killpg(pid, signal.SIGKILL)
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float = 420) -> httpx.Response:
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, *, timeout: float = 900) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -190,7 +190,7 @@ def test_make_serve_behind_nginx_serves_every_page_with_its_assets_over_https(tm
             pids = [int(line) for line in (installation.data_dir / "serve.pids").read_text().split()]
             assert len(pids) == 3
             os.killpg(serve.pid, signal.SIGTERM)
-            deadline = time.monotonic() + 150
+            deadline = time.monotonic() + 240
             while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
                 time.sleep(0.5)
             assert [pid for pid in pids if _alive(pid)] == []

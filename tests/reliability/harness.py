@@ -59,7 +59,8 @@ class Deployment:
 
     def seed(self, *, webhook_url: str = "") -> dict[str, Any]:
         """Reference data and API keys (see ``server_script.seed``); kept in :attr:`keys`."""
-        self.keys = self.run_script("seed", {"webhook_url": webhook_url})
+        # generous: on a machine shared by many test runs one Django start-up has taken over two minutes
+        self.keys = self.run_script("seed", {"webhook_url": webhook_url}, timeout=600)
         return self.keys
 
     def run_script(self, command: str, argument: dict[str, Any] | None = None, timeout: float = 120) -> Any:
@@ -71,7 +72,7 @@ class Deployment:
             raise RuntimeError(f"server_script {command} failed:\n{completed.stderr[-3000:]}")
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
-    def run_zhili(self, *arguments: str, timeout: float = 300) -> str:
+    def run_zhili(self, *arguments: str, timeout: float = 900) -> str:
         completed = subprocess.run(  # noqa: S603 - our own console script
             [str(BIN_DIR / "zhili"), *arguments], cwd=REPOSITORY_DIR, env=self.environment,
             capture_output=True, text=True, timeout=timeout, check=False)

@@ -34,7 +34,7 @@ def documented_environment(data_dir: Path) -> dict[str, str]:
     return production_environment(data_dir, **values)
 
 
-def zhili(arguments: list[str], environment: dict[str, str], *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def zhili(arguments: list[str], environment: dict[str, str], *, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN_DIR / "zhili"), *arguments], cwd=REPOSITORY_DIR, env=environment,  # noqa: S603
                           capture_output=True, text=True, timeout=timeout, check=False)
 
@@ -44,7 +44,7 @@ def settings_of(environment: dict[str, str], names: list[str]) -> dict[str, obje
     program = ("import json, sys\nfrom zhili.config import settings\n"
                f"print(json.dumps({{name: getattr(settings, name, None) for name in {names!r}}}, default=str))")
     completed = subprocess.run([sys.executable, "-c", program], cwd=REPOSITORY_DIR, env=environment,  # noqa: S603
-                               capture_output=True, text=True, timeout=60, check=False)
+                               capture_output=True, text=True, timeout=600, check=False)
     if completed.returncode != 0:
         raise AssertionError(completed.stderr)
     return dict(json.loads(completed.stdout.strip().splitlines()[-1]))

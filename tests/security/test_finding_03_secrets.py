@@ -77,12 +77,12 @@ def test_gunicorn_and_any_wsgi_server_refuse_to_start_without_the_keys(tmp_path:
     completed = subprocess.run(  # noqa: S603 - our gunicorn, our configuration; refuses before binding
         [str(BIN_DIR / "gunicorn"), "-c", "python:zhili.config.gunicorn", "--bind", "127.0.0.1:0",
          "zhili.config.wsgi:application"], cwd=REPOSITORY_DIR, env=environment, capture_output=True, text=True,
-        timeout=120, check=False)
+        timeout=600, check=False)
     assert completed.returncode == 2
     assert "zhili web 拒绝启动" in completed.stderr
     assert "ZHILI_SECRET_KEY 未设置" in completed.stderr
     wsgi = subprocess.run([sys.executable, "-c", "import zhili.config.wsgi"], cwd=REPOSITORY_DIR,
-                          env=environment, capture_output=True, text=True, timeout=60, check=False)
+                          env=environment, capture_output=True, text=True, timeout=600, check=False)
     assert wsgi.returncode == 1
     assert "ImproperlyConfigured" in wsgi.stderr
     assert "ZHILI_PII_KEY 未设置" in wsgi.stderr
