@@ -16,7 +16,7 @@ from PIL import Image
 
 from tests.security.production import production_environment, settings_of, zhili
 from zhili.cases.services.api_keys import api_key_issue
-from zhili.cases.tests.factories import World
+from zhili.cases.tests.factories import World, world_create
 
 TRANSPORT = ["ALLOWED_HOSTS", "ZHILI_MISSING_PRODUCTION_SETTINGS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
              "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
@@ -64,6 +64,11 @@ def test_check_deploy_warns_about_a_wildcard_host(tmp_path: Path) -> None:
     assert "(zhili.W001) ZHILI_ALLOWED_HOSTS 含 *" in completed.stderr
 
 
+@pytest.fixture
+def cases_world(db: None) -> World:
+    return world_create()
+
+
 def _photo_case(client: Client, world: World) -> str:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), (0, 120, 0)).save(buffer, format="JPEG")
@@ -77,9 +82,9 @@ def _photo_case(client: Client, world: World) -> str:
 
 
 @pytest.mark.django_db
-def test_an_untrusted_host_gets_no_media_url(client: Client, world: World, settings: object) -> None:
+def test_an_untrusted_host_gets_no_media_url(client: Client, cases_world: World, settings: object) -> None:
     settings.ALLOWED_HOSTS = ["zhili.example.gov.cn", "zhili.internal"]  # type: ignore[attr-defined]
-    number = _photo_case(client, world)
+    number = _photo_case(client, cases_world)
     evil = client.get(f"/open311/v2/requests/{number}.json", HTTP_HOST="evil.example")
     assert evil.status_code == 400
     assert b"evil.example/cases/media" not in evil.content

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0003_working_calendar_year'),
+        ('cases', '0004_working_calendar_year'),
     ]
 
     operations = [

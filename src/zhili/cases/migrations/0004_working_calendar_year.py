@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_lean_indexes_and_sla_sweep_mark'),
+        ('cases', '0003_case_confidential_and_location_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
