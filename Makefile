@@ -1,4 +1,4 @@
-# zhili — the README's two commands: `make demo` and `make test`. `.ci/run` calls `make test`.
+# zhili — the README's commands: `make demo`, `make test` (what `.ci/run` calls) and `make serve`.
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,8 +8,9 @@ SYSTEM_STAMP := var/.system-packages
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zhili
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test setup lint test-sqlite test-postgresql clean
+.PHONY: demo serve test setup lint check-deploy test-sqlite test-postgresql clean
 
 setup: $(PYTHON_STAMP) $(NODE_STAMP) $(SYSTEM_STAMP)
 
@@ -28,6 +29,14 @@ $(SYSTEM_STAMP): scripts/setup-system
 demo: setup
 	scripts/demo $(HOST) $(PORT)
 
+# The production configuration on this machine: DEBUG off, gunicorn + job workers, JSON logs (docs/operations.md).
+serve: setup
+	scripts/serve $(HOST) $(PORT)
+
+# `zhili check --deploy --fail-level WARNING` with the documented production environment (deploy/zhili.env.example).
+check-deploy: setup
+	scripts/check-deploy
+
 lint: setup
 	$(BIN)/ruff check src bench tests
 	$(BIN)/zhili makemigrations --check --dry-run
@@ -37,12 +46,15 @@ lint: setup
 test-sqlite: setup
 	env -u DATABASE_URL ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q
 
+# The PostgreSQL run's production-configuration test serves with Redis when it answers.
 test-postgresql: setup
 	@if scripts/postgresql-ready; then \
-	  DATABASE_URL=$(PG_URL) ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q; \
+	  if scripts/redis-ready; then redis=$(REDIS_TEST_URL); else redis=""; \
+	    echo "Redis does not answer on 127.0.0.1:6379: the production-configuration test uses the embedded queue"; fi; \
+	  DATABASE_URL=$(PG_URL) ZHILI_TEST_REDIS_URL=$$redis ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q; \
 	else echo "PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL run is left out on this machine"; fi
 
-test: lint test-sqlite test-postgresql
+test: lint check-deploy test-sqlite test-postgresql
 
 clean:
 	rm -rf $(VENV) node_modules var

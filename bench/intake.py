@@ -401,7 +401,14 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
     (bench_dir / "intake_bench_urls.py").write_text(BENCH_URLS, encoding="utf-8")
     env = {**os.environ, "ZHILI_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "intake_bench_settings",
            "PYTHONPATH": f"{bench_dir}{os.pathsep}{REPOSITORY / 'src'}", "ZHILI_HUEY_IMMEDIATE": "0",
-           "ZHILI_TESTING": "0", "ZHILI_LOG_LEVEL": "ERROR"}
+           "ZHILI_TESTING": "0", "ZHILI_LOG_LEVEL": "ERROR", "ZHILI_DEBUG": "0",
+           "ZHILI_ALLOWED_HOSTS": "127.0.0.1,localhost", "ZHILI_HTTPS": "0"}
+    sys.path.insert(0, str(REPOSITORY))
+    from tests.reliability.harness import collected_static_root, production_keys
+
+    env.update(production_keys())
+    env["ZHILI_STATIC_ROOT"] = str(collected_static_root({**env, "DJANGO_SETTINGS_MODULE": "zhili.config.settings",
+                                                          "PYTHONPATH": str(REPOSITORY / "src")}))
     env.pop("DATABASE_URL", None)
     if backend == "postgresql":
         fresh_postgresql(env)

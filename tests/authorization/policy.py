@@ -46,6 +46,7 @@ class Rule:
     method: str = "GET"
     also_any: tuple[Action, ...] = ()
     json: bool = False  # send the data as a JSON body (API routes)
+    token_only: bool = False  # no role opens it: a bearer token or a network setting does (/metrics)
 
 
 def _get(path: str) -> Variant:
@@ -74,6 +75,8 @@ DJANGO_ROUTES: dict[str, Rule] = {
     # core and accounts
     "core:home": Rule((_get("/"),)),
     "core:health": Rule((_get("/healthz"),), **PUBLIC),
+    "readiness": Rule((_get("/readyz"),), **PUBLIC),
+    "metrics": Rule((_get("/metrics"),), token_only=True),
     "set_language": Rule((Variant("post", lambda world: "/i18n/setlang/", data={"language": "en"}),),
                          method="POST", **PUBLIC),
     "accounts:login": Rule((_get("/accounts/login/"),), **PUBLIC),
@@ -107,6 +110,7 @@ DJANGO_ROUTES: dict[str, Rule] = {
     "cases:track": Rule((Variant("code", lambda world: f"/cases/track/?code={world.case_in.tracking_code}"),),
                         **PUBLIC),
     "cases:import": Rule((_get("/cases/import/"),), action=Action.CASE_IMPORT),
+    "cases:calendar": Rule((_get("/cases/calendar/"),), action=Action.USER_MANAGE),
     "cases:import_batch": Rule((_id("/cases/import/{id}/"),), action=Action.CASE_IMPORT),
     "cases:attachment": Rule((_id("/cases/attachments/{id}/"),), action=Action.CASE_VIEW),
     "cases:public_photo": Rule((Variant("missing", lambda world: "/cases/media/not-a-token.jpg"),), **PUBLIC),

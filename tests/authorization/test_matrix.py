@@ -53,7 +53,7 @@ def test_every_route_has_a_policy() -> None:
 def _expected_allowed(rule: Rule, variant: Variant, user: User | None, world: World) -> bool:
     if rule.public:
         return True
-    if user is None:
+    if user is None or rule.token_only:
         return False
     if rule.action is None:
         return True

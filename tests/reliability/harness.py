@@ -7,10 +7,15 @@ Everything listens on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import random
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -54,7 +59,8 @@ class Deployment:
 
     def seed(self, *, webhook_url: str = "") -> dict[str, Any]:
         """Reference data and API keys (see ``server_script.seed``); kept in :attr:`keys`."""
-        self.keys = self.run_script("seed", {"webhook_url": webhook_url})
+        # generous: on a machine shared by many test runs one Django start-up has taken over two minutes
+        self.keys = self.run_script("seed", {"webhook_url": webhook_url}, timeout=600)
         return self.keys
 
     def run_script(self, command: str, argument: dict[str, Any] | None = None, timeout: float = 120) -> Any:
@@ -66,13 +72,53 @@ class Deployment:
             raise RuntimeError(f"server_script {command} failed:\n{completed.stderr[-3000:]}")
         return json.loads(completed.stdout.strip().splitlines()[-1])
 
-    def run_zhili(self, *arguments: str, timeout: float = 300) -> str:
+    def run_zhili(self, *arguments: str, timeout: float = 900) -> str:
         completed = subprocess.run(  # noqa: S603 - our own console script
             [str(BIN_DIR / "zhili"), *arguments], cwd=REPOSITORY_DIR, env=self.environment,
             capture_output=True, text=True, timeout=timeout, check=False)
         if completed.returncode != 0:
             raise RuntimeError(f"zhili {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
         return completed.stdout
+
+
+def _static_sources_fingerprint() -> str:
+    """Changes when any file collectstatic would collect changes (app static files, vendor files)."""
+    digest = hashlib.sha256()
+    sources = sorted((REPOSITORY_DIR / "src" / "zhili").glob("*/static/**/*"))
+    sources += [REPOSITORY_DIR / "node_modules" / "echarts" / "dist" / "echarts.min.js",
+                REPOSITORY_DIR / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"]
+    for path in sources:
+        if path.is_file():
+            status = path.stat()
+            digest.update(f"{path}:{status.st_size}:{status.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def collected_static_root(environment: dict[str, str]) -> Path:
+    """Static files collected as production collects them, once for all tests while the sources are unchanged."""
+    parent = REPOSITORY_DIR / "var" / "test-static"
+    parent.mkdir(parents=True, exist_ok=True)
+    root = parent / _static_sources_fingerprint()
+    with (parent / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "staticfiles.json").is_file():
+            for stale in parent.iterdir():
+                if stale.is_dir() and stale != root:
+                    shutil.rmtree(stale, ignore_errors=True)
+            completed = subprocess.run(  # noqa: S603 - our own console script
+                [str(BIN_DIR / "zhili"), "collectstatic", "--noinput", "--verbosity", "0"], cwd=REPOSITORY_DIR,
+                env={**environment, "ZHILI_STATIC_ROOT": str(root)}, capture_output=True, text=True, timeout=600,
+                check=False)
+            if completed.returncode != 0:
+                raise RuntimeError(f"collectstatic failed:\n{completed.stderr[-3000:]}")
+    return root
+
+
+def production_keys() -> dict[str, str]:
+    """Fresh keys for one installation, as ``zhili keys_generate`` makes them."""
+    return {"ZHILI_SECRET_KEY": secrets.token_urlsafe(48),
+            "ZHILI_PII_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"),
+            "ZHILI_METRICS_TOKEN": secrets.token_urlsafe(32)}
 
 
 def _postgres_admin_url(database_url: str) -> tuple[str, str]:
@@ -97,8 +143,10 @@ def deployment(base_dir: Path, *, backend: str = "", redis_url: str = "",
                                   "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST"}}
     environment.update({"ZHILI_DATA_DIR": str(data_dir), "ZHILI_HUEY_IMMEDIATE": "0",
                         "DJANGO_SETTINGS_MODULE": "zhili.config.settings", "PYTHONPATH": str(REPOSITORY_DIR),
-                        "ZHILI_LOG_LEVEL": "ERROR"})
+                        "ZHILI_LOG_LEVEL": "ERROR", "ZHILI_DEBUG": "0", "ZHILI_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                        "ZHILI_HTTPS": "0", **production_keys()})
     environment.update(extra_environment or {})
+    environment.setdefault("ZHILI_STATIC_ROOT", str(collected_static_root(environment)))
     database_url = ""
     postgres_database = ""
     if backend == "postgresql":

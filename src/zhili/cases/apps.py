@@ -28,6 +28,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from zhili.accounts.permissions import register_scope_resolver
+        from zhili.cases import checks  # noqa: F401 - registers the working-calendar check
         from zhili.cases.models import Case
 
         register_scope_resolver(Case, case_scope)

@@ -191,6 +191,8 @@ class SlaSweepMark(models.Model):
     """One row: when the SLA sweep last finished, so the next one only scans deadlines since then."""
 
     swept_at = models.DateTimeField()
+    # how long that sweep took (exported as zhili_sla_sweep_duration_seconds)
+    duration_seconds = models.FloatField(default=0.0, db_default=0.0)
 
     def __str__(self) -> str:
         return f"swept at {self.swept_at}"
@@ -346,6 +348,35 @@ class WorkingCalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {'班' if self.is_workday else '休'}"
+
+
+class CalendarEntrySource(models.TextChoices):
+    COMMAND = "command", _("命令 calendar_set")
+    PAGE = "page", _("工作日历页面")
+    CSV = "csv", _("国务院通知 CSV")
+
+
+class WorkingCalendarYear(models.Model):
+    """A year whose whole official schedule (holidays and 调休 workdays) was entered in the platform.
+
+    Its days are Monday–Friday apart from that year's :class:`WorkingCalendarOverride` rows; the
+    calendar library is not consulted for it.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("录入方式"), max_length=10, choices=CalendarEntrySource.choices)
+    notice = models.CharField(_("依据"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    entered_at = models.DateTimeField(_("录入时间"))
+
+    class Meta:
+        verbose_name = _("工作日历年度安排")
+        verbose_name_plural = _("工作日历年度安排")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 class ImportStatus(models.TextChoices):

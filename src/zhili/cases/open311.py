@@ -174,7 +174,9 @@ def service_definition(request: HttpRequest, fmt: str, service_code: str) -> Htt
 # -- requests ----------------------------------------------------------------------------------
 
 def _public_photo_urls(request: HttpRequest, case: Case, attachments: list[CaseAttachment]) -> list[str]:
-    return [request.build_absolute_uri(reverse("cases:public_photo", args=[attachment.sha256[:32]]))
+    # ZHILI_PUBLIC_URL when configured; else the request's host, which Django validated against ALLOWED_HOSTS
+    base = settings.ZHILI_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+    return [base + reverse("cases:public_photo", args=[attachment.sha256[:32]])
             for attachment in attachments if attachment.public_file]
 
 

@@ -1,8 +1,11 @@
 """Reporter personal data: encrypted at rest and a keyed hash for caller history (masks: ``core.personal_data``).
 
-The key comes from ``settings.ZHILI_PII_KEY`` (urlsafe base64 of 32 bytes, the Fernet format).
-When it is unset (development, tests, demo) a key is derived from ``SECRET_KEY``; production sets
-``ZHILI_PII_KEY`` so that rotating the secret key never makes stored phone numbers unreadable.
+The key is ``settings.ZHILI_PII_KEY`` (urlsafe base64 of 32 bytes, the Fernet format), never derived
+from ``SECRET_KEY``: production sets it (the server refuses to start without it), development and
+tests use an installation key generated once into ``DATA_DIR`` (``zhili.config.environment``).
+Installations that ran before December 2026 had their key derived from ``SECRET_KEY``;
+``zhili personal_data_rekey --from-secret-key`` re-encrypts their rows under the configured key
+(:func:`personal_keys_derived_from_secret_key` keeps that old derivation for this purpose only).
 """
 
 from __future__ import annotations
@@ -11,30 +14,65 @@ import base64
 import functools
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
+from zhili.config.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
 from zhili.core.personal_data import phone_digits
+
+
+@dataclass(frozen=True)
+class PersonalDataKeys:
+    """The encryption key and the secret of the phone look-up hash."""
+
+    fernet: Fernet
+    hash_secret: bytes
+
+    def decrypt(self, token: str) -> str | None:
+        """The plain text, or ``None`` when ``token`` was not written with this key."""
+        try:
+            return self.fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, ValueError):
+            return None
 
 
 def _derive(secret: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"zhili-cases", info=info).derive(secret)
 
 
+def personal_keys_from_key(key: str) -> PersonalDataKeys:
+    """The keys of a ``ZHILI_PII_KEY`` value; :class:`ImproperlyConfigured` when it is malformed."""
+    problem = personal_data_key_problem(key)
+    if problem:
+        raise ImproperlyConfigured(problem)
+    return PersonalDataKeys(fernet=Fernet(key.encode("ascii")),
+                            hash_secret=_derive(base64.urlsafe_b64decode(key.encode("ascii")), b"phone-lookup-hash"))
+
+
+def personal_keys_derived_from_secret_key(secret_key: str) -> PersonalDataKeys:
+    """The keys older installations derived from ``SECRET_KEY`` — only to re-encrypt their rows."""
+    root = secret_key.encode("utf-8")
+    return PersonalDataKeys(fernet=Fernet(base64.urlsafe_b64encode(_derive(root, b"personal-data-encryption"))),
+                            hash_secret=_derive(root, b"phone-lookup-hash"))
+
+
 @functools.cache
-def _keys() -> tuple[Fernet, bytes]:
+def _keys() -> PersonalDataKeys:
     configured = str(getattr(settings, "ZHILI_PII_KEY", "") or "")
-    if configured:
-        encryption_key = configured.encode("ascii")
-        hash_secret = _derive(base64.urlsafe_b64decode(encryption_key), b"phone-lookup-hash")
-    else:
-        root = settings.SECRET_KEY.encode("utf-8")
-        encryption_key = base64.urlsafe_b64encode(_derive(root, b"personal-data-encryption"))
-        hash_secret = _derive(root, b"phone-lookup-hash")
-    return Fernet(encryption_key), hash_secret
+    if not configured:
+        raise ImproperlyConfigured(f"ZHILI_PII_KEY 未设置：个人信息无法加解密。用 {GENERATE_KEYS_COMMAND} 生成并写入环境。"
+                                   f" / ZHILI_PII_KEY is not set; generate one with {GENERATE_KEYS_COMMAND}.")
+    return personal_keys_from_key(configured)
+
+
+def personal_keys_current() -> PersonalDataKeys:
+    """The configured keys (``settings.ZHILI_PII_KEY``)."""
+    return _keys()
 
 
 def personal_keys_reset() -> None:
@@ -46,22 +84,19 @@ def personal_encrypt(text: str) -> str:
     """Encrypt ``text`` (empty stays empty)."""
     if not text:
         return ""
-    return _keys()[0].encrypt(text.encode("utf-8")).decode("ascii")
+    return _keys().fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
 
 def personal_decrypt(token: str) -> str:
     """Decrypt a value written by :func:`personal_encrypt`; an unreadable value gives ``""``."""
     if not token:
         return ""
-    try:
-        return _keys()[0].decrypt(token.encode("ascii")).decode("utf-8")
-    except (InvalidToken, ValueError):
-        return ""
+    return _keys().decrypt(token) or ""
 
 
-def phone_lookup_hash(phone: str) -> str:
+def phone_lookup_hash(phone: str, *, keys: PersonalDataKeys | None = None) -> str:
     """Keyed hash (HMAC-SHA256) of the normalised phone: equal phones give equal hashes."""
     normalised = phone_digits(phone)
     if not normalised:
         return ""
-    return hmac.new(_keys()[1], normalised.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new((keys or _keys()).hash_secret, normalised.encode("ascii"), hashlib.sha256).hexdigest()

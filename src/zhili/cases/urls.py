@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhili.cases import views, views_workbench
+from zhili.cases import views, views_calendar, views_workbench
 
 app_name = "cases"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("report/", views.citizen_report, name="report"),
     path("track/", views.track, name="track"),
     path("import/", views.import_upload, name="import"),
+    path("calendar/", views_calendar.calendar_page, name="calendar"),
     path("import/<int:batch_id>/", views.import_batch, name="import_batch"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("media/<str:token>.jpg", views.public_photo, name="public_photo"),

@@ -33,6 +33,7 @@ from zhili.cases.models import (
     Rating,
     SlaState,
 )
+from zhili.cases.selectors_operations import deadline_calendar_sources
 from zhili.cases.services.attachments import attachments_build, photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
@@ -293,6 +294,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         "status_labels": dict(CaseStatus.choices),
         "duplicates": selectors.cases_visible_to(user).filter(pk__in=[pair[0] for pair in case.duplicate_candidates]),
         "can_export": user_can(user, Action.CASE_EXPORT, case), **_form_context(),
+        "calendar_sources": deadline_calendar_sources([case]),
     })
 
 

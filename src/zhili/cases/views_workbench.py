@@ -18,6 +18,7 @@ from zhili.accounts.permissions import Action, require, user_can
 from zhili.accounts.personal_data_policy import personal_text_for
 from zhili.cases import selectors, selectors_workbench
 from zhili.cases.models import CaseChannel
+from zhili.cases.selectors_operations import deadline_calendar_sources
 from zhili.cases.views import _denied_page, _float_or_none, _form_context, _user, form_token_new
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
@@ -64,13 +65,16 @@ def triage(request: HttpRequest) -> HttpResponse:
         channel=request.GET.get("channel", ""), older_than_hours=_int(request.GET.get("age")),
         low_confidence_only=request.GET.get("low") == "1")
     queue = selectors_workbench.triage_filtered(user=user, filters=filters, at=clock.now())
+    shown = list(queue[:100])
+    lights = list(selectors.supervision_queue(user=user)[:50])
+    follow_ups = list(selectors.follow_up_queue(user=user)[:50])
     return render(request, "cases/triage.html", {
-        "queue": list(queue[:100]), "queue_count": queue.count(), "filters": filters,
+        "queue": shown, "queue_count": queue.count(), "filters": filters,
         "streets": selectors_workbench.streets(), "channels": CaseChannel.choices,
         "ages": [(2, _("超过 2 小时")), (8, _("超过 8 小时")), (24, _("超过 1 天")), (72, _("超过 3 天"))],
         "extensions": selectors.extension_requests(user=user)[:50],
-        "lights": selectors.supervision_queue(user=user)[:50],
-        "follow_ups": selectors.follow_up_queue(user=user)[:50],
+        "lights": lights, "follow_ups": follow_ups,
+        "calendar_sources": deadline_calendar_sources([*shown, *lights, *follow_ups]),
         "can_supervise": user_can(user, Action.CASE_SUPERVISE),
         "query": request.GET.urlencode(),
         **_form_context(),

@@ -2,8 +2,11 @@
 
 Deadlines are pure functions of (start, limit, calendar). The calendar answers "is this date a
 working day?" from, in order: the hand-entered :class:`~zhili.cases.models.WorkingCalendarOverride`
-rows (an administrator types in a year's official schedule), the ``chinesecalendar`` library
-(holidays and 调休 as published by the State Council), and for years neither knows, Monday–Friday.
+rows; for a year whose whole official schedule was entered (``zhili calendar_set``, the calendar page
+or the State Council notice as CSV — :class:`~zhili.cases.models.WorkingCalendarYear`), Monday–Friday
+apart from those rows; the ``chinesecalendar`` library (holidays and 调休 as published by the State
+Council) for the years it covers; and for years nobody covers, Monday–Friday — which the calendar
+page, ``/readyz``, the system check and every deadline display say (:func:`calendar_year_source`).
 
 Office hours are 09:00–12:00 and 13:30–17:30 (7 working hours a day). A limit of N working days
 is N × 7 working hours, so "5 working days from Tuesday 15:00" ends at 15:00 on the fifth
@@ -14,12 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib.metadata
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import chinese_calendar
+from chinese_calendar import constants as chinese_calendar_constants
 
 from zhili.core.clock import CHINA_TIME_ZONE
 
@@ -31,17 +37,78 @@ WORKING_MINUTES_PER_DAY = 420
 _MAX_DAYS_SCANNED = 3 * 366
 
 
+LIBRARY_VERSION = importlib.metadata.version("chinesecalendar")
+LIBRARY_YEARS = range(min(chinese_calendar_constants.holidays).year, max(chinese_calendar_constants.holidays).year + 1)
+# The system check and /readyz warn when the covered range ends sooner than this.
+COVERAGE_WARNING_DAYS = 60
+
+
+class CalendarSource(StrEnum):
+    ENTERED = "entered"  # the year's schedule entered in the platform
+    LIBRARY = "library"  # the chinesecalendar library
+    WEEKDAYS = "weekdays"  # nobody covers the year: Monday–Friday
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
-    """Which dates are working days; ``overrides`` win over the library."""
+    """Which dates are working days; ``overrides`` win, then entered years, then the library."""
 
     overrides: Mapping[dt.date, bool] = field(default_factory=dict)
+    entered_years: frozenset[int] = frozenset()
 
     def is_workday(self, day: dt.date) -> bool:
         override = self.overrides.get(day)
         if override is not None:
             return override
+        if day.year in self.entered_years:
+            return day.weekday() < 5
         return _library_is_workday(day)
+
+    def source_for_year(self, year: int) -> CalendarSource:
+        if year in self.entered_years:
+            return CalendarSource.ENTERED
+        if year in LIBRARY_YEARS:
+            return CalendarSource.LIBRARY
+        return CalendarSource.WEEKDAYS
+
+    def covered_until(self, today: dt.date) -> dt.date | None:
+        """The last day of the unbroken run of covered years from ``today``'s year (None: not covered)."""
+        year = today.year
+        if self.source_for_year(year) == CalendarSource.WEEKDAYS:
+            return None
+        while self.source_for_year(year + 1) != CalendarSource.WEEKDAYS:
+            year += 1
+        return dt.date(year, 12, 31)
+
+
+@dataclass(frozen=True)
+class CalendarYearSource:
+    """Which source a year's working days come from, in words for a deadline display."""
+
+    year: int
+    source: CalendarSource
+    label: str
+
+
+def calendar_year_source(calendar: WorkingCalendar, year: int) -> CalendarYearSource:
+    from django.utils.translation import gettext as _
+
+    source = calendar.source_for_year(year)
+    if source == CalendarSource.ENTERED:
+        label = _("%(year)s 年：平台录入的国务院安排") % {"year": year}
+    elif source == CalendarSource.LIBRARY:
+        label = _("%(year)s 年：chinesecalendar %(version)s（国务院安排）") % {"year": year, "version": LIBRARY_VERSION}
+    else:
+        label = _("%(year)s 年：未录入，按周一至周五计算") % {"year": year}
+    return CalendarYearSource(year=year, source=source, label=label)
+
+
+def calendar_sources_between(calendar: WorkingCalendar, instants: Iterable[dt.datetime | None]) -> list[CalendarYearSource]:
+    """The source of every year from the earliest to the latest of ``instants`` (None ignored)."""
+    years = [instant.astimezone(CHINA_TIME_ZONE).year for instant in instants if instant is not None]
+    if not years:
+        return []
+    return [calendar_year_source(calendar, year) for year in range(min(years), max(years) + 1)]
 
 
 @functools.lru_cache(maxsize=8192)
@@ -147,10 +214,11 @@ def working_calendar_current() -> WorkingCalendar:
     with _cache_lock:
         if _cached is not None and time.monotonic() - _cached[0] < _CACHE_SECONDS:
             return _cached[1]
-    from zhili.cases.models import WorkingCalendarOverride
+    from zhili.cases.models import WorkingCalendarOverride, WorkingCalendarYear
 
     overrides = dict(WorkingCalendarOverride.objects.values_list("day", "is_workday"))
-    calendar = WorkingCalendar(overrides=overrides)
+    entered_years = frozenset(WorkingCalendarYear.objects.values_list("year", flat=True))
+    calendar = WorkingCalendar(overrides=overrides, entered_years=entered_years)
     with _cache_lock:
         _cached = (time.monotonic(), calendar)
     return calendar

@@ -1,33 +1,86 @@
 """Settings for zhili: one base, driven by the environment.
 
-Environment variables:
-    DATABASE_URL        database; SQLite file ``var/zhili.sqlite3`` when unset
-    REDIS_URL           job-queue storage; embedded SQLite queue when unset
-    ZHILI_SECRET_KEY    Django secret key (a development key is used when unset and DEBUG)
-    ZHILI_DEBUG         "1" for development
-    ZHILI_PII_KEY       key (urlsafe base64, 32 bytes) that encrypts reporter phone/ID numbers at rest
-    ZHILI_DATA_DIR      where SQLite, uploads, models and the queue live (default ``var/``)
+Every variable is listed, with what it does and how to generate the keys, in docs/operations.md
+("Configuration"). Development and tests (``ZHILI_DEBUG=1`` or ``ZHILI_TESTING=1``) run without
+configuration; production (neither set) must set ``ZHILI_SECRET_KEY``, ``ZHILI_PII_KEY`` and
+``ZHILI_ALLOWED_HOSTS``: without them the web server, the job worker and ``migrate`` refuse to start
+(``zhili.config.startup``), and ``zhili check --deploy`` reports them.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from zhili.config.environment import (
+    development_personal_data_key,
+    environment_flag,
+    environment_integer,
+    environment_list,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPOSITORY_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = Path(os.environ.get("ZHILI_DATA_DIR", REPOSITORY_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = os.environ.get("ZHILI_DEBUG", "0") == "1"
-TESTING = os.environ.get("ZHILI_TESTING", "0") == "1"
-SECRET_KEY = os.environ.get("ZHILI_SECRET_KEY", "")
+DEBUG = environment_flag("ZHILI_DEBUG", default=False)
+TESTING = environment_flag("ZHILI_TESTING", default=False)
+# Development and the test suite run without secrets; anything else is a production installation.
+DEVELOPMENT = DEBUG or TESTING
+# Production settings that are missing: names of environment variables (see zhili.config.startup).
+ZHILI_MISSING_PRODUCTION_SETTINGS: list[str] = []
+
+SECRET_KEY = os.environ.get("ZHILI_SECRET_KEY", "").strip()
 if not SECRET_KEY:
-    # Only development and tests run without a configured key; production must set one.
-    SECRET_KEY = "zhili-development-key-not-for-production-use-0123456789abcdef"  # noqa: S105
-ALLOWED_HOSTS = [host for host in os.environ.get("ZHILI_ALLOWED_HOSTS", "*").split(",") if host]
+    if DEVELOPMENT:
+        SECRET_KEY = "zhili-development-key-not-for-production-use-0123456789abcdef"  # noqa: S105
+    else:
+        # Commands that neither serve nor migrate still run; nothing they could sign outlives the
+        # process, and the server refuses to start without the real key.
+        ZHILI_MISSING_PRODUCTION_SETTINGS.append("ZHILI_SECRET_KEY")
+        SECRET_KEY = secrets.token_urlsafe(48)
+
+# The key that encrypts reporters' names, phones and ID numbers. Never derived from SECRET_KEY.
+ZHILI_PII_KEY = os.environ.get("ZHILI_PII_KEY", "").strip()
+if not ZHILI_PII_KEY:
+    if DEVELOPMENT:
+        ZHILI_PII_KEY = development_personal_data_key(DATA_DIR / "development-pii.key")
+    else:
+        ZHILI_MISSING_PRODUCTION_SETTINGS.append("ZHILI_PII_KEY")
+
+ALLOWED_HOSTS = environment_list("ZHILI_ALLOWED_HOSTS",
+                                 default=("localhost", "127.0.0.1", "[::1]") if DEVELOPMENT else ())
+if not ALLOWED_HOSTS and not DEVELOPMENT:
+    ZHILI_MISSING_PRODUCTION_SETTINGS.append("ZHILI_ALLOWED_HOSTS")
+# Absolute links handed to other systems (Open311 media_url) start with this when set, never with the
+# request's Host header; unset, the (validated) host of the request is used.
+ZHILI_PUBLIC_URL = os.environ.get("ZHILI_PUBLIC_URL", "").strip().rstrip("/")
+if ZHILI_PUBLIC_URL and not ZHILI_PUBLIC_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"ZHILI_PUBLIC_URL={ZHILI_PUBLIC_URL!r} 应以 https:// 开头，例如 "
+                               "https://zhili.example.gov.cn / ZHILI_PUBLIC_URL must start with https://")
+
+# HTTPS. Production defaults to "served over HTTPS" (secure cookies, HSTS, redirect to https);
+# ZHILI_HTTPS=0 only for a plain-HTTP installation on a closed network (check --deploy then warns).
+ZHILI_HTTPS = environment_flag("ZHILI_HTTPS", default=not DEVELOPMENT)
+SESSION_COOKIE_SECURE = environment_flag("ZHILI_SECURE_COOKIES", default=ZHILI_HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = environment_flag("ZHILI_SSL_REDIRECT", default=ZHILI_HTTPS)
+# Load balancer and monitoring probes call the application port directly over HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = environment_integer("ZHILI_HSTS_SECONDS", default=31_536_000 if ZHILI_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = environment_flag("ZHILI_HSTS_INCLUDE_SUBDOMAINS", default=ZHILI_HTTPS)
+SECURE_HSTS_PRELOAD = environment_flag("ZHILI_HSTS_PRELOAD", default=ZHILI_HTTPS)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips the client's own).
+if environment_flag("ZHILI_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Needed only when the public origin differs from the Host the proxy passes on.
+CSRF_TRUSTED_ORIGINS = environment_list("ZHILI_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -51,6 +104,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "zhili.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -117,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = int(os.environ.get("ZHILI_SESSION_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_AGE = environment_integer("ZHILI_SESSION_SECONDS", default=8 * 3600, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -130,16 +184,32 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# Collected at build time (``zhili collectstatic``), served by WhiteNoise (or nginx, deploy/nginx).
+STATIC_ROOT = Path(os.environ.get("ZHILI_STATIC_ROOT", DATA_DIR / "static")).resolve()
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end libraries come from the npm registry (package.json) into node_modules by the setup;
 # they are served from our own origin, never from a CDN, and never copied into the repository.
+# Only the files the pages use are served and collected (core.static_finders). A missing file is
+# not dropped silently: the finder's check warns (zhili.W005) and the production server refuses to
+# start without the collected files (zhili.config.startup).
 NODE_MODULES_DIR = REPOSITORY_DIR / "node_modules"
-STATICFILES_DIRS = [
-    (f"vendor/{name}", NODE_MODULES_DIR / relative)
-    for name, relative in (("echarts", "echarts/dist"), ("htmx", "htmx.org/dist"))
-    if (NODE_MODULES_DIR / relative).is_dir()
+ZHILI_VENDOR_STATIC_FILES = {
+    "vendor/echarts/echarts.min.js": NODE_MODULES_DIR / "echarts" / "dist" / "echarts.min.js",
+    "vendor/htmx/htmx.min.js": NODE_MODULES_DIR / "htmx.org" / "dist" / "htmx.min.js",
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "zhili.core.static_finders.VendorFileFinder",
 ]
+# The collected files every page needs; the server refuses to start when one is missing.
+ZHILI_REQUIRED_STATIC_FILES = ("core/zhili.css", "core/zhili.js", "vendor/htmx/htmx.min.js",
+                               "vendor/echarts/echarts.min.js")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: hashed names (cached for a year) and gzip copies, listed in staticfiles.json.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEVELOPMENT
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 # uploaded and generated files are the platform's alone (photos, import files, exports)
@@ -147,7 +217,7 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
-ZHILI_UPLOAD_MAX_BYTES = int(os.environ.get("ZHILI_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+ZHILI_UPLOAD_MAX_BYTES = environment_integer("ZHILI_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024, minimum=1)
 ZHILI_MODEL_DIR = DATA_DIR / "models"
 
 # Job queue: Huey, embedded SQLite storage by default, Redis when REDIS_URL is set.
@@ -170,28 +240,51 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
-ZHILI_PII_KEY = os.environ.get("ZHILI_PII_KEY", "")
 # Reporter name/phone/ID of cases closed longer ago than this are erased by a nightly job.
-ZHILI_PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("ZHILI_PERSONAL_DATA_RETENTION_DAYS", "1095"))
+ZHILI_PERSONAL_DATA_RETENTION_DAYS = environment_integer("ZHILI_PERSONAL_DATA_RETENTION_DAYS", default=1095, minimum=1)
 # Case-list export files are deleted after this many days; uploaded import files this many days after
 # the import was committed or abandoned (cases/services/retention.py).
-ZHILI_EXPORT_RETENTION_DAYS = int(os.environ.get("ZHILI_EXPORT_RETENTION_DAYS", "7"))
-ZHILI_IMPORT_RETENTION_DAYS = int(os.environ.get("ZHILI_IMPORT_RETENTION_DAYS", "30"))
+ZHILI_EXPORT_RETENTION_DAYS = environment_integer("ZHILI_EXPORT_RETENTION_DAYS", default=7)
+ZHILI_IMPORT_RETENTION_DAYS = environment_integer("ZHILI_IMPORT_RETENTION_DAYS", default=30)
 # Open311 publishes cases received within this many days (cases/open311.py).
-ZHILI_OPEN311_PUBLIC_DAYS = int(os.environ.get("ZHILI_OPEN311_PUBLIC_DAYS", "365"))
+ZHILI_OPEN311_PUBLIC_DAYS = environment_integer("ZHILI_OPEN311_PUBLIC_DAYS", default=365)
 # Fixed cases leave the public map (FixMyStreet-style) this many days after they were closed.
-ZHILI_PUBLIC_MAP_FIXED_DAYS = int(os.environ.get("ZHILI_PUBLIC_MAP_FIXED_DAYS", "30"))
+ZHILI_PUBLIC_MAP_FIXED_DAYS = environment_integer("ZHILI_PUBLIC_MAP_FIXED_DAYS", default=30)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Metrics (/metrics, Prometheus format): a bearer token, or the peer addresses allowed without one.
+ZHILI_METRICS_TOKEN = os.environ.get("ZHILI_METRICS_TOKEN", "").strip()
+ZHILI_METRICS_ALLOWED_NETWORKS = environment_list("ZHILI_METRICS_ALLOWED_NETWORKS")
+for _network in ZHILI_METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"ZHILI_METRICS_ALLOWED_NETWORKS: {_network!r} 不是地址或网段（例：10.0.0.0/8）"
+                                   f" / not an address or network (e.g. 10.0.0.0/8)") from None
+
+# Logs: JSON lines on stdout in production (one object per record), plain text in development.
+ZHILI_LOG_FORMAT = os.environ.get("ZHILI_LOG_FORMAT", "").strip() or ("text" if DEVELOPMENT else "json")
+if ZHILI_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"ZHILI_LOG_FORMAT={ZHILI_LOG_FORMAT!r}：请写 json 或 text / must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_personal_data": {"()": "zhili.core.logging.PersonalDataFilter"}},
+    "formatters": {
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s", "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+                 "json_ensure_ascii": False, "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": ZHILI_LOG_FORMAT,
+                    "filters": ["mask_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("ZHILI_LOG_LEVEL", "WARNING")},
+    # The job worker's own lines in the same format (Huey adds a plain handler to a logger without one).
+    "loggers": {"huey": {"handlers": ["console"], "level": os.environ.get("ZHILI_LOG_LEVEL", "INFO"),
+                         "propagate": False}},
 }

@@ -3,10 +3,13 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from zhili.config import operations
 from zhili.config.api import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("zhili.core.urls")),
+    path("readyz", operations.readiness, name="readiness"),
+    path("metrics", operations.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("zhili.accounts.urls")),
     path("geo/", include("zhili.geo.urls")),

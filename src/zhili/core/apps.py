@@ -5,3 +5,13 @@ class CoreConfig(AppConfig):
     name = "zhili.core"
     label = "core"
     verbose_name = "核心"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
+
+        from zhili.core import checks  # noqa: F401 - registers the deployment checks
+        from zhili.core.metrics import login_failed_count
+
+        # A metric, not a business rule: every failed sign-in (the site's form, the admin, a future
+        # throttle library) goes through Django's authenticate(), which sends this signal.
+        user_login_failed.connect(login_failed_count, dispatch_uid="zhili_login_failures_metric")

@@ -7,6 +7,8 @@ loaded into Python, so it stays fast with a million open cases.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +81,7 @@ class SlaSweepResult:
 _KIND_LABEL: dict[str, str] = {SlaState.WARNING: "黄灯预警", SlaState.OVERDUE: "红灯超期"}
 # Deadlines are looked for since the previous sweep minus this margin (transactions in flight, clock steps).
 WATERMARK_MARGIN = dt.timedelta(minutes=15)
+logger = logging.getLogger(__name__)
 
 
 def _conditions(new_state: str, *, with_lower_bound: bool) -> str:
@@ -155,6 +158,7 @@ def case_sla_sweep(*, at: dt.datetime | None = None) -> SlaSweepResult:
     ``stage_warn_at``/``stage_due_at``; the first sweep scans them all. Idempotent: a case is marked
     (and notified) once per light per stage; every stage change recomputes its light.
     """
+    started = time.monotonic()
     at = at or clock.now()
     mark = SlaSweepMark.objects.filter(pk=1).values_list("swept_at", flat=True).first()
     bounded = mark is not None and mark < at
@@ -166,9 +170,12 @@ def case_sla_sweep(*, at: dt.datetime | None = None) -> SlaSweepResult:
     with transaction.atomic(), connection.cursor() as cursor:
         for new_state in (SlaState.OVERDUE, SlaState.WARNING):
             counts[new_state] = sweep(cursor, new_state, params, bounded)
-        SlaSweepMark.objects.update_or_create(pk=1, defaults={"swept_at": at})
+        duration = time.monotonic() - started
+        SlaSweepMark.objects.update_or_create(pk=1, defaults={"swept_at": at, "duration_seconds": duration})
         if counts[SlaState.OVERDUE] or counts[SlaState.WARNING]:
             from zhili.cases.services.notifications import notifications_schedule_delivery
 
             notifications_schedule_delivery()
+    logger.info("sla sweep: %d overdue, %d warned in %.3f s", counts[SlaState.OVERDUE], counts[SlaState.WARNING],
+                duration)
     return SlaSweepResult(warned=counts[SlaState.WARNING], overdue=counts[SlaState.OVERDUE])
