@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from tests.hostile.files import small_xlsx
-from zhili.cases.personal_data import phone_mask, phone_normalize
 from zhili.cases.files import SheetTable, history_file_read
+from zhili.cases.personal_data import phone_mask, phone_normalize
 from zhili.cases.services.importing import KNOWN_HEADERS, import_mapping_guess
 from zhili.core.errors import ApplicationError
 from zhili.enterprises.importing import decode_text, source_table_read
