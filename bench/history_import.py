@@ -116,12 +116,14 @@ def main() -> None:
     started = time.perf_counter()
     batch = import_batch_check(batch_id=batch.pk, mapping=import_mapping_guess(batch.headers), actor=user)
     dry_run_seconds = time.perf_counter() - started
-    assert batch.error_count == 0, batch.errors[:3]
+    if batch.error_count:
+        raise SystemExit(f"the generated file should have no errors: {batch.errors[:3]}")
     log(f"dry run {dry_run_seconds:.1f} s")
     started = time.perf_counter()
     batch = import_batch_commit(batch_id=batch.pk, actor=user)
     commit_seconds = time.perf_counter() - started
-    assert batch.imported_count == options.rows, batch.imported_count
+    if batch.imported_count != options.rows:
+        raise SystemExit(f"imported {batch.imported_count} of {options.rows} rows")
     log(f"commit {commit_seconds:.1f} s")
 
     departments = {department.name: department.pk for department in Department.objects.all()}

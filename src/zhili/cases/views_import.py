@@ -62,7 +62,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         "batches": CaseImportBatch.objects.filter(created_by=user)[:20]})
 
 
-def _value_choices() -> dict[str, list[tuple[str, str]]]:
+def _value_choices() -> dict[str, list[tuple[str, str]]]:  # keyed by ImportValueKind value
     departments = [(department.code, f"{department.name}（{department.code}）")
                    for department in Department.objects.filter(is_active=True).order_by("code")]
     matters = [(f"matter:{matter.code}", f"{matter.category.name}/{matter.name}（{matter.code}）")
@@ -152,8 +152,8 @@ def _batch_context(batch: CaseImportBatch, user: User, error: ApplicationError |
     mapping = batch.mapping or import_mapping_guess(batch.headers)
     report: dict[str, Any] = batch.report or {}
     value_tables = []
-    labels = {ImportValueKind.CATEGORY: _("来源分类 → 事项/分类"), ImportValueKind.DEPARTMENT: _("办理单位 → 部门"),
-              ImportValueKind.STATUS: _("工单状态 → 状态")}
+    labels: dict[str, str] = {ImportValueKind.CATEGORY: _("来源分类 → 事项/分类"),
+                              ImportValueKind.DEPARTMENT: _("办理单位 → 部门"), ImportValueKind.STATUS: _("工单状态 → 状态")}
     choices = _value_choices()
     for kind in ImportValueKind.values:
         items = report.get("values", {}).get(kind, [])

@@ -84,7 +84,7 @@ def workbook_sheets_read(content: bytes, *, file_name: str, max_rows: int | None
         for index, sheet_name in enumerate(workbook.sheet_names):
             sheet = workbook.get_sheet_by_index(index)
             limit = None if max_rows is None else max_rows + 1
-            rows = [list(row) for row in sheet.to_python(skip_empty_area=False, nrows=limit)]
+            rows: list[list[object]] = [list(row) for row in sheet.to_python(skip_empty_area=False, nrows=limit)]
             merged = sheet.merged_cell_ranges or []
             sheets.append(WorkbookSheet(name=str(sheet_name), rows=_filled(rows, list(merged))))
     except ApplicationError:

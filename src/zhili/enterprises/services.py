@@ -23,7 +23,7 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import engine, selectors
 from zhili.enterprises.credit_code import credit_code_check
-from zhili.enterprises.importing import source_table_read
+from zhili.enterprises.importing import SourceTable, source_table_read
 from zhili.enterprises.industry import industry_for_code
 from zhili.enterprises.models import (
     Enterprise,
@@ -173,7 +173,7 @@ def _values_equal(first: float | None, second: float | None) -> bool:
 
 
 @transaction.atomic
-def _year_checked(year: int | None, tables: list[tuple[SourceFileUpload, Any]], *, confirmed: bool) -> int:
+def _year_checked(year: int | None, tables: list[tuple[SourceFileUpload, SourceTable]], *, confirmed: bool) -> int:
     """The batch's data year: the one chosen, checked against the years the files name, or the files' year."""
     named = [(upload.file_name, table.year) for upload, table in tables if table.year is not None]
     if year is None:

@@ -245,8 +245,8 @@ def _reprojected(features: list[tuple[dict[str, Any], Any]], prj: bytes) -> tupl
                                                                                  SourceCrs | None]:
     """Features in WGS-84 longitude/latitude from the coordinate system a .prj declares."""
     from pyproj import CRS, Transformer
-    from pyproj.aoi import AreaOfInterest
     from pyproj.exceptions import CRSError, ProjError
+    from pyproj.transformer import AreaOfInterest
 
     text = prj.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
     try:

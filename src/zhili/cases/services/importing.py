@@ -407,10 +407,11 @@ def import_value_mappings_save(*, kind: str, entries: Sequence[tuple[str, str]],
     saved = 0
     updated = 0
     with transaction.atomic():
-        for source, values in resolved.items():
-            if values is None:
+        for source, resolved_values in resolved.items():
+            if resolved_values is None:
                 ImportValueMapping.objects.filter(kind=kind, source_value=source).delete()
                 continue
+            values = resolved_values
             if values.pop("create_department", False):
                 department = Department.objects.filter(name=source[:100]).first() or Department.objects.create(
                     code=_department_code_new(source), name=source[:100])

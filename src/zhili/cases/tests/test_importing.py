@@ -125,6 +125,7 @@ def test_history_lands_as_history(world: World, people: People) -> None:
     case = Case.objects.get(external_id=first.number)
     assert case.status == CaseStatus.ARCHIVED
     assert case.created_at == first.received.replace(tzinfo=CHINA)
+    assert first.finished is not None
     assert case.finished_at == (first.finished + dt.timedelta(seconds=30)).replace(second=0, tzinfo=CHINA)
     assert case.number == f"{first.received:%Y%m%d}000001"
     assert (case.department_id, case.source_handling_unit, case.source_classification) == (
