@@ -334,3 +334,19 @@ def test_the_command_lists_every_field_key_and_sets_rows_aside(world: World, peo
     set_aside_path = Path(printed.split("搁置的行及原因：")[1].strip())
     assert (set_aside_path.exists(), set_aside_path.suffix) == (True, ".xlsx")
     assert Case.objects.filter(department=world.department_cg).count() == 1
+
+
+def test_an_unmapped_source_unit_is_shown_and_exported_as_such(world: World, people: People, client: Any) -> None:
+    from zhili.cases.exports import case_file_xlsx
+    from zhili.cases.selectors import case_file
+
+    content, rows = five_sheet_export(rows_per_sheet=2)
+    import_batch_commit(batch_id=checked(content, "a.xlsx", people).pk, actor=people.operator)
+    case = Case.objects.get(external_id=rows[1].number)
+    client.force_login(people.operator)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    assert "来源办理单位：区住建局" in page
+    assert "来源分类：城乡建设/环境卫生/垃圾清运" in page
+    exported = load_workbook(io.BytesIO(case_file_xlsx(case_file(case=case, user=people.operator))))
+    summary = {row[0]: row[1] for row in exported.worksheets[0].iter_rows(values_only=True) if row and row[0]}
+    assert (summary["来源办理单位"], summary["来源分类"]) == ("区住建局", "城乡建设/环境卫生/垃圾清运")
