@@ -145,6 +145,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 ZHILI_UPLOAD_MAX_BYTES = int(os.environ.get("ZHILI_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# history import: a closing time this many seconds before intake is one the source rounded to the minute
+ZHILI_IMPORT_CLOSE_TOLERANCE_SECONDS = int(os.environ.get("ZHILI_IMPORT_CLOSE_TOLERANCE_SECONDS", "60"))
 ZHILI_MODEL_DIR = DATA_DIR / "models"
 
 # Job queue: Huey, embedded SQLite storage by default, Redis when REDIS_URL is set.
