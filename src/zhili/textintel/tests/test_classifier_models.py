@@ -176,7 +176,9 @@ def test_train_and_evaluate_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     data.write_bytes(labelled_csv())
     call_command("classifier_train", "--data", str(data), "--text-columns", "title,content",
                  "--label-column", "label", "--name", "cli")
-    assert "cli v1" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "模型 cli v1 已登记（未启用：请在“分类模型”页比较后启用）" in printed
+    assert '"baseline_macro_f1": ' in printed
     call_command("classifier_train", "--data", str(data), "--text-columns", "title,content",
                  "--label-column", "label", "--name", "routing", "--target", "department")
     assert ClassifierModel.objects.get(name="routing").target == ClassifierTarget.DEPARTMENT
