@@ -32,15 +32,11 @@ from zhili.cases.services.importing import (
     import_training_queue,
     import_value_mappings_save,
 )
-from zhili.cases.views import _denied_page
+from zhili.cases.views import _denied_page, _user
 from zhili.core.errors import ApplicationError
 from zhili.geo.models import Department, Matter, MatterCategory
 
 VALUE_ROWS_SHOWN = 100
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 @login_required
