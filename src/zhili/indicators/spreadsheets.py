@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zhili.core.errors import ApplicationError
+from zhili.core.uploads import upload_size_limit
 from zhili.core.workbooks import workbook_sheets_read
 from zhili.indicators.models import Indicator, IndicatorKind, Plan, QualitativeStatus
 from zhili.indicators.selectors import current_values
@@ -278,7 +279,12 @@ def _workbook_of(content: bytes, file_name: str) -> Workbook:
 def parse_plan_workbook(plan: Plan, stream: IO[bytes], file_name: str = "") -> ParsedWorkbook:
     """Read a filled-in template (.xlsx, or a legacy .xls). Problems are collected cell by cell; nothing is written."""
     parsed = ParsedWorkbook()
-    content = stream.read()
+    limit = upload_size_limit()
+    content = stream.read(limit + 1)  # never more than the upload limit in memory
+    if len(content) > limit:
+        parsed.problems.append(CellProblem("-", "-", _("文件超过 %(limit)d MB 的上限") % {"limit": limit // 2**20},
+                                           _("请只上传本规划的填报模板（通常不足 1 MB）")))
+        return parsed
     try:
         workbook = _workbook_of(content, file_name)
     except ApplicationError as error:
