@@ -150,9 +150,8 @@ if full_model_data:
     # --model full: a model trained on real labelled messages (614,057 features) instead of the demo one
     from zhili.textintel.services import classifier_model_activate, classifier_model_train
     trained = classifier_model_train(name="bench-full", data=Path(full_model_data).read_bytes(),
-                                     file_name="train_segmented.csv", text_columns=["text"], label_column="label",
-                                     activate_if_none_active=False)
-    classifier_model_activate(model_id=trained.pk, actor_id=None)
+                                     file_name="train_segmented.csv", text_columns=["text"], label_column="label")
+    classifier_model_activate(model_id=trained.pk, actor_id=None, compared_with=None)
 from zhili.textintel.selectors import active_category_classifier
 assert active_category_classifier() is not None, "the bench needs an active category model"
 from zhili.cases.services.api_keys import api_key_issue

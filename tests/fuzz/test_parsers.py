@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from tests.hostile.files import small_xlsx
-from zhili.cases.services.importing import import_mapping_guess, table_read
+from zhili.cases.files import SheetTable, history_file_read
+from zhili.cases.services.importing import KNOWN_HEADERS, import_mapping_guess
 from zhili.core.errors import ApplicationError
 from zhili.core.personal_data import phone_digits, phone_mask
 from zhili.enterprises.importing import decode_text, source_table_read
@@ -36,6 +37,11 @@ def _refusal(call: Any) -> tuple[Any, ApplicationError | None]:
         return call(), None
     except ApplicationError as error:
         return None, error
+
+
+def table_read(content: bytes, file_format: str) -> SheetTable:
+    """The first sheet of a history file, as the cases importer reads it."""
+    return history_file_read(content, file_name=f"upload.{file_format}", known_headers=KNOWN_HEADERS).sheets[0]
 
 
 def _csv_bytes(rows: list[list[str]], encoding: str) -> bytes:

@@ -21,7 +21,7 @@ from django.utils.datastructures import MultiValueDict
 from tests.hostile import files
 from zhili.accounts.models import User
 from zhili.accounts.roles import Role
-from zhili.cases import views as case_views
+from zhili.cases import views_import as case_import_views
 from zhili.cases.models import CaseImportBatch
 from zhili.enterprises import views as enterprise_views
 from zhili.enterprises.models import ImportBatch
@@ -127,7 +127,7 @@ def test_indicator_document_upload_refuses_a_100_megabyte_file(
 @pytest.mark.django_db
 def test_cases_import_page_refuses_a_100_megabyte_file(big_upload: Callable[[str], UploadedFile[bytes]]) -> None:
     request = _post(_user(Role.OPERATOR), "/cases/import/", "file", big_upload("cases.xlsx"), {})
-    response, peak = _measured(case_views.import_upload, request)
+    response, peak = _measured(case_import_views.import_upload, request)
     assert response.status_code in (400, 413)
     assert "20 MB" in response.content.decode()
     assert peak < MEMORY_CEILING_BYTES

@@ -37,6 +37,7 @@ def _summary_rows(case_file: CaseFile) -> list[tuple[str, str]]:
         ("地址", case_file.text(case.address_text)),
         ("网格", case.grid.name if case.grid else ""), ("事项", str(case.matter) if case.matter else ""),
         ("承办部门", case.department.name if case.department else ""),
+        ("来源办理单位", case.source_handling_unit), ("来源分类", case.source_classification),
         ("反映人", case_file.reporter.name), ("联系电话", case_file.reporter.phone),
         ("受理时间", _local(case.created_at)), ("签收时限", _local(case.accept_due_at)),
         ("办理时限", _local(case.handle_due_at)), ("办结时间", _local(case.finished_at)),

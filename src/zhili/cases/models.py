@@ -153,6 +153,10 @@ class Case(models.Model):
     resolved = models.BooleanField(_("问题已解决"), null=True, blank=True)
     rating_comment = models.TextField(_("评价意见"), blank=True)
     status_note = models.CharField(_("状态说明"), max_length=300, blank=True)
+    # what an imported work order's source system called its handling unit and classification, kept as
+    # given (also when mapped), so nothing is lost before — or without — a mapping to the district's own
+    source_handling_unit = models.CharField(_("来源办理单位"), max_length=200, blank=True)
+    source_classification = models.CharField(_("来源分类"), max_length=300, blank=True)
     is_synthetic = models.BooleanField(_("合成演示数据"), default=False)
 
     class Meta:
@@ -177,6 +181,14 @@ class Case(models.Model):
             # the duplicate check: open cases in a small box around the new point
             models.Index(fields=["longitude", "latitude"], name="cases_open_point",
                          condition=_OPEN & Q(longitude__isnull=False)),
+            # history imports: a re-import finds its work orders by number; a mapping made later finds
+            # the cases it applies to (only imported rows carry these, so the indexes stay small)
+            models.Index(fields=["external_id"], name="cases_imported_external_id",
+                         condition=Q(channel="import") & ~Q(external_id="")),
+            models.Index(fields=["source_handling_unit"], name="cases_source_handling_unit",
+                         condition=~Q(source_handling_unit="")),
+            models.Index(fields=["source_classification"], name="cases_source_classification",
+                         condition=~Q(source_classification="")),
         ]
 
     def __str__(self) -> str:
@@ -399,6 +411,17 @@ class CaseImportBatch(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(_("错误"), default=list)
     imported_count = models.PositiveIntegerField(default=0)
+    # every sheet read: [{"name", "headers", "row_count"}]; ``sheet`` is the one chosen ("" = all of them)
+    sheets = models.JSONField(_("工作表"), default=list)
+    sheet = models.CharField(_("导入的工作表"), max_length=100, blank=True)
+    close_tolerance_seconds = models.PositiveIntegerField(_("办结时间容差(秒)"), default=60)
+    set_aside = models.BooleanField(_("导入有效行、搁置有误行"), default=False)
+    set_aside_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    set_aside_file = models.FileField(storage=private_case_storage, upload_to="imports/set-aside/%Y/%m/",
+                                      max_length=300, blank=True)
+    # the dry run's figures: per sheet counts, distinct source values with counts, adjusted closing times …
+    report = models.JSONField(_("报告"), default=dict)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     committed_at = models.DateTimeField(null=True, blank=True)
@@ -410,3 +433,40 @@ class CaseImportBatch(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ImportValueKind(models.TextChoices):
+    CATEGORY = "category", _("来源分类")
+    DEPARTMENT = "department", _("来源办理单位")
+    STATUS = "status", _("来源工单状态")
+
+
+class ImportValueMapping(models.Model):
+    """How one value of imported work orders maps to the district's own: a source classification to a
+    matter or category, a source handling unit to a department (or to "external"), a source status
+    to a zhili status. District-wide: a later import reuses it, and a mapping made after an import
+    is applied to the cases already imported (``services.importing.import_value_mappings_save``).
+    """
+
+    kind = models.CharField(_("类型"), max_length=12, choices=ImportValueKind.choices)
+    source_value = models.CharField(_("来源值"), max_length=300)
+    matter = models.ForeignKey("geo.Matter", verbose_name=_("事项"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    category = models.ForeignKey("geo.MatterCategory", verbose_name=_("分类"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("geo.Department", verbose_name=_("部门"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    is_external = models.BooleanField(_("区外单位"), default=False)
+    status = models.CharField(_("状态"), max_length=16, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("导入值对应")
+        verbose_name_plural = _("导入值对应")
+        ordering = ["kind", "source_value"]
+        constraints = [models.UniqueConstraint(fields=["kind", "source_value"], name="cases_unique_import_value")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.source_value}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhili.cases import views, views_calendar, views_workbench
+from zhili.cases import views, views_calendar, views_import, views_workbench
 
 app_name = "cases"
 
@@ -20,9 +20,10 @@ urlpatterns = [
     path("exports/<str:job_id>/file/", views_workbench.export_download, name="export_download"),
     path("report/", views.citizen_report, name="report"),
     path("track/", views.track, name="track"),
-    path("import/", views.import_upload, name="import"),
     path("calendar/", views_calendar.calendar_page, name="calendar"),
-    path("import/<int:batch_id>/", views.import_batch, name="import_batch"),
+    path("import/", views_import.import_upload, name="import"),
+    path("import/<int:batch_id>/", views_import.import_batch, name="import_batch"),
+    path("import/<int:batch_id>/set-aside.xlsx", views_import.import_set_aside_download, name="import_set_aside"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("media/<str:token>.jpg", views.public_photo, name="public_photo"),
     path("<str:number>/", views.case_detail, name="detail"),

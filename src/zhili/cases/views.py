@@ -28,7 +28,6 @@ from zhili.cases.models import (
     AttachmentKind,
     CaseAttachment,
     CaseChannel,
-    CaseImportBatch,
     LocationSource,
     Rating,
     SlaState,
@@ -395,63 +394,3 @@ def public_photo(request: HttpRequest, token: str) -> HttpResponseBase:
     if attachment is None:
         raise Http404
     return FileResponse(attachment.public_file.open("rb"), content_type="image/jpeg")
-
-
-# -- bulk import -----------------------------------------------------------------------------------
-
-@login_required
-@_denied_page
-@require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    from zhili.cases.services.importing import import_batch_upload
-
-    user = _user(request)
-    require(user, Action.CASE_IMPORT)
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        try:
-            if upload is None:
-                raise ApplicationError("file_required", _("请选择要导入的 Excel 或 CSV 文件。"))
-            batch = import_batch_upload(name=upload.name or "import", stream=upload, size=upload.size, actor=user)
-        except ApplicationError as error:
-            return render(request, "cases/import.html", {"error": error}, status=400)
-        return redirect("cases:import_batch", batch_id=batch.pk)
-    return render(request, "cases/import.html", {
-        "batches": CaseImportBatch.objects.filter(created_by=user)[:20]})
-
-
-@login_required
-@_denied_page
-@require_http_methods(["GET", "POST"])
-def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
-    from zhili.cases.services.importing import (
-        IMPORT_FIELDS,
-        import_batch_check,
-        import_batch_commit,
-        import_mapping_guess,
-    )
-
-    user = _user(request)
-    require(user, Action.CASE_IMPORT)
-    batch = CaseImportBatch.objects.filter(pk=batch_id, created_by=user).first()
-    if batch is None:
-        raise Http404
-    error = None
-    if request.method == "POST":
-        mapping = {field: request.POST.get(f"map_{field}", "") for field, _label, _required in IMPORT_FIELDS}
-        try:
-            if request.POST.get("step") == "commit":
-                batch = import_batch_commit(batch_id=batch.pk, actor=user)
-                messages.success(request, _("已导入 %(count)d 条工单。") % {"count": batch.imported_count})
-            else:
-                batch = import_batch_check(batch_id=batch.pk, mapping=mapping, actor=user)
-        except ApplicationError as failure:
-            error = failure
-            batch.refresh_from_db()
-    mapping = batch.mapping or import_mapping_guess(batch.headers)
-    return render(request, "cases/import_batch.html", {
-        "batch": batch, "fields": [(field, label, required, mapping.get(field, ""))
-                                   for field, label, required in IMPORT_FIELDS],
-        "error": error, "errors": batch.errors[:200],
-    })
-

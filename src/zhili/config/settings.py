@@ -218,6 +218,9 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 ZHILI_UPLOAD_MAX_BYTES = environment_integer("ZHILI_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024, minimum=1)
+# history import: a closing time this many seconds before intake is one the source rounded to the minute
+ZHILI_IMPORT_CLOSE_TOLERANCE_SECONDS = environment_integer("ZHILI_IMPORT_CLOSE_TOLERANCE_SECONDS", default=60,
+                                                           minimum=0)
 ZHILI_MODEL_DIR = DATA_DIR / "models"
 
 # Job queue: Huey, embedded SQLite storage by default, Redis when REDIS_URL is set.

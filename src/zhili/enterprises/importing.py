@@ -1,8 +1,10 @@
 """Reading departmental source files (.xlsx / .csv in UTF-8 or GBK) into canonical fields.
 
 Pure functions: no database. :func:`source_table_read` finds the header row, maps Chinese column
-names (with their units) to :data:`~zhili.enterprises.scheme.DATA_FIELDS`, converts units and
-reports per row what is wrong. The services turn this into a staged batch and a linkage report.
+names (with their units) to :data:`~zhili.enterprises.scheme.DATA_FIELDS`, converts units,
+reports per row what is wrong, and finds the data year the file names (a year column, a title row
+such as "2025年度…", or the file name) so a batch of another year is not filled by mistake.
+Workbooks (.xlsx and legacy .xls) are read by ``core.workbooks``. The services turn this into a staged batch and a linkage report.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from zhili.core.errors import ApplicationError
 from zhili.core.text_files import text_bytes_decode
+from zhili.core.workbooks import workbook_file_name_accepted, workbook_sheets_read
 from zhili.enterprises.scheme import DATA_FIELDS
 
 # Normalised header text → field. Headers are normalised by dropping spaces, a trailing unit in
@@ -89,6 +92,7 @@ class SourceTable:
     encoding: str
     fields: list[str]  # data fields found, in column order
     rows: list[SourceRow]
+    year: DetectedYear | None = None  # the data year the file names (column, title row or file name)
 
 
 def _header_key(text: object) -> tuple[str, str]:
@@ -116,19 +120,10 @@ def decode_text(content: bytes) -> tuple[str, str]:
 
 def _cells_from_file(file_name: str, content: bytes) -> tuple[list[list[object]], str]:
     lower_name = file_name.lower()
-    if lower_name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many types for a damaged file
-            raise ApplicationError("file_unreadable",
-                                   _("无法读取Excel文件“%(name)s”：文件已损坏或不是.xlsx格式。") % {"name": file_name},
-                                   ) from error
-        sheet = workbook.worksheets[0]
-        cells: list[list[object]] = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return cells, "xlsx"
+    if workbook_file_name_accepted(lower_name):
+        # .xlsx and legacy .xls (tax and electricity systems still write it): the first sheet
+        sheets = workbook_sheets_read(content, file_name=file_name, max_rows=MAX_ROWS + 20)
+        return sheets[0].rows, lower_name.rsplit(".", 1)[-1]
     if lower_name.endswith((".csv", ".txt")):
         text, encoding = decode_text(content)
         try:
@@ -138,8 +133,44 @@ def _cells_from_file(file_name: str, content: bytes) -> tuple[list[list[object]]
             raise ApplicationError("file_unreadable", _("无法读取CSV文件“%(name)s”：%(reason)s。请用Excel另存为.xlsx或标准CSV后重新上传。")
                                    % {"name": file_name, "reason": error}) from error
     raise ApplicationError("file_type_unsupported",
-                           _("不支持文件“%(name)s”的格式。请上传.xlsx或.csv文件（.xls请先另存为.xlsx）。")
-                           % {"name": file_name})
+                           _("不支持文件“%(name)s”的格式。请上传.xlsx、.xls或.csv文件。") % {"name": file_name})
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*(?:年度|年)")
+_YEAR_ALONE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_YEAR_HEADERS = frozenset({"年度", "年份", "所属年度", "数据年度", "统计年度", "year"})
+
+
+@dataclass(frozen=True)
+class DetectedYear:
+    """The data year a source file names, and where it says so (for the message)."""
+
+    year: int
+    evidence: str
+
+
+def source_year_detect(file_name: str, cells: list[list[object]], header_index: int) -> DetectedYear | None:
+    """The year a file is about: a year column's values, a title row above the header ("2025年度…"),
+    else the file name ("2025年度税收.xlsx", "tax_2025.csv"). None when it names none (or several)."""
+    header = [_header_key(cell)[0] for cell in cells[header_index]] if header_index < len(cells) else []
+    for position, key in enumerate(header):
+        if key in _YEAR_HEADERS:
+            years = {int(float(str(row[position]))) for row in cells[header_index + 1:header_index + 2001]
+                     if position < len(row) and re.fullmatch(r"\s*20\d{2}(\.0)?\s*", str(row[position] or ""))}
+            if len(years) == 1:
+                year = years.pop()
+                return DetectedYear(year, _("“%(column)s”列为 %(year)d") % {"column": cells[header_index][position],
+                                                                          "year": year})
+    for row in cells[:header_index]:
+        text = " ".join(str(cell) for cell in row if cell not in (None, ""))
+        found = set(_YEAR_IN_TEXT.findall(text))
+        if len(found) == 1:
+            return DetectedYear(int(found.pop()), _("表头上方写着“%(text)s”") % {"text": text[:40]})
+    stem = file_name.rsplit("/", 1)[-1]
+    found = set(_YEAR_IN_TEXT.findall(stem)) or set(_YEAR_ALONE.findall(stem))
+    if len(found) == 1:
+        return DetectedYear(int(found.pop()), _("文件名“%(name)s”") % {"name": stem})
+    return None
 
 
 def _number(text: object, field_name: str, factor: float) -> tuple[float | None, str]:
@@ -241,4 +272,5 @@ def source_table_read(file_name: str, content: bytes) -> SourceTable:
                 values[field_name] = value
         rows.append(SourceRow(row_number=row_number, credit_code=credit_code.strip(), name=name, values=values,
                               problems=problems, warnings=warnings))
-    return SourceTable(encoding=encoding, fields=data_fields, rows=rows)
+    return SourceTable(encoding=encoding, fields=data_fields, rows=rows,
+                       year=source_year_detect(file_name, cells, header_index))

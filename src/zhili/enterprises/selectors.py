@@ -107,6 +107,12 @@ def runs_recent(limit: int = 20) -> QuerySet[EvaluationRun]:
         "-year", "-version")[:limit]
 
 
+def data_year_latest() -> int | None:
+    """The latest year with accepted enterprise data (the evaluation form's default), None before any import."""
+    year: int | None = EnterpriseYearValue.objects.order_by("-year").values_list("year", flat=True).first()
+    return year
+
+
 def import_batches_recent(limit: int = 10) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.select_related("created_by", "decided_by").order_by("-created_at")[:limit]
 

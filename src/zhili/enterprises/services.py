@@ -23,7 +23,7 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import engine, selectors
 from zhili.enterprises.credit_code import credit_code_check
-from zhili.enterprises.importing import source_table_read
+from zhili.enterprises.importing import SourceTable, source_table_read
 from zhili.enterprises.industry import industry_for_code
 from zhili.enterprises.models import (
     Enterprise,
@@ -178,26 +178,54 @@ def _values_equal(first: float | None, second: float | None) -> bool:
 
 
 @transaction.atomic
-def import_batch_stage(*, actor: User, year: int, files: list[SourceFileUpload]) -> ImportBatch:
+def _year_checked(year: int | None, tables: list[tuple[SourceFileUpload, SourceTable]], *, confirmed: bool) -> int:
+    """The batch's data year: the one chosen, checked against the years the files name, or the files' year."""
+    named = [(upload.file_name, table.year) for upload, table in tables if table.year is not None]
+    if year is None:
+        years = {detected.year for _name, detected in named}
+        if len(years) == 1:
+            return years.pop()
+        if not years:
+            raise ApplicationError("import_year_required", _("文件名和内容中都看不出数据年度，请填写数据年度。"))
+        raise ApplicationError("import_year_ambiguous", _("这些文件属于不同年度（%(years)s），请分开导入，或填写数据年度。")
+                               % {"years": "、".join(str(item) for item in sorted(years))})
+    mismatched = [(name, detected) for name, detected in named if detected.year != year]
+    if mismatched and not confirmed:
+        described = "；".join(_("“%(name)s”是 %(year)d 年度（%(evidence)s）") % {
+            "name": name, "year": detected.year, "evidence": detected.evidence} for name, detected in mismatched)
+        raise ApplicationError(
+            "import_year_mismatch",
+            _("所选数据年度为 %(year)d，但 %(files)s。请改选正确的年度；确实要按 %(year)d 年度导入时，勾选“年度不一致仍导入”。")
+            % {"year": year, "files": described},
+            details={"files": [{"file": name, "year": detected.year, "evidence": detected.evidence}
+                               for name, detected in mismatched]})
+    return year
+
+
+def import_batch_stage(*, actor: User, year: int | None, files: list[SourceFileUpload],
+                       confirm_year_mismatch: bool = False) -> ImportBatch:
     """Read the source files into a staged batch and build its linkage report. Nothing enters yet.
 
     A file that cannot be read as a whole (format, encoding, no credit-code column, unknown unit)
     fails the whole batch. Rows are checked one by one: invalid code, unknown enterprise, the same
     code twice in one file (all its rows are excluded), a bad or negative number; rows with a problem
-    will not enter. Values that differ between files are conflicts, settled by :data:`FIELD_AUTHORITY`
+    will not enter. The year is checked against the year each file names (a year column, a title row
+    "2025年度…", the file name): a mismatch is refused unless ``confirm_year_mismatch``; without a
+    year the files' own year is taken. Values that differ between files are conflicts, settled by :data:`FIELD_AUTHORITY`
     (else the earlier file wins), and listed in the report for the analyst to see before accepting.
     """
     if not files:
         raise ApplicationError("import_no_files", _("请至少选择一个来源文件。"))
     if len(files) > MAX_SOURCE_FILES:
         raise ApplicationError("import_too_many_files", _("一次最多导入%(count)d个文件。") % {"count": MAX_SOURCE_FILES})
-    if not 2000 <= year <= 2100:
+    if year is not None and not 2000 <= year <= 2100:
         raise ApplicationError("import_year_invalid", _("数据年度应在2000至2100之间。"))
     for upload in files:
         if upload.source_kind not in SourceKind.values:
             raise ApplicationError("import_source_invalid", _("请为文件“%(name)s”选择来源部门。")
                                    % {"name": upload.file_name})
     tables = [(upload, source_table_read(upload.file_name, upload.content)) for upload in files]
+    year = _year_checked(year, tables, confirmed=confirm_year_mismatch)
     now = clock.now()
     batch = ImportBatch.objects.create(year=year, created_by=actor, created_at=now)
     known = dict(Enterprise.objects.values_list("credit_code", "pk"))

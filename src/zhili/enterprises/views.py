@@ -198,11 +198,11 @@ def enterprise_sheet(request: HttpRequest, result_id: int, file_format: str) -> 
 def import_page(request: HttpRequest) -> HttpResponse:
     slots = range(3)
     if request.method == "POST":
-        try:
-            year = int(request.POST.get("year", ""))
-        except ValueError:
-            messages.error(request, _("请填写数据年度。"))
+        year_text = request.POST.get("year", "").strip()
+        if year_text and not year_text.isdigit():
+            messages.error(request, _("数据年度应是四位数字，如 2025；留空则按文件名和内容识别。"))
             return redirect("enterprises:import")
+        year = int(year_text) if year_text else None
         uploads = []
         try:
             for slot in slots:
@@ -212,7 +212,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 uploads.append(services.SourceFileUpload(file_name=upload.name or "",
                                                          content=upload_read_limited(upload),
                                                          source_kind=request.POST.get(f"source_{slot}", "")))
-            batch = services.import_batch_stage(actor=_user(request), year=year, files=uploads)
+            batch = services.import_batch_stage(actor=_user(request), year=year, files=uploads,
+                                                confirm_year_mismatch=request.POST.get("confirm_year") == "on")
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect("enterprises:import")
@@ -221,8 +222,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     default_kinds = [SourceKind.TAX, SourceKind.ENERGY, SourceKind.ENVIRONMENT]
     return render(request, "enterprises/import.html", {
         "slots": [(slot, default_kinds[slot]) for slot in slots], "source_kinds": SourceKind.choices,
-        "batches": selectors.import_batches_recent(10), "year": clock.today().year - 1 if clock.today().month < 7
-        else clock.today().year,
+        "batches": selectors.import_batches_recent(10),
     })
 
 
@@ -335,7 +335,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "enterprises/runs.html", {
         "runs": selectors.runs_recent(50), "schemes": EvaluationScheme.objects.order_by("-year", "code", "-version"),
         "can_evaluate": user_can(request.user, Action.ENTERPRISE_EVALUATE),
-        "year": clock.today().year - 1 if clock.today().month < 7 else clock.today().year,
+        "year": selectors.data_year_latest() or (clock.today().year - 1),
     })
 
 

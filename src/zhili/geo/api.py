@@ -39,7 +39,9 @@ def locate_point(request: HttpRequest, query: Query[LocateQuery]) -> GridLocatio
         inside_district=True, longitude_wgs84=longitude, latitude_wgs84=latitude, grid_id=location.grid_id,
         grid_code=location.grid_code, grid_name=location.grid_name, path=location.path,
         community_name=location.community_name, street_name=location.street_name,
-        zone_codes=list(location.zone_codes),
+        zone_codes=list(location.zone_codes), level=location.level,
+        message="" if location.level == "grid" else _("该处没有网格边界，按%(level)s级答复。") % {
+            "level": AreaLevel(location.level).label},
     )
 
 

@@ -16,6 +16,7 @@ class GridLocationOut(Schema):
     community_name: str | None = None
     street_name: str | None = None
     zone_codes: list[str] = []
+    level: str | None = None  # grid, community, street or district: the finest boundary present at the point
     message: str = ""
 
 

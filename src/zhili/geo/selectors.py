@@ -26,6 +26,8 @@ class GridLocation:
     community_name: str
     street_name: str
     zone_codes: tuple[str, ...]  # overlay zones/parks containing the point
+    # the level of the area found: "grid", or a coarser one where no finer boundary covers the point
+    level: str = AreaLevel.GRID
 
 
 def _finite_checked(longitude: float, latitude: float) -> None:
@@ -43,11 +45,12 @@ def _location(index: GridIndex, position: int, longitude: float, latitude: float
         return None
     grid = index.grids[position]
     return GridLocation(grid.grid_id, grid.grid_code, grid.grid_name, grid.path, grid.community_name,
-                        grid.street_name, index.overlays_at(longitude, latitude))
+                        grid.street_name, index.overlays_at(longitude, latitude), grid.level)
 
 
 def grid_for_point(*, longitude: float, latitude: float, coordinate_system: str = "wgs84") -> GridLocation | None:
-    """The grid containing the point, or None when it lies outside the district.
+    """The area containing the point at the finest level present there (``level``: grid, community,
+    street or district), or None when it lies outside the district.
 
     Raises :class:`ApplicationError` only for NaN/infinite coordinates or an unknown coordinate system.
     On a shared border the grid first in path order wins (the same rule as the brute-force check).

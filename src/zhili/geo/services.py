@@ -10,22 +10,16 @@ data version moves (spatial index and address matcher rebuild) and one audit rec
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import re
-import struct
-import zipfile
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-import shapefile
 import shapely
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -35,9 +29,9 @@ from shapely.geometry.base import BaseGeometry
 
 from zhili.audit.services import audit_record_append
 from zhili.core.errors import ApplicationError
-from zhili.core.text_files import text_bytes_decode
 from zhili.geo.coordinates import coordinate_system_checked, out_of_china, to_wgs84_arrays
 from zhili.geo.data_version import geo_data_version_bump
+from zhili.geo.files import GeoFile, ImportProblem, geo_file_read, import_rejection
 from zhili.geo.geometry import area_geometry_fields, geometry_from_wkb, polygonal_part
 from zhili.geo.models import ADMINISTRATIVE_LEVELS, PARENT_LEVEL, Area, AreaLevel
 
@@ -61,16 +55,7 @@ _LEVEL_ORDER: dict[str, int] = {AreaLevel.DISTRICT: 0, AreaLevel.STREET: 1, Area
 _SAFE_REPAIR_AREA_CHANGE = 0.01
 # Gaps/overlaps smaller than this are floating-point noise of shared borders, not real problems.
 _REPORTED_MINIMUM_SQUARE_METERS = 1.0
-_ERRORS_IN_MESSAGE = 3
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong (or repaired) in one feature: which feature, which field, why."""
-
-    feature: str
-    field: str
-    reason: str
+AUTO_COORDINATE_SYSTEM = "auto"
 
 
 @dataclass
@@ -81,7 +66,10 @@ class GridImportReport:
     created: int = 0
     updated: int = 0
     coordinate_system: str = "wgs84"
+    source_format: str = "geojson"  # "geojson", "datav" or "shapefile"
+    source_crs: dict[str, Any] | None = None  # a .prj's coordinate system and how it was brought to WGS-84
     repaired: list[ImportProblem] = field(default_factory=list)
+    skipped: list[ImportProblem] = field(default_factory=list)  # features left out on purpose (DataV provinces)
     gaps: list[dict[str, Any]] = field(default_factory=list)  # {"parent_code", "area_square_meters", "pieces"}
     overlaps: list[dict[str, Any]] = field(default_factory=list)  # {"codes": [a, b], "area_square_meters"}
 
@@ -105,153 +93,6 @@ class _ImportRejectedError(Exception):
     def __init__(self, problems: list[ImportProblem]) -> None:
         super().__init__(problems)
         self.problems = problems
-
-
-def _rejection(problems: Sequence[ImportProblem]) -> ApplicationError:
-    shown = "；".join(
-        _("%(feature)s 字段 %(field)s：%(reason)s") % {"feature": problem.feature, "field": problem.field,
-                                                       "reason": problem.reason}
-        for problem in problems[:_ERRORS_IN_MESSAGE]
-    )
-    more = _("（共 %(count)d 处问题）") % {"count": len(problems)} if len(problems) > _ERRORS_IN_MESSAGE else ""
-    return ApplicationError(
-        "geo_import_rejected",
-        _("导入未执行，没有写入任何数据。%(problems)s%(more)s。请修正文件后重新导入。") % {"problems": shown, "more": more},
-        details={"errors": [asdict(problem) for problem in problems]},
-    )
-
-
-def _file_problem(field_name: str, reason: str) -> ApplicationError:
-    return _rejection([ImportProblem(_("文件"), field_name, reason)])
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading the inputs into plain (properties, geometry) features
-
-
-def _decode_text(data: bytes) -> str:
-    decoded = text_bytes_decode(data)
-    if decoded is None:
-        raise _file_problem("encoding", _("文件既不是 UTF-8 也不是 GBK 编码的文本。"))
-    return decoded[0]
-
-
-def _geojson_features(data: bytes) -> list[tuple[dict[str, Any], Any]]:
-    text = _decode_text(data)
-    try:
-        document = json.loads(text)
-    except RecursionError as error:
-        raise _file_problem("json", _("JSON 嵌套层数过深，不是有效的 GeoJSON 文件。")) from error
-    except json.JSONDecodeError as error:
-        raise _file_problem(
-            "json", _("不是有效的 JSON（第 %(line)d 行第 %(column)d 列：%(reason)s）。")
-            % {"line": error.lineno, "column": error.colno, "reason": error.msg}) from error
-    if isinstance(document, dict) and document.get("type") == "Feature":
-        document = {"type": "FeatureCollection", "features": [document]}
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise _file_problem("type", _("GeoJSON 顶层必须是 FeatureCollection（要素集合）。"))
-    features = document.get("features")
-    if not isinstance(features, list) or not features:
-        raise _file_problem("features", _("FeatureCollection 中没有要素（features 为空或不是数组）。"))
-    result: list[tuple[dict[str, Any], Any]] = []
-    for feature in features:
-        if not isinstance(feature, dict):
-            result.append(({}, None))
-            continue
-        properties = feature.get("properties")
-        result.append((properties if isinstance(properties, dict) else {}, feature.get("geometry")))
-    return result
-
-
-def _zip_member(archive: zipfile.ZipFile, names: Sequence[str], extension: str) -> bytes | None:
-    # refuse a member that inflates far beyond any grid file (a zip bomb) before inflating it
-    limit = 4 * int(getattr(settings, "ZHILI_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
-    for name in names:
-        if name.lower().endswith(extension):
-            if archive.getinfo(name).file_size > limit:
-                raise _file_problem(extension, _("压缩包中的 %(name)s 解压后超过 %(limit)d MB，不是正常的网格文件，请检查后重新压缩上传。")
-                                    % {"name": name, "limit": limit // (1024 * 1024)})
-            try:
-                return archive.read(name)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-                raise _file_problem("zip", _("压缩包已损坏，%(name)s 无法解压。请重新压缩后上传。") % {"name": name}) from error
-    return None
-
-
-def _shapefile_encodings(cpg_bytes: bytes | None) -> tuple[str, ...]:
-    """Encodings to try for the attribute table: the .cpg's when declared, else UTF-8 then GBK."""
-    if cpg_bytes:
-        declared = cpg_bytes.decode("ascii", errors="ignore").strip().lower()
-        aliases = {"936": "gb18030", "gbk": "gb18030", "gb2312": "gb18030", "gb18030": "gb18030",
-                   "utf-8": "utf-8", "utf8": "utf-8", "65001": "utf-8", "cp936": "gb18030"}
-        if declared in aliases:
-            return (aliases[declared],)
-    return ("utf-8", "gb18030")
-
-
-class _EncodingMismatchError(Exception):
-    pass
-
-
-def _shapefile_records(parts: dict[str, bytes | None], encoding: str) -> list[tuple[dict[str, Any], Any]]:
-    reader = shapefile.Reader(shp=io.BytesIO(parts[".shp"] or b""), shx=io.BytesIO(parts[".shx"] or b""),
-                              dbf=io.BytesIO(parts[".dbf"] or b""), encoding=encoding, encodingErrors="strict")
-    result: list[tuple[dict[str, Any], Any]] = []
-    try:
-        with reader:
-            field_names = [field_definition[0] for field_definition in reader.fields[1:]]
-            for shape_record in reader.iterShapeRecords():
-                properties = dict(zip(field_names, list(shape_record.record), strict=False))
-                geometry = None if shape_record.shape.shapeType == shapefile.NULL else (
-                    shape_record.shape.__geo_interface__)
-                result.append((properties, geometry))
-    except UnicodeDecodeError as error:
-        raise _EncodingMismatchError(encoding) from error
-    except shapefile.ShapefileException as error:
-        if "decode" in str(error).lower():
-            raise _EncodingMismatchError(encoding) from error
-        raise
-    return result
-
-
-def _shapefile_features(data: bytes) -> list[tuple[dict[str, Any], Any]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as error:
-        raise _file_problem("zip", _("不是有效的 ZIP 压缩包。请把 .shp、.shx、.dbf（以及 .prj、.cpg）一起压缩后上传。")) from error
-    with archive:
-        names = [name for name in archive.namelist() if not name.startswith("__MACOSX") and not name.endswith("/")]
-        shp_names = [name for name in names if name.lower().endswith(".shp")]
-        if len(shp_names) != 1:
-            raise _file_problem(".shp", _("压缩包中应恰好有一个 .shp 文件（找到 %(count)d 个）。") % {"count": len(shp_names)})
-        stem = shp_names[0][:-4]
-        siblings = [name for name in names if name[:-4] == stem]
-        parts = {extension: _zip_member(archive, siblings, extension) for extension in (".shp", ".shx", ".dbf", ".prj",
-                                                                                       ".cpg")}
-    for extension, description in ((".shx", _("索引文件")), (".dbf", _("属性表"))):
-        if parts[extension] is None:
-            raise _file_problem(extension, _("压缩包缺少 %(extension)s %(description)s（与 %(shp)s 同名）。没有它无法读取要素的名称和代码，请补上后重新压缩上传。")
-                                % {"extension": extension, "description": description, "shp": shp_names[0]})
-    prj = parts[".prj"]
-    if prj is not None and b"PROJCS" in prj.upper():
-        raise _file_problem(".prj", _("这是投影坐标（.prj 中含 PROJCS），请先转换为经纬度（WGS-84/CGCS2000、GCJ-02 或 BD-09）再导入。"))
-    encodings = _shapefile_encodings(parts[".cpg"])
-    result: list[tuple[dict[str, Any], Any]] | None = None
-    try:
-        for encoding in encodings:
-            try:
-                result = _shapefile_records(parts, encoding)
-                break
-            except _EncodingMismatchError:
-                continue
-    except (shapefile.ShapefileException, ValueError, IndexError, OSError, EOFError, struct.error) as error:
-        raise _file_problem(".shp", _("Shapefile 文件损坏或不完整：%(reason)s") % {"reason": error}) from error
-    if result is None:
-        raise _file_problem(".dbf", _("属性表的文字编码无法识别（尝试了 %(encodings)s）。请附上 .cpg 文件注明编码（如 GBK 或 UTF-8）。")
-                            % {"encodings": "、".join(encodings)})
-    if not result:
-        raise _file_problem(".shp", _("Shapefile 中没有要素。"))
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,14 +357,16 @@ def _write_features(features: Sequence[_CheckedFeature], report: GridImportRepor
             progress("write", number, total)
 
 
-def _grid_import_features(raw_features: Sequence[tuple[dict[str, Any], Any]], *, data: bytes, source: str,
-                          coordinate_system: str, actor_id: int | None,
+def _grid_import_features(geo_file: GeoFile, *, data: bytes, coordinate_system: str, actor_id: int | None,
                           progress: ImportProgress | None) -> GridImportReport:
-    report = GridImportReport(feature_count=len(raw_features), coordinate_system=coordinate_system)
+    report = GridImportReport(feature_count=len(geo_file.features), coordinate_system=coordinate_system,
+                              source_format="datav" if geo_file.is_datav else geo_file.source,
+                              source_crs=geo_file.crs.as_dict() if geo_file.crs else None,
+                              skipped=list(geo_file.skipped))
     try:
-        features = _checked_features(raw_features, coordinate_system, report, progress)
+        features = _checked_features(geo_file.features, coordinate_system, report, progress)
     except _ImportRejectedError as rejected:
-        raise _rejection(rejected.problems) from None
+        raise import_rejection(rejected.problems) from None
     _sibling_coverage(features, report)
     with transaction.atomic():
         _write_features(features, report, progress)
@@ -531,41 +374,59 @@ def _grid_import_features(raw_features: Sequence[tuple[dict[str, Any], Any]], *,
         audit_record_append(
             actor_id=actor_id, action="geo.areas_import", object_type="geo.Area",
             object_id=hashlib.sha256(data).hexdigest()[:16],
-            data={"source": source, "coordinate_system": coordinate_system, "features": report.feature_count,
+            data={"source": report.source_format, "coordinate_system": coordinate_system,
+                  "source_crs": report.source_crs, "features": report.feature_count,
                   "created": report.created, "updated": report.updated, "repaired": len(report.repaired),
-                  "gaps": len(report.gaps), "overlaps": len(report.overlaps),
+                  "skipped": len(report.skipped), "gaps": len(report.gaps), "overlaps": len(report.overlaps),
                   "codes": sorted(feature.code for feature in features)[:200]},
         )
     return report
 
 
-def grid_import_geojson(*, data: bytes, coordinate_system: str = "wgs84", actor_id: int | None = None,
+def _system_for(geo_file: GeoFile, coordinate_system: str) -> str:
+    """The coordinate system of the file's longitudes/latitudes: what a .prj declared (already WGS-84 now),
+    else the caller's choice, else ("auto") GCJ-02 for a DataV file and WGS-84 otherwise."""
+    if geo_file.crs is not None:
+        return "wgs84"
+    if coordinate_system in ("", AUTO_COORDINATE_SYSTEM):
+        return "gcj02" if geo_file.is_datav else "wgs84"
+    return coordinate_system_checked(coordinate_system)
+
+
+def grid_import_geojson(*, data: bytes, coordinate_system: str = AUTO_COORDINATE_SYSTEM, actor_id: int | None = None,
                         progress: ImportProgress | None = None) -> GridImportReport:
-    """Import areas/grids from a GeoJSON FeatureCollection (properties name, code, level, parent_code).
+    """Import areas/grids from a GeoJSON FeatureCollection (properties name, code, level, parent_code),
+    or an Amap DataV file as given (adcode, level, parent object; GCJ-02 unless told otherwise).
 
     All or nothing: raises :class:`ApplicationError` (``geo_import_rejected``, details["errors"] =
     [{feature, field, reason}]) and writes nothing when any feature is wrong. Existing codes are
     updated in place. Geometry in GCJ-02/BD-09 is converted to WGS-84 before storing.
     """
-    system = coordinate_system_checked(coordinate_system)
-    return _grid_import_features(_geojson_features(data), data=data, source="geojson", coordinate_system=system,
+    if coordinate_system not in ("", AUTO_COORDINATE_SYSTEM):
+        coordinate_system_checked(coordinate_system)
+    geo_file = geo_file_read(filename="upload.geojson", data=data)
+    return _grid_import_features(geo_file, data=data, coordinate_system=_system_for(geo_file, coordinate_system),
                                  actor_id=actor_id, progress=progress)
 
 
-def grid_import_shapefile_zip(*, data: bytes, coordinate_system: str = "wgs84", actor_id: int | None = None,
-                              progress: ImportProgress | None = None) -> GridImportReport:
+def grid_import_shapefile_zip(*, data: bytes, coordinate_system: str = AUTO_COORDINATE_SYSTEM,
+                              actor_id: int | None = None, progress: ImportProgress | None = None) -> GridImportReport:
     """Import areas/grids from a zipped Shapefile (.shp + .shx + .dbf, optional .prj/.cpg).
 
-    Same rules as :func:`grid_import_geojson`. The attribute table's encoding comes from the .cpg
-    file when present, otherwise UTF-8 is tried and GBK (GB18030) used when that fails.
+    Same rules as :func:`grid_import_geojson`. A .prj in any coordinate system pyproj reads
+    (CGCS2000 Gauss-Krüger zones, Xi'an 80, Beijing 54 …) is reprojected to WGS-84, and the report
+    says how and how accurately (``report.source_crs``). The attribute table's encoding comes from
+    the .cpg file when present, otherwise UTF-8 is tried and GBK (GB18030) used when that fails.
     """
-    system = coordinate_system_checked(coordinate_system)
-    return _grid_import_features(_shapefile_features(data), data=data, source="shapefile",
-                                 coordinate_system=system, actor_id=actor_id, progress=progress)
+    if coordinate_system not in ("", AUTO_COORDINATE_SYSTEM):
+        coordinate_system_checked(coordinate_system)
+    geo_file = geo_file_read(filename="upload.zip", data=data)
+    return _grid_import_features(geo_file, data=data, coordinate_system=_system_for(geo_file, coordinate_system),
+                                 actor_id=actor_id, progress=progress)
 
 
-def grid_import_file(*, filename: str, data: bytes, coordinate_system: str = "wgs84", actor_id: int | None = None,
-                     progress: ImportProgress | None = None) -> GridImportReport:
+def grid_import_file(*, filename: str, data: bytes, coordinate_system: str = AUTO_COORDINATE_SYSTEM,
+                     actor_id: int | None = None, progress: ImportProgress | None = None) -> GridImportReport:
     """Import by file name: ``.zip`` is a zipped Shapefile, anything else GeoJSON."""
     importer = grid_import_shapefile_zip if filename.lower().endswith(".zip") else grid_import_geojson
     return importer(data=data, coordinate_system=coordinate_system, actor_id=actor_id, progress=progress)

@@ -1,8 +1,10 @@
-"""Point → grid lookup on a shapely 2 ``STRtree`` (vectorised), with a brute-force reference.
+"""Point → area lookup on shapely 2 ``STRtree`` s (vectorised), with a brute-force reference.
 
-Tie rule: a point on the shared border of two grids (or in an overlap) belongs to the grid that
-comes first in index order (grids ordered by their materialised path). The brute-force loop uses
-the same rule, so both always give the same answer.
+The answer is at the finest level present at the point: a grid when a grid holds it, else the
+community, else the street, else the district (a district that has imported only its streets is
+still answered at street level). Areas are indexed finest level first, each level in path order;
+tie rule: a point on the shared border of two areas (or in an overlap) belongs to the one that
+comes first in that order. The brute-force loop uses the same rule, so both always agree.
 """
 
 from __future__ import annotations
@@ -26,12 +28,19 @@ OUTSIDE = -1
 
 @dataclass(frozen=True)
 class IndexedGrid:
+    """One indexed area (a grid, or a coarser area where no grid covers the point)."""
+
     grid_id: int
     grid_code: str
     grid_name: str
     path: str
     community_name: str
     street_name: str
+    level: str = AreaLevel.GRID
+
+
+# finest first: where a finer level covers a point, it answers
+LOOKUP_LEVELS: tuple[str, ...] = (AreaLevel.GRID, AreaLevel.COMMUNITY, AreaLevel.STREET, AreaLevel.DISTRICT)
 
 
 class GridIndex:
@@ -44,7 +53,16 @@ class GridIndex:
         self.grids: tuple[IndexedGrid, ...] = tuple(grids)
         self.geometries = np.array(geometries, dtype=object)
         shapely.prepare(self.geometries)
-        self.tree = STRtree(self.geometries)
+        # one tree per level, over a contiguous block of ``grids`` (finest level first)
+        self.blocks: list[tuple[int, STRtree]] = []
+        start = 0
+        while start < len(self.grids):
+            end = start
+            while end < len(self.grids) and self.grids[end].level == self.grids[start].level:
+                end += 1
+            self.blocks.append((start, STRtree(self.geometries[start:end])))
+            start = end
+        self.tree = self.blocks[0][1] if self.blocks else STRtree(self.geometries)
         self.overlay_codes: tuple[str, ...] = tuple(overlay_codes)
         self.overlay_geometries = np.array(overlay_geometries, dtype=object)
         shapely.prepare(self.overlay_geometries)
@@ -59,19 +77,26 @@ class GridIndex:
         points: NDArray[np.object_] = np.asarray(
             shapely.points(np.asarray(longitudes, dtype=np.float64), np.asarray(latitudes, dtype=np.float64)),
             dtype=object).reshape(-1)
-        result = np.full(len(points), np.iinfo(np.int64).max, dtype=np.int64)
-        if len(self.grids) and len(points):
-            point_indices, grid_indices = self.tree.query(points, predicate="intersects")
-            np.minimum.at(result, point_indices, grid_indices.astype(np.int64))
-        result[result == np.iinfo(np.int64).max] = OUTSIDE
+        unset = np.iinfo(np.int64).max
+        result = np.full(len(points), unset, dtype=np.int64)
+        remaining = np.arange(len(points))
+        for offset, tree in self.blocks:
+            if not len(remaining):
+                break
+            point_indices, area_indices = tree.query(points[remaining], predicate="intersects")
+            np.minimum.at(result, remaining[point_indices], area_indices.astype(np.int64) + offset)
+            remaining = remaining[result[remaining] == unset]
+        result[result == unset] = OUTSIDE
         return result
 
     def locate_one(self, longitude: float, latitude: float) -> int:
         """:meth:`locate` for one point (intake's case), without building arrays of points."""
-        if not self.grids:
-            return OUTSIDE
-        hits = self.tree.query(shapely.Point(longitude, latitude), predicate="intersects")
-        return int(hits.min()) if len(hits) else OUTSIDE
+        point = shapely.Point(longitude, latitude)
+        for offset, tree in self.blocks:
+            hits = tree.query(point, predicate="intersects")
+            if len(hits):
+                return int(hits.min()) + offset
+        return OUTSIDE
 
     def locate_brute_force(self, longitudes: Sequence[float] | NDArray[np.float64],
                            latitudes: Sequence[float] | NDArray[np.float64]) -> IndexArray:
@@ -98,18 +123,19 @@ def _build_grid_index_from_database() -> GridIndex:
     )
     grids: list[IndexedGrid] = []
     geometries: list[BaseGeometry] = []
-    rows = (
-        Area.objects.filter(level=AreaLevel.GRID, geometry_wkb__isnull=False)
-        .order_by("path", "id")
-        .values_list("id", "code", "name", "path", "geometry_wkb")
-    )
-    for grid_id, code, name, path, geometry_wkb in rows:
-        codes = [part for part in path.split("/") if part]
-        # path = /district/street/community/grid/
-        street_name = names_by_code.get(codes[1], "") if len(codes) >= 4 else ""
-        community_name = names_by_code.get(codes[2], "") if len(codes) >= 4 else ""
-        grids.append(IndexedGrid(grid_id, code, name, path, community_name, street_name))
-        geometries.append(geometry_from_wkb(geometry_wkb))
+    for level in LOOKUP_LEVELS:
+        rows = (
+            Area.objects.filter(level=level, geometry_wkb__isnull=False)
+            .order_by("path", "id")
+            .values_list("id", "code", "name", "path", "geometry_wkb")
+        )
+        for area_id, code, name, path, geometry_wkb in rows:
+            codes = [part for part in path.split("/") if part]
+            # path = /district/street/community/grid/: names of the street and community the area lies in
+            street_name = names_by_code.get(codes[1], "") if len(codes) >= 2 else ""
+            community_name = names_by_code.get(codes[2], "") if len(codes) >= 3 else ""
+            grids.append(IndexedGrid(area_id, code, name, path, community_name, street_name, level))
+            geometries.append(geometry_from_wkb(geometry_wkb))
     overlay_codes: list[str] = []
     overlay_geometries: list[BaseGeometry] = []
     overlay_rows = (

@@ -94,10 +94,10 @@ def area_import(request: HttpRequest) -> HttpResponse:
         require(request.user, Action.GEO_MANAGE)
     except PermissionDeniedError as error:
         return _denied(request, error)
-    context: dict[str, object] = {"coordinate_systems": COORDINATE_SYSTEMS, "selected_system": "wgs84"}
+    context: dict[str, object] = {"coordinate_systems": COORDINATE_SYSTEMS, "selected_system": "auto"}
     if request.method == "POST":
         upload = request.FILES.get("file")
-        coordinate_system = request.POST.get("coordinate_system", "wgs84")
+        coordinate_system = request.POST.get("coordinate_system", "auto")
         context["selected_system"] = coordinate_system
         if upload is None:
             context["error"] = ApplicationError("file_missing", _("请选择要导入的 GeoJSON 或 Shapefile 压缩包。"))

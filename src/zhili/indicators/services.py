@@ -530,21 +530,33 @@ class WorkbookImportResult:
 
 @transaction.atomic
 def plan_workbook_import(*, plan: Plan, stream: IO[bytes], actor: User | None,
-                         file_name: str = "") -> WorkbookImportResult:
-    """Import a filled-in template: all or nothing.
+                         file_name: str = "", confirm_warnings: bool = False) -> WorkbookImportResult:
+    """Import a filled-in template (.xlsx or .xls): all or nothing.
 
     Any problem (non-numeric cell, unknown code, unit that does not convert, year outside the plan …)
     refuses the whole file with ``details["problems"]``: one entry per cell (sheet, cell, problem,
-    action). Blank cells change nothing; a changed value becomes a new revision.
+    action). A value an order of magnitude away from the year before (``JUMP_FACTOR``) is a warning:
+    the file is refused with ``details["warnings"]`` until a person confirms (``confirm_warnings``).
+    Decimal commas and thousands separators are read by the unit and the row's history, and each
+    reading that mattered is listed in the result's conversions. Blank cells change nothing; a
+    changed value becomes a new revision.
     """
     from zhili.indicators.spreadsheets import parse_plan_workbook
 
-    parsed = parse_plan_workbook(plan, stream)
+    parsed = parse_plan_workbook(plan, stream, file_name=file_name)
     if parsed.problems:
         raise ApplicationError(
             "workbook_invalid",
             _("文件中有%(count)s处问题，未导入任何数据。请按下表逐项修改后重新上传。") % {"count": len(parsed.problems)},
             details={"problems": [problem.as_dict() for problem in parsed.problems]},
+        )
+    if parsed.warnings and not confirm_warnings:
+        raise ApplicationError(
+            "workbook_needs_confirmation",
+            _("有%(count)s个数值与上一年相比出现数量级跳变，未导入任何数据。请逐项核对；确认无误后勾选“确认数值跳变”重新上传。")
+            % {"count": len(parsed.warnings)},
+            details={"problems": [], "warnings": [warning.as_dict() for warning in parsed.warnings],
+                     "conversions": parsed.conversions},
         )
     for update in parsed.indicator_updates:
         Indicator.objects.filter(pk=update.indicator_id, plan=plan).update(
@@ -554,7 +566,8 @@ def plan_workbook_import(*, plan: Plan, stream: IO[bytes], actor: User | None,
     result = observations_record_many(
         plan=plan, items=parsed.observations, actor=actor, action="indicator.workbook_import",
         audit_data={"file": file_name, "indicators_updated": len(parsed.indicator_updates),
-                    "conversions": parsed.conversions},
+                    "conversions": parsed.conversions,
+                    "confirmed_warnings": [warning.as_dict() for warning in parsed.warnings]},
     )
     return WorkbookImportResult(observations=result, indicators_updated=len(parsed.indicator_updates),
                                 conversions=parsed.conversions)

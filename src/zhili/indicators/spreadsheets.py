@@ -6,6 +6,7 @@ import can be all-or-nothing (:func:`zhili.indicators.services.plan_workbook_imp
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhili.core.errors import ApplicationError
 from zhili.core.spreadsheets import xlsx_bytes
+from zhili.core.uploads import upload_size_limit
+from zhili.core.workbooks import workbook_sheets_read
 from zhili.indicators.models import Indicator, IndicatorKind, Plan, QualitativeStatus
 from zhili.indicators.selectors import current_values
 from zhili.indicators.services import ObservationInput
@@ -156,35 +160,135 @@ class ParsedWorkbook:
     indicator_updates: list[IndicatorUpdate] = field(default_factory=list)
     problems: list[CellProblem] = field(default_factory=list)
     conversions: list[str] = field(default_factory=list)
+    # implausible but possible values (an order-of-magnitude jump): imported only once a person confirms
+    warnings: list[CellProblem] = field(default_factory=list)
 
 
-def parse_number(raw: Any, *, unit: str = "", percent_format: bool = False) -> float | None:
-    """A cell as a number; None for blank. Raises ValueError for anything that is not a number."""
+_THOUSANDS_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_EUROPEAN = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
+# A value this many times the previous year's (or that share of it) is flagged for confirmation: about an
+# order of magnitude, where a misread decimal comma (×10), a wrong unit (×10⁴) or a typo lands.
+JUMP_FACTOR = 5.0
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    value: float | None
+    note: str = ""  # how a comma was read, when it was not the only reading
+
+
+def _comma_candidates(text: str) -> list[tuple[float, str]]:
+    """Every reading of a number written with commas: (value, how it was read)."""
+    candidates: list[tuple[float, str]] = []
+    if _EUROPEAN.match(text):
+        return [(float(text.replace(".", "").replace(",", ".")), _("千分位为点、小数点为逗号"))]
+    if "." in text:
+        if _THOUSANDS_GROUPS.match(text):
+            return [(float(text.replace(",", "")), "")]
+        raise ValueError("comma and point")
+    if _THOUSANDS_GROUPS.match(text):
+        candidates.append((float(text.replace(",", "")), _("逗号为千分位")))
+    if _DECIMAL_COMMA.match(text):
+        candidates.append((float(text.replace(",", ".")), _("逗号为小数点")))
+    if not candidates:
+        raise ValueError("commas in the wrong places")
+    return candidates
+
+
+def _closest(candidates: list[tuple[float, str]], *, unit: str, reference: float | None) -> tuple[float, str]:
+    """The reading the unit and the row's history make likely: a share in % stays ≤ 100; else the one
+    nearest (in ratio) to the previous year's value; without history, commas as thousands separators."""
+    if normalise_unit(unit) == "%":
+        plausible = [candidate for candidate in candidates if abs(candidate[0]) <= 100]
+        candidates = plausible or candidates
+    if reference is not None and reference != 0 and len(candidates) > 1:
+        return min(candidates, key=lambda candidate: abs(math.log(abs(candidate[0]) / abs(reference)))
+                   if candidate[0] != 0 else math.inf)
+    return candidates[0]
+
+
+def number_read(raw: Any, *, unit: str = "", percent_format: bool = False,
+                reference: float | None = None) -> NumberReading:
+    """A cell as a number (None for blank); raises ValueError for anything that is not a number.
+
+    Text with commas is read by the column's unit and the row's history (``reference``: the value of
+    the year before): "14,1" is 14.1 (a decimal comma — a thousands separator groups three digits),
+    "1,234,567" and "1,234.5" use thousands separators, "1.234,5" is European; "1,234" can be either,
+    and the reading nearer the previous year's value wins (a share in % is never above 100). The note
+    says how a comma was read whenever it mattered.
+    """
     if raw is None:
-        return None
+        return NumberReading(None)
     if isinstance(raw, bool):
         raise ValueError("boolean")
+    note = ""
     if isinstance(raw, int | float):
         value = float(raw)
         if percent_format and normalise_unit(unit) == "%":
             value *= 100.0
     else:
-        text = str(raw).strip().replace(",", "").replace("，", "").replace(" ", "")
+        text = str(raw).strip().replace("，", ",").replace(" ", "").replace("\u3000", "")
         if not text:
-            return None
+            return NumberReading(None)
         if text.endswith(("%", "％")) and normalise_unit(unit) == "%":
             text = text[:-1]
-        value = float(text)
+        if "," in text:
+            candidates = _comma_candidates(text)
+            value, how = _closest(candidates, unit=unit, reference=reference)
+            if how and (len(candidates) > 1 or how != _("逗号为千分位")):
+                note = _("“%(text)s”按%(how)s读作 %(value)s") % {"text": raw, "how": how, "value": f"{value:g}"}
+        else:
+            value = float(text)
     if not math.isfinite(value):
         raise ValueError("not finite")
-    return value
+    return NumberReading(value, note)
 
 
-def parse_plan_workbook(plan: Plan, stream: IO[bytes]) -> ParsedWorkbook:
-    """Read a filled-in template. Problems are collected cell by cell; nothing is written."""
+def parse_number(raw: Any, *, unit: str = "", percent_format: bool = False,
+                 reference: float | None = None) -> float | None:
+    """A cell as a number; None for blank. Raises ValueError for anything that is not a number."""
+    return number_read(raw, unit=unit, percent_format=percent_format, reference=reference).value
+
+
+def jump_from(previous: float | None, value: float) -> float | None:
+    """The factor by which ``value`` differs from the previous year's when it is an order-of-magnitude jump, else None."""
+    if previous is None or previous == 0 or value == 0 or (previous > 0) != (value > 0):
+        return None
+    factor = max(abs(value / previous), abs(previous / value))
+    return factor if factor >= JUMP_FACTOR else None
+
+
+def _workbook_of(content: bytes, file_name: str) -> Workbook:
+    """The uploaded template as an openpyxl workbook; a legacy .xls (or an .xlsx openpyxl cannot open) is read
+    by the shared workbook reader and its values copied into one (number formats are not carried over)."""
+    if not file_name.lower().endswith(".xls") and not content.startswith(b"\xd0\xcf\x11\xe0"):
+        return load_workbook(io.BytesIO(content), data_only=True)
+    workbook = Workbook()
+    default = workbook.active
+    for sheet in workbook_sheets_read(content, file_name=file_name or "upload.xls"):
+        target = workbook.create_sheet(sheet.name[:31])
+        for row in sheet.rows:
+            target.append([None if value == "" else value for value in row])
+    if default is not None:
+        workbook.remove(default)
+    return workbook
+
+
+def parse_plan_workbook(plan: Plan, stream: IO[bytes], file_name: str = "") -> ParsedWorkbook:
+    """Read a filled-in template (.xlsx, or a legacy .xls). Problems are collected cell by cell; nothing is written."""
     parsed = ParsedWorkbook()
+    limit = upload_size_limit()
+    content = stream.read(limit + 1)  # never more than the upload limit in memory
+    if len(content) > limit:
+        parsed.problems.append(CellProblem("-", "-", _("文件超过 %(limit)d MB 的上限") % {"limit": limit // 2**20},
+                                           _("请只上传本规划的填报模板（通常不足 1 MB）")))
+        return parsed
     try:
-        workbook = load_workbook(stream, data_only=True)
+        workbook = _workbook_of(content, file_name)
+    except ApplicationError as error:
+        parsed.problems.append(CellProblem("-", "-", error.message, _("请下载本规划的模板，在 Excel/WPS 中填写后另存为 .xlsx 再上传")))
+        return parsed
     except Exception:  # openpyxl raises many types for a file that is not an .xlsx
         parsed.problems.append(CellProblem("-", "-", _("文件无法作为 Excel（.xlsx）读取"),
                                            _("请下载本规划的模板，在 Excel/WPS 中填写后另存为 .xlsx 再上传")))
@@ -269,6 +373,7 @@ def _parse_observation_sheet(plan: Plan, sheet: Worksheet, indicators: dict[str,
                         "year": year, "base": plan.base_year, "target": plan.target_year},
                     _("删除该列的数值，或把数值填到规划期内的年份列"),
                 ))
+    stored = current_values(indicator.pk for indicator in indicators.values())
     unit_column = columns.get("填报单位")
     source_column = columns.get("数据来源")
     note_column = columns.get("说明")
@@ -313,7 +418,10 @@ def _parse_observation_sheet(plan: Plan, sheet: Worksheet, indicators: dict[str,
                     "code": code, "entered": entered_unit, "unit": indicator.value_unit})
         source = str(row[source_column - 1].value or "").strip()[:120] if source_column else ""
         note = str(row[note_column - 1].value or "").strip()[:200] if note_column else ""
-        for cell, year in year_cells:
+        # the row's history, in the indicator's unit: stored values, then this file's earlier years
+        history = dict(stored.values.get(indicator.pk, {}))
+        checks_jumps = not (indicator.kind == IndicatorKind.GROWTH and indicator.growth_input == "rate")
+        for cell, year in sorted(year_cells, key=lambda item: item[1]):
             if cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()):
                 continue
             if indicator.kind == IndicatorKind.QUALITATIVE:
@@ -329,8 +437,10 @@ def _parse_observation_sheet(plan: Plan, sheet: Worksheet, indicators: dict[str,
                     source=source or _("模板导入"), evidence=note, note=note,
                 ))
                 continue
+            previous = history.get(year - 1)
             try:
-                value = parse_number(cell.value, unit=entered_unit, percent_format="%" in (cell.number_format or ""))
+                reading = number_read(cell.value, unit=entered_unit, percent_format="%" in (cell.number_format or ""),
+                                      reference=previous / factor if previous is not None and factor else None)
             except ValueError:
                 parsed.problems.append(CellProblem(
                     OBSERVATION_SHEET, cell.coordinate,
@@ -338,9 +448,26 @@ def _parse_observation_sheet(plan: Plan, sheet: Worksheet, indicators: dict[str,
                     _("只填写数字，不带单位和文字（如 17.5）；没有数据请留空"),
                 ))
                 continue
-            if value is None:
+            if reading.value is None:
                 continue
+            value = round(reading.value * factor, 10)
+            if reading.note:
+                parsed.conversions.append(_("%(cell)s（%(code)s %(year)d年）：%(note)s") % {
+                    "cell": cell.coordinate, "code": code, "year": year, "note": reading.note})
+            jump = jump_from(previous, value) if checks_jumps else None
+            if jump is not None:
+                parsed.warnings.append(CellProblem(
+                    OBSERVATION_SHEET, cell.coordinate,
+                    _("%(code)s %(year)d年为 %(value)s，是上一年（%(previous)s）的 %(factor).1f 倍，数量级跳变")
+                    % {"code": code, "year": year, "value": f"{value:g}", "previous": f"{previous:g}",
+                       "factor": jump} if abs(value) > abs(previous or 0) else
+                    _("%(code)s %(year)d年为 %(value)s，只有上一年（%(previous)s）的 1/%(factor).1f，数量级跳变")
+                    % {"code": code, "year": year, "value": f"{value:g}", "previous": f"{previous:g}",
+                       "factor": jump},
+                    _("请核对小数点、千分位和单位；确认无误后勾选“确认数值跳变”重新上传"),
+                ))
+            history[year] = value
             parsed.observations.append(ObservationInput(
-                indicator_id=indicator.pk, year=year, value=round(value * factor, 10),
+                indicator_id=indicator.pk, year=year, value=value,
                 source=source or _("模板导入"), note=note,
             ))

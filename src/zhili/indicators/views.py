@@ -208,14 +208,17 @@ def plan_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            messages.error(request, _("请选择要上传的 .xlsx 文件。"))
+            messages.error(request, _("请选择要上传的 .xlsx 或 .xls 文件。"))
         else:
             try:
                 result = services.plan_workbook_import(plan=plan, stream=io.BytesIO(upload_read_limited(upload)),
-                                                       actor=_actor(request), file_name=upload.name or "")
+                                                       actor=_actor(request), file_name=upload.name or "",
+                                                       confirm_warnings=request.POST.get("confirm_jumps") == "on")
             except ApplicationError as error:
                 messages.error(request, error.message)
                 context["problems"] = error.details.get("problems", [])
+                context["warnings"] = error.details.get("warnings", [])
+                context["conversions"] = error.details.get("conversions", [])
             else:
                 observations = result.observations
                 messages.success(request, _(

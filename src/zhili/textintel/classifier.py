@@ -52,9 +52,38 @@ FEATURE_VERSION = 5
 READABLE_FEATURE_VERSIONS = frozenset({4, 5})
 
 
-def classifier_text(text: str) -> str:
+def classifier_text(text: str, *, drop_stop_words: bool = True) -> str:
     """The text as the classifier sees it: content characters, no stop words, digit runs as "0"."""
-    return _DIGIT_RUN.sub("0", stopwords_removed(folded_text(text)))
+    folded = folded_text(text)
+    return _DIGIT_RUN.sub("0", stopwords_removed(folded) if drop_stop_words else folded)
+
+
+_PREFIX_SHARE = 0.3
+_LONGEST_PREFIX = 16
+
+
+def common_prefixes(cleaned: Sequence[str]) -> tuple[str, ...]:
+    """Openings shared by at least 30 % of the texts ("市民来电反映"), longest first: a template, not content.
+
+    A hotline that transcribes calls starts every text the same way; the lead block should look
+    past that opening at what the caller is about.
+    """
+    if not cleaned:
+        return ()
+    found: list[str] = []
+    for length in range(_LONGEST_PREFIX, 1, -1):
+        counts = Counter(text[:length] for text in cleaned if len(text) > length)
+        for prefix, count in counts.most_common(3):
+            if count >= _PREFIX_SHARE * len(cleaned) and not any(longer.startswith(prefix) for longer in found):
+                found.append(prefix)
+    return tuple(found)
+
+
+def _without_prefix(text: str, prefixes: Sequence[str]) -> str:
+    for prefix in prefixes:
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
 
 
 _IDEOGRAPHS_ONLY = re.compile(r"[\u3400-\u9fff]+")
@@ -325,6 +354,10 @@ class ClassifierSettings:
     lead_characters: int = 25
     lead_weight: float = 0.5
     max_lead_features: int | None = None
+    # the lead starts after an opening most training texts share ("市民来电反映：…"), see common_prefixes
+    lead_skips_common_prefix: bool = True
+    # the publisher's stop words dropped as words (stopwords.py); False keeps every character
+    drop_stop_words: bool = True
 
 
 @dataclass
@@ -340,6 +373,8 @@ class CategoryClassifier:
     settings: ClassifierSettings = field(default_factory=ClassifierSettings)
     feature_version: int = FEATURE_VERSION
     lead_vectorizer: CharacterNgramVectorizer | None = None
+    # openings shared by many training texts, skipped by the lead block (empty for older artifacts)
+    lead_prefixes: tuple[str, ...] = ()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         version = state.get("feature_version")
@@ -349,6 +384,11 @@ class CategoryClassifier:
                 _("该模型文件由旧版分类器（特征版本 %(old)s）训练，当前版本为 %(new)s，无法加载。"
                   "请用原训练数据重新训练并启用新版本。") % {"old": version, "new": FEATURE_VERSION},
             )
+        state.setdefault("lead_prefixes", ())
+        settings_state = state.get("settings")
+        if isinstance(settings_state, ClassifierSettings):  # artifacts from before these settings existed
+            settings_state.__dict__.setdefault("lead_skips_common_prefix", False)
+            settings_state.__dict__.setdefault("drop_stop_words", True)
         if version == 4:  # trained before the lead block existed
             state.setdefault("lead_vectorizer", None)
             settings = state.get("settings")
@@ -356,9 +396,12 @@ class CategoryClassifier:
                 settings.lead_characters = 0
         self.__dict__.update(state)
 
+    def _cleaned(self, text: str) -> str:
+        return classifier_text(text, drop_stop_words=self.settings.drop_stop_words)
+
     def _features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return _features_of([classifier_text(text) for text in texts], self.character_vectorizer,
-                            self.word_vectorizer, self.lead_vectorizer, fit=False)
+        return _features_of([self._cleaned(text) for text in texts], self.character_vectorizer,
+                            self.word_vectorizer, self.lead_vectorizer, fit=False, lead_prefixes=self.lead_prefixes)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -385,7 +428,7 @@ class CategoryClassifier:
     def _single_decision_values(self, text: str) -> np.ndarray[Any, Any]:
         """One text (intake's case): gather the rows of its features' weights, no sparse matrices built."""
         weights = self._weights_by_feature()
-        cleaned = classifier_text(text)
+        cleaned = self._cleaned(text)
         columns, values = self.character_vectorizer.row_entries(cleaned)
         scores: np.ndarray[Any, Any] = values @ weights[columns]
         offset = len(self.character_vectorizer.vocabulary)
@@ -394,7 +437,7 @@ class CategoryClassifier:
             scores = scores + word_values @ weights[offset + word_columns]
             offset += len(self.word_vectorizer.vocabulary)
         if self.lead_vectorizer is not None:
-            lead_columns, lead_values = self.lead_vectorizer.row_entries(cleaned)
+            lead_columns, lead_values = self.lead_vectorizer.row_entries(_without_prefix(cleaned, self.lead_prefixes))
             scores = scores + lead_values @ weights[offset + lead_columns]
         result: np.ndarray[Any, Any] = (scores + self.model.intercept_)[np.newaxis, :]
         return result
@@ -452,7 +495,7 @@ def _make_vectorizers(
 
 def _features_of(
     cleaned: Sequence[str], characters: CharacterNgramVectorizer, words: WordNgramVectorizer | None,
-    lead: CharacterNgramVectorizer | None, *, fit: bool,
+    lead: CharacterNgramVectorizer | None, *, fit: bool, lead_prefixes: Sequence[str] = (),
 ) -> sparse.csr_matrix:
     """Character n-gram columns, then (when used) word n-gram and lead columns, of texts already cleaned."""
     blocks = [characters.fit_transform(cleaned) if fit else characters.transform(cleaned)]
@@ -460,7 +503,8 @@ def _features_of(
         token_lists = [classifier_words(text) for text in cleaned]
         blocks.append(words.fit_transform(token_lists) if fit else words.transform(token_lists))
     if lead is not None:
-        blocks.append(lead.fit_transform(cleaned) if fit else lead.transform(cleaned))
+        leads = [_without_prefix(text, lead_prefixes) for text in cleaned] if lead_prefixes else cleaned
+        blocks.append(lead.fit_transform(leads) if fit else lead.transform(leads))
     if len(blocks) == 1:
         return blocks[0]
     features: sparse.csr_matrix = sparse.hstack(blocks, format="csr")
@@ -493,10 +537,13 @@ def classifier_fit(
     label_index = {label: index for index, label in enumerate(label_names)}
     targets = np.array([label_index[label] for label in labels])
     progress(_("文本清洗（去标点、去停用词）…"))
-    cleaned = [classifier_text(text) for text in texts]
+    cleaned = [classifier_text(text, drop_stop_words=settings.drop_stop_words) for text in texts]
     progress(_("特征提取（字符 n-gram、词 n-gram、开头 n-gram）…"))
     vectorizer, word_vectorizer, lead_vectorizer = _make_vectorizers(settings)
-    features = _features_of(cleaned, vectorizer, word_vectorizer, lead_vectorizer, fit=True)
+    lead_prefixes = common_prefixes(cleaned) if lead_vectorizer is not None and settings.lead_skips_common_prefix \
+        else ()
+    features = _features_of(cleaned, vectorizer, word_vectorizer, lead_vectorizer, fit=True,
+                            lead_prefixes=lead_prefixes)
     progress(_("训练线性 SVM …"))
     model = _make_model(settings)
     model.fit(features, targets)
@@ -519,6 +566,7 @@ def classifier_fit(
     return CategoryClassifier(
         name=name, labels=label_names, character_vectorizer=vectorizer, word_vectorizer=word_vectorizer,
         model=model, calibrator=calibrator, settings=settings, lead_vectorizer=lead_vectorizer,
+        lead_prefixes=lead_prefixes,
     )
 
 

@@ -70,7 +70,7 @@ def load_demo(*, seed: int, stdout: Any) -> None:
                 settings_override=ClassifierSettings(max_character_features=50_000, max_word_features=50_000,
                                                      max_lead_features=20_000),
             )
-            classifier_model_activate(model_id=model.pk, actor_id=None)
+            classifier_model_activate(model_id=model.pk, actor_id=None, compared_with=None)
             stdout.write(f"[demo] textintel: 演示分类模型 {model} 已启用（{len(rows)} 条，来源 {source}，"
                          f"留出集宏平均 F1 {model.metrics.get('macro_f1')}）")
     if not HotIssueRun.objects.exists():

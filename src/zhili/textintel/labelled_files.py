@@ -52,25 +52,25 @@ def _rows_from_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     return header, [{key: (value or "") for key, value in row.items() if key is not None} for row in reader]
 
 
-def _rows_from_xlsx(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    from openpyxl import load_workbook
+def _cell(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _rows_from_workbook(data: bytes, file_name: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The first sheet of an .xlsx/.xlsm/.xls file (the shared workbook reader)."""
+    from zhili.core.workbooks import workbook_sheets_read
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a broken file
-        raise ApplicationError(
-            "labelled_file_unreadable",
-            _("无法读取 Excel 文件（%(error)s）：请确认是 .xlsx 格式且未加密。") % {"error": type(error).__name__},
-        ) from error
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
+        sheet = workbook_sheets_read(data, file_name=file_name)[0]
+    except ApplicationError as error:
+        raise ApplicationError("labelled_file_unreadable", error.message) from error
+    rows = iter(sheet.rows)
     first = next(rows, None)
-    header = [str(cell).strip() if cell is not None else "" for cell in (first or ())]
-    records: list[dict[str, str]] = []
-    for values in rows:
-        records.append({header[index]: "" if value is None else str(value)
-                        for index, value in enumerate(values) if index < len(header)})
-    workbook.close()
+    header = [_cell(cell).strip() for cell in (first or ())]
+    records = [{header[index]: _cell(value) for index, value in enumerate(values) if index < len(header)}
+               for values in rows]
     return header, records
 
 
@@ -81,13 +81,13 @@ def labelled_texts_read(
     suffix = Path(file_name).suffix.lower()
     if not data:
         raise ApplicationError("labelled_file_empty", _("文件为空：请选择包含数据的文件。"))
-    if suffix in {".xlsx", ".xlsm"}:
-        header, rows = _rows_from_xlsx(data)
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        header, rows = _rows_from_workbook(data, file_name)
     elif suffix in {".csv", ".txt", ""}:
         header, rows = _rows_from_csv(data)
     else:
         raise ApplicationError(
-            "labelled_file_type", _("不支持的文件类型 %(suffix)s：请使用 .csv 或 .xlsx 文件。") % {"suffix": suffix},
+            "labelled_file_type", _("不支持的文件类型 %(suffix)s：请使用 .csv、.xlsx 或 .xls 文件。") % {"suffix": suffix},
         )
     columns = [column.strip() for column in text_columns if column.strip()]
     if not columns:

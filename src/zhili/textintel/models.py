@@ -80,6 +80,8 @@ class ClassifierTrainingJob(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=TrainingJobStatus.choices,
                               default=TrainingJobStatus.QUEUED)
     error_message = models.TextField(_("错误信息"), blank=True)
+    # the step the running job is at ("3/8 训练线性 SVM …"), for the page that started it
+    progress = models.CharField(_("进度"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("提交时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     created_by = models.ForeignKey(

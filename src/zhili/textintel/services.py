@@ -84,21 +84,60 @@ def _held_out_split(labels: Sequence[str]) -> tuple[list[int], list[int]]:
     return sorted([*train, *single]), sorted(held_out)
 
 
+def _plain_baseline_scores(*, train_texts: Sequence[str], train_labels: Sequence[str], texts: Sequence[str],
+                           labels: Sequence[str]) -> dict[str, Any]:
+    """Macro-F1 and accuracy of a plain baseline trained on the same rows and measured on the same held-out rows.
+
+    The baseline is what anyone would try first: character 1–2-gram TF-IDF (default settings) and
+    a linear SVM on the text as given. A model that does not beat it on this district's own history
+    has no business replacing it.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.svm import LinearSVC
+
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2))
+    model = LinearSVC()
+    model.fit(vectorizer.fit_transform(train_texts), list(train_labels))
+    predicted = model.predict(vectorizer.transform(texts))
+    present = sorted(set(labels))
+    return {"macro_f1": round(float(f1_score(labels, predicted, labels=present, average="macro", zero_division=0)), 4),
+            "accuracy": round(float(accuracy_score(labels, predicted)), 4),
+            "description": "char 1-2-gram TF-IDF + LinearSVC"}
+
+
+def _current_model_scores(*, target: str, texts: Sequence[str], labels: Sequence[str]) -> dict[str, Any] | None:
+    """The active model of ``target`` measured on the same held-out rows (None when none is active or it is unusable)."""
+    current = ClassifierModel.objects.filter(is_active=True, target=target).first()
+    if current is None:
+        return None
+    try:
+        classifier = classifier_artifact_read(current.artifact_path, expected_sha256=current.artifact_sha256)
+    except ApplicationError:
+        return None
+    evaluation = classifier_evaluate_on(classifier, texts=texts, labels=labels)
+    return {"id": current.pk, "name": current.name, "version": current.version, "macro_f1": evaluation.macro_f1,
+            "accuracy": evaluation.accuracy,
+            "labels_known_share": round(sum(1 for label in labels if label in set(classifier.labels))
+                                        / max(1, len(labels)), 4)}
+
+
 def classifier_model_train(
     *, name: str, data: bytes, file_name: str, text_columns: Sequence[str], label_column: str,
     actor_id: int | None = None, settings_override: ClassifierSettings | None = None,
-    progress: ProgressCallback = _no_progress, activate_if_none_active: bool = True,
-    target: str = ClassifierTarget.CATEGORY,
+    progress: ProgressCallback = _no_progress, target: str = ClassifierTarget.CATEGORY,
 ) -> ClassifierModel:
-    """Train a new version of classifier ``name`` from a labelled file and register it.
+    """Train a new version of classifier ``name`` from a labelled file and register it — never activated.
 
     The file is split 80/20 (stratified, seeded); a model trained on the 80 % is measured on the
     20 % it did not see (macro-F1, accuracy, per-class precision/recall/F1, confusion matrix,
-    ms/message). The model that is stored is then trained again on every row, so a deployment's
-    classifier learns from its whole history; the held-out figures are the estimate of how it
-    does on new messages. ``target`` says what the labels are: case categories (intake's
-    category), or the departments that handled such messages (a second opinion on routing). The
-    first model of a target becomes active; later versions are activated from the admin page.
+    ms/message). On the same split, in the same run, a plain baseline (character 1–2-gram TF-IDF +
+    linear SVM, ``metrics["baseline"]``) is trained and measured, and the model of ``target`` in use
+    now is measured too (``metrics["current_model"]``), so a person can compare the three before
+    activating anything. The model that is stored is then trained again on every row, so a
+    deployment's classifier learns from its whole history. ``target`` says what the labels are:
+    case categories, or the departments that handled such messages. Activation is a person's
+    decision (:func:`classifier_model_activate`), also for the first model of a target.
     """
     name = _checked_name(name)
     target = _checked_target(target)
@@ -109,24 +148,24 @@ def classifier_model_train(
     progress(_("共 %(total)d 条：训练 %(train)d 条，留出评估 %(held)d 条")
              % {"total": len(labelled.texts), "train": len(train_indexes), "held": len(held_out_indexes)})
     started = clock.now()
-    classifier = classifier_fit(
-        name=name,
-        texts=[labelled.texts[index] for index in train_indexes],
-        labels=[labelled.labels[index] for index in train_indexes],
-        settings=settings_override,
-        progress=progress,
-    )
+    train_texts = [labelled.texts[index] for index in train_indexes]
+    train_labels = [labelled.labels[index] for index in train_indexes]
+    classifier = classifier_fit(name=name, texts=train_texts, labels=train_labels, settings=settings_override,
+                                progress=progress)
     metrics: dict[str, Any] = {"held_out_count": len(held_out_indexes),
                                "evaluation_training_count": len(train_indexes),
                                "label_counts": dict(labelled.label_counts)}
     if held_out_indexes:
+        held_texts = [labelled.texts[index] for index in held_out_indexes]
+        held_labels = [labelled.labels[index] for index in held_out_indexes]
         progress(_("在留出集上评估 …"))
-        evaluation = classifier_evaluate_on(
-            classifier,
-            texts=[labelled.texts[index] for index in held_out_indexes],
-            labels=[labelled.labels[index] for index in held_out_indexes],
-        )
+        evaluation = classifier_evaluate_on(classifier, texts=held_texts, labels=held_labels)
         metrics.update(evaluation.as_dict())
+        progress(_("在同一划分上训练并评估简单基线（字符 1–2 元 TF-IDF + 线性 SVM）…"))
+        metrics["baseline"] = _plain_baseline_scores(train_texts=train_texts, train_labels=train_labels,
+                                                     texts=held_texts, labels=held_labels)
+        progress(_("在同一留出集上评估当前在用的模型 …"))
+        metrics["current_model"] = _current_model_scores(target=target, texts=held_texts, labels=held_labels)
         progress(_("用全部 %(total)d 条重新训练登记的模型 …") % {"total": len(labelled.texts)})
         classifier = classifier_fit(name=name, texts=labelled.texts, labels=labelled.labels,
                                     settings=settings_override, progress=progress)
@@ -139,27 +178,33 @@ def classifier_model_train(
         path, sha256 = classifier_artifact_write(
             classifier, file_name=f"{safe_name}-v{version}-{stamp}-{uuid.uuid4().hex[:8]}.joblib"
         )
-        activate = activate_if_none_active and not ClassifierModel.objects.filter(is_active=True,
-                                                                                  target=target).exists()
         model = ClassifierModel.objects.create(
             name=name, version=version, target=target, created_at=clock.now(), created_by_id=actor_id, metrics=metrics,
-            artifact_path=str(path), artifact_sha256=sha256, is_active=activate,
+            artifact_path=str(path), artifact_sha256=sha256, is_active=False,
             training_message_count=len(labelled.texts), source_file_name=Path(file_name).name[:255],
             text_columns=",".join(text_columns)[:255], label_column=label_column[:100],
         )
         audit_record_append(
             actor_id=actor_id, action="classifier.train", object_type="textintel.ClassifierModel",
             object_id=model.pk, data={"name": name, "version": version, "target": target,
-                                      "macro_f1": metrics.get("macro_f1"), "activated": activate, "sha256": sha256},
+                                      "macro_f1": metrics.get("macro_f1"),
+                                      "baseline_macro_f1": (metrics.get("baseline") or {}).get("macro_f1"),
+                                      "activated": False, "sha256": sha256},
         )
     return model
 
 
-def classifier_model_activate(*, model_id: int, actor_id: int | None) -> ClassifierModel:
+NO_ACTIVE_MODEL = 0
+
+
+def classifier_model_activate(*, model_id: int, actor_id: int | None, compared_with: int | None) -> ClassifierModel:
     """Make ``model_id`` the one active classifier of its target (activating an older version is the roll-back).
 
-    Refuses a model whose artifact is missing or altered, so intake never loses its classifier.
-    The active model of the other target (category / department) is left as it is.
+    A person's decision made on the comparison page: ``compared_with`` is the id of the model that
+    page showed as in use (:data:`NO_ACTIVE_MODEL` when none was). If another model became active
+    since, the comparison is out of date and the activation is refused. ``None`` is only for the
+    demo loader and scripts that set a district up. Refuses a model whose artifact is missing or
+    altered, so intake never loses its classifier. The other target's model is left as it is.
     """
     with transaction.atomic():
         model = ClassifierModel.objects.select_for_update().filter(pk=model_id).first()
@@ -167,6 +212,14 @@ def classifier_model_activate(*, model_id: int, actor_id: int | None) -> Classif
             raise NotFoundError("classifier_model_not_found", _("模型不存在或已被删除。"))
         classifier_artifact_read(model.artifact_path, expected_sha256=model.artifact_sha256)
         others = ClassifierModel.objects.filter(is_active=True, target=model.target).exclude(pk=model.pk)
+        if compared_with is not None:
+            active_id = (ClassifierModel.objects.filter(is_active=True, target=model.target)
+                         .values_list("pk", flat=True).first()) or NO_ACTIVE_MODEL
+            if active_id != compared_with:
+                raise ApplicationError(
+                    "classifier_comparison_outdated",
+                    _("比较页显示后，在用模型已变化：请重新打开比较页，看过新模型与当前在用模型的对比后再启用。"),
+                    status_code=409)
         previous = list(others.values_list("pk", flat=True))
         others.update(is_active=False)
         if not model.is_active:
@@ -242,12 +295,18 @@ def classifier_training_job_run(*, job_id: int) -> ClassifierTrainingJob:
     job = ClassifierTrainingJob.objects.get(pk=job_id)
     if job.status not in {TrainingJobStatus.QUEUED, TrainingJobStatus.FAILED}:
         return job
-    ClassifierTrainingJob.objects.filter(pk=job.pk).update(status=TrainingJobStatus.RUNNING)
+    ClassifierTrainingJob.objects.filter(pk=job.pk).update(status=TrainingJobStatus.RUNNING, progress="")
+    steps = iter(range(1, 1000))
+
+    def progress(message: str) -> None:
+        # one short UPDATE per step (about a dozen a run): the page that started the job shows it
+        ClassifierTrainingJob.objects.filter(pk=job.pk).update(progress=f"{next(steps)}. {message}"[:200])
+
     try:
         model = classifier_model_train(
             name=job.name, data=Path(job.data_path).read_bytes(), file_name=job.source_file_name,
             text_columns=[column for column in job.text_columns.split(",") if column],
-            label_column=job.label_column, actor_id=job.created_by_id, target=job.target,
+            label_column=job.label_column, actor_id=job.created_by_id, target=job.target, progress=progress,
         )
     except (ApplicationError, OSError, ValueError) as error:
         message = error.message if isinstance(error, ApplicationError) else str(error)
@@ -256,7 +315,8 @@ def classifier_training_job_run(*, job_id: int) -> ClassifierTrainingJob:
         )
     else:
         ClassifierTrainingJob.objects.filter(pk=job.pk).update(
-            status=TrainingJobStatus.SUCCEEDED, result_model=model, finished_at=clock.now(), error_message=""
+            status=TrainingJobStatus.SUCCEEDED, result_model=model, finished_at=clock.now(), error_message="",
+            progress=_("已完成：请比较后决定是否启用"),
         )
     job.refresh_from_db()
     return job

@@ -8,6 +8,7 @@ urlpatterns = [
     path("models/", views.models_page, name="models"),
     path("models/train/", views.model_train, name="model_train"),
     path("models/<int:model_id>/", views.model_detail, name="model_detail"),
+    path("models/<int:model_id>/compare/", views.model_compare, name="model_compare"),
     path("models/<int:model_id>/activate/", views.model_activate, name="model_activate"),
     path("models/<int:model_id>/deactivate/", views.model_deactivate, name="model_deactivate"),
     path("hot-issues/", views.hot_issues_page, name="hot_issues"),

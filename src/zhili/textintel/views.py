@@ -69,18 +69,52 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def model_compare(request: HttpRequest, model_id: int) -> HttpResponse:
+    """A trained model beside the model in use and the plain baseline, on the same held-out rows; activate here."""
+    try:
+        require(request.user, Action.CLASSIFIER_MANAGE)
+    except ApplicationError as error:
+        return _error_page(request, error)
+    model = selectors.classifier_model_list().filter(pk=model_id).first()
+    if model is None:
+        return _error_page(request, ApplicationError("classifier_model_not_found", _("模型不存在。"), status_code=404))
+    active = selectors.active_classifier_models().get(model.target)
+    at_training = model.metrics.get("current_model") or None
+    return render(request, "textintel/model_compare.html", {
+        "model": model, "active": active, "baseline": model.metrics.get("baseline") or None,
+        "at_training": at_training, "compared_with": active.pk if active else services.NO_ACTIVE_MODEL,
+        "active_changed": bool(active and at_training and at_training.get("id") != active.pk)
+        or bool(active and not at_training),
+        "gain_over_baseline": _difference(model.metrics.get("macro_f1"), (model.metrics.get("baseline") or {})
+                                          .get("macro_f1")),
+        "gain_over_current": _difference(model.metrics.get("macro_f1"), (at_training or {}).get("macro_f1")),
+    })
+
+
+def _difference(first: float | None, second: float | None) -> float | None:
+    return round(first - second, 4) if first is not None and second is not None else None
+
+
+@login_required
 @require_POST
 def model_activate(request: HttpRequest, model_id: int) -> HttpResponse:
+    """Activate from the comparison page: ``compared_with`` is the model that page showed as in use (0: none)."""
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
         return _error_page(request, error)  # a refusal is a 403 page, not a redirect
+    compared_with = request.POST.get("compared_with", "")
+    if not compared_with.isdigit():
+        messages.error(request, _("请先在比较页查看新模型与当前在用模型、基线的对比，再从比较页启用。"))
+        return redirect("textintel:model_compare", model_id=model_id)
     try:
-        model = services.classifier_model_activate(model_id=model_id, actor_id=request.user.pk)
+        model = services.classifier_model_activate(model_id=model_id, actor_id=request.user.pk,
+                                                   compared_with=int(compared_with))
     except ApplicationError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("已启用 %(model)s，受理分类即刻使用该版本。") % {"model": model})
+        return redirect("textintel:model_compare", model_id=model_id)
+    messages.success(request, _("已启用 %(model)s，受理即刻使用该版本。") % {"model": model})
     return redirect("textintel:models")
 
 

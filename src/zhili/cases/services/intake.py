@@ -129,6 +129,30 @@ def case_number_allocate(at: dt.datetime) -> str:
     return f"{day:%Y%m%d}{value:06d}"
 
 
+def case_numbers_allocate(days: Mapping[dt.date, int]) -> dict[dt.date, int]:
+    """Reserve ``count`` consecutive numbers on each day (an import's batch path); returns the first sequence of each.
+
+    One UPDATE … RETURNING per day on the day's counter (missing counters are created first in one
+    statement), inside the caller's transaction, so a failed import gives its numbers back.
+    """
+    wanted = {day: count for day, count in days.items() if count > 0}
+    if not wanted:
+        return {}
+    CaseNumberCounter.objects.bulk_create([CaseNumberCounter(day=day, last_value=0) for day in sorted(wanted)],
+                                          ignore_conflicts=True, batch_size=500)
+    table = CaseNumberCounter._meta.db_table
+    sql = f"UPDATE {table} SET last_value = last_value + %s WHERE day = %s RETURNING last_value"  # noqa: S608
+    first: dict[dt.date, int] = {}
+    with connection.cursor() as cursor:
+        for day in sorted(wanted):
+            cursor.execute(sql, [wanted[day], connection.ops.adapt_datefield_value(day)])
+            row = cursor.fetchone()
+            if row is None:
+                raise ApplicationError("case_number_unavailable", _("暂时无法分配工单编号，请稍后重试。"), status_code=503)
+            first[day] = int(row[0]) - wanted[day] + 1
+    return first
+
+
 def _counter_increment(day: dt.date) -> int | None:
     """The day's counter after adding one, or None when the day has no counter row yet."""
     table = CaseNumberCounter._meta.db_table
@@ -222,6 +246,8 @@ def _locate(request: IntakeRequest) -> ResolvedLocation:
         location = grid_for_point(longitude=longitude, latitude=latitude)
         if location is not None:
             grid_id, grid_code, area_path = location.grid_id, location.grid_code, location.path
+            if location.level != "grid":  # the district has no grid boundary there (yet): the finest it has
+                note = _("定位到「%(name)s」（该处没有网格边界）") % {"name": location.grid_name}
     if request.address_id is not None and grid_id is None:
         address = Address.objects.filter(pk=request.address_id).select_related("grid").first()
         if address is None:

@@ -212,6 +212,7 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
 
     if action == CaseAction.DISPATCH:
         department = _dispatch_department(case, details)
+        proposed_matter_id, proposed_department_id = case.matter_id, case.department_id
         if details.matter_id is not None and details.matter_id != case.matter_id:
             matter = Matter.objects.select_related("category").filter(pk=details.matter_id).first()
             if matter is None:
@@ -224,6 +225,12 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
         data = {"department": department.code, "department_name": department.name,
                 "reassigned": from_status == CaseStatus.RETURNED, "accept_due_at": _iso(case.accept_due_at),
                 "handle_due_at": _iso(case.handle_due_at)}
+        if actor_id is not None and from_status == CaseStatus.RECEIVED and (
+                (proposed_department_id is not None and proposed_department_id != department.pk)
+                or (proposed_matter_id is not None and case.matter_id != proposed_matter_id)):
+            # a dispatcher corrected intake's proposal: a labelled example for the next training
+            data.update({"corrected": True, "proposed_matter_id": proposed_matter_id,
+                         "proposed_department_id": proposed_department_id})
         applied.notifications += notifications_for_department(
             case=case, department=department, kind="dispatch",
             title=_("新工单待签收：%(number)s") % {"number": case.number},

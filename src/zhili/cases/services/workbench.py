@@ -76,7 +76,7 @@ def cases_dispatch_bulk(*, case_ids: list[int], department_id: int | None, actor
 # -- case list export ----------------------------------------------------------------------------
 
 EXPORT_HEADERS = ("工单编号", "受理时间", "来源渠道", "状态", "标题", "地址", "网格", "分类", "事项", "承办部门",
-                  "当前环节时限", "时限状态", "反映人", "联系电话", "诉求内容")
+                  "当前环节时限", "时限状态", "反映人", "联系电话", "诉求内容", "来源办理单位", "来源分类")
 EXPORT_ROW_LIMIT = 100_000
 PROGRESS_EVERY = 500
 
@@ -154,6 +154,7 @@ def case_list_export_run(*, job_id: str) -> None:
             case.department.name if case.department else "",
             local(case.stage_due_at),
             case.get_sla_state_display(), reporter.name, reporter.phone, text(case.description),
+            case.source_handling_unit, case.source_classification,  # as an imported work order's source said
         ]))
         done += 1
         if done % PROGRESS_EVERY == 0:

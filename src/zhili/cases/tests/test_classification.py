@@ -12,7 +12,7 @@ from zhili.cases.tests.factories import world_create
 from zhili.textintel.classifier import ClassifierSettings
 from zhili.textintel.models import ClassifierTarget
 from zhili.textintel.selectors import active_department_classifier
-from zhili.textintel.services import classifier_model_train
+from zhili.textintel.services import classifier_model_activate, classifier_model_train
 
 
 def _proposal(matter_id: int, department_id: int, confidence: float) -> MatterProposal:
@@ -57,7 +57,9 @@ def test_an_active_department_model_lowers_a_matter_whose_department_history_dis
         text_columns=["content"], label_column="department", target=ClassifierTarget.DEPARTMENT,
         settings_override=ClassifierSettings(max_character_features=5_000, max_word_features=5_000),
     )
-    assert (model.target, model.is_active) == (ClassifierTarget.DEPARTMENT, True)
+    assert (model.target, model.is_active) == (ClassifierTarget.DEPARTMENT, False)
+    assert active_department_classifier() is None  # never switched on for live intake by training
+    classifier_model_activate(model_id=model.pk, actor_id=None, compared_with=None)
     department_model = active_department_classifier()
     assert department_model is not None
     probabilities = dict(department_model.predict([text])[0])

@@ -158,6 +158,10 @@ def test_unreadable_file_fails_the_whole_batch() -> None:
     with pytest.raises(ApplicationError) as raised:
         services.import_batch_stage(actor=analyst, year=2025, files=[
             services.SourceFileUpload("旧.xls", b"\xd0\xcf\x11\xe0", SourceKind.TAX)])
+    assert raised.value.code == "file_unreadable"  # .xls is read now; a broken one says so
+    with pytest.raises(ApplicationError) as raised:
+        services.import_batch_stage(actor=analyst, year=2025, files=[
+            services.SourceFileUpload("旧.dbf", b"\x03", SourceKind.TAX)])
     assert raised.value.code == "file_type_unsupported"
     assert ImportBatch.objects.count() == 0
 

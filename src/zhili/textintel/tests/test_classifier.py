@@ -20,6 +20,7 @@ from zhili.textintel.classifier import (
     classifier_fit,
     classifier_text,
     classifier_words,
+    common_prefixes,
 )
 from zhili.textintel.normalization import folded_text
 from zhili.textintel.stopwords import PROTECTED_WORDS, STOPWORDS, stopwords_removed
@@ -177,6 +178,34 @@ def test_one_text_alone_scores_as_it_does_in_a_batch(labels: list[str]) -> None:
     restored = pickle.loads(pickle.dumps(classifier))  # noqa: S301 - our own object
     assert "_feature_weights_cache" not in restored.__dict__  # a cache is not saved with the model
     np.testing.assert_allclose(restored.decision_values(texts[:1]), alone[:1])
+
+
+def test_an_opening_most_texts_share_is_skipped_by_the_lead_and_scores_alike_alone_or_in_a_batch() -> None:
+    """Transcribed calls all start "市民来电反映：": the lead block looks past that at what the caller says."""
+    calls = [f"市民来电反映：{text}" for text in TEXTS]
+    assert common_prefixes([classifier_text(text) for text in calls]) == ("市民来电反映",)
+    assert common_prefixes([classifier_text(text) for text in TEXTS]) == ()
+    classifier = classifier_fit(name="t", texts=calls * 2, labels=LABELS * 2)
+    assert classifier.lead_prefixes == ("市民来电反映",)
+    kept = classifier_fit(name="t", texts=calls * 2, labels=LABELS * 2,
+                          settings=ClassifierSettings(lead_skips_common_prefix=False))
+    assert kept.lead_prefixes == ()
+    texts = ["市民来电反映：小区路灯不亮，晚上很黑", "市民来电反映：餐馆油烟扰民", "路灯坏了"]
+    np.testing.assert_allclose(np.vstack([classifier.decision_values([text]) for text in texts]),
+                               classifier.decision_values(texts), atol=1e-5)
+    lead_block = classifier._features(["市民来电反映：餐馆油烟"]).toarray()[0, -len(
+        classifier.lead_vectorizer.vocabulary):]  # type: ignore[union-attr]
+    same_without_opening = classifier._features(["餐馆油烟"]).toarray()[0, -len(
+        classifier.lead_vectorizer.vocabulary):]  # type: ignore[union-attr]
+    np.testing.assert_allclose(lead_block, same_without_opening)
+
+
+def test_stop_words_can_be_kept() -> None:
+    assert classifier_text("我们的路灯不亮", drop_stop_words=False) == "我们的路灯不亮"
+    assert classifier_text("我们的路灯不亮") != "我们的路灯不亮"
+    classifier = classifier_fit(name="t", texts=TEXTS * 2, labels=LABELS * 2,
+                                settings=ClassifierSettings(drop_stop_words=False))
+    assert classifier._cleaned("我们的路灯") == "我们的路灯"
 
 
 def test_an_artifact_of_an_older_feature_version_is_refused_with_a_request_to_retrain() -> None:

@@ -18,7 +18,7 @@ from zhili.core.errors import ApplicationError
 from zhili.textintel import selectors
 from zhili.textintel.classifier import ClassifierSettings
 from zhili.textintel.models import ClassifierModel, ClassifierTarget, ClassifierTrainingJob, TrainingJobStatus
-from zhili.textintel.services import classifier_model_activate, classifier_model_train
+from zhili.textintel.services import NO_ACTIVE_MODEL, classifier_model_activate, classifier_model_train
 
 SMALL = ClassifierSettings(max_character_features=5_000, max_word_features=5_000)
 TOPICS = {
@@ -53,9 +53,12 @@ def admin_client(db: None) -> Client:
 
 
 @pytest.mark.django_db
-def test_training_registers_a_version_with_held_out_metrics_and_activates_the_first() -> None:
+def test_training_registers_a_version_with_held_out_metrics_beside_a_baseline_and_activates_nothing() -> None:
     model = train()
-    assert (model.name, model.version, model.is_active) == ("category", 1, True)
+    assert (model.name, model.version, model.is_active) == ("category", 1, False)  # a person activates it
+    assert set(model.metrics["baseline"]) == {"macro_f1", "accuracy", "description"}
+    assert 0.0 <= model.metrics["baseline"]["macro_f1"] <= 1.0
+    assert model.metrics["current_model"] is None  # nothing was in use
     assert model.training_message_count == 72  # the stored model is trained again on every row
     assert model.metrics["held_out_count"] == 14
     assert model.metrics["evaluation_training_count"] == 58  # the figures come from a model that did not see them
@@ -63,13 +66,34 @@ def test_training_registers_a_version_with_held_out_metrics_and_activates_the_fi
     assert len(model.metrics["confusion_matrix"]) == 3
     assert model.metrics["macro_f1"] >= 0.9
     assert len(model.artifact_sha256) == 64
+    classifier_model_activate(model_id=model.pk, actor_id=None, compared_with=NO_ACTIVE_MODEL)
     second = train()
     assert (second.version, second.is_active) == (2, False)
+    # measured on the second run's own held-out rows, beside the new model and the baseline
+    assert (second.metrics["current_model"]["id"], second.metrics["current_model"]["version"]) == (model.pk, 1)
+    assert second.metrics["current_model"]["macro_f1"] == second.metrics["macro_f1"]  # same data, same model
+    assert second.metrics["current_model"]["labels_known_share"] == 1.0
+
+
+@pytest.mark.django_db
+def test_activation_needs_the_comparison_against_the_model_in_use_now() -> None:
+    first, second = train(), train()
+    with pytest.raises(ApplicationError) as stale:
+        classifier_model_activate(model_id=first.pk, actor_id=None, compared_with=second.pk)
+    assert stale.value.code == "classifier_comparison_outdated"
+    classifier_model_activate(model_id=first.pk, actor_id=None, compared_with=NO_ACTIVE_MODEL)
+    with pytest.raises(ApplicationError) as outdated:
+        classifier_model_activate(model_id=second.pk, actor_id=None, compared_with=NO_ACTIVE_MODEL)
+    assert outdated.value.code == "classifier_comparison_outdated"
+    classifier_model_activate(model_id=second.pk, actor_id=None, compared_with=first.pk)
+    assert list(ClassifierModel.objects.filter(is_active=True).values_list("version", flat=True)) == [2]
 
 
 @pytest.mark.django_db
 def test_active_classifier_predicts_calibrated_probabilities_and_follows_activation() -> None:
     first = train()
+    assert selectors.active_category_classifier() is None
+    classifier_model_activate(model_id=first.pk, actor_id=None, compared_with=None)
     classifier = selectors.active_category_classifier()
     assert classifier is not None
     assert classifier.name == "category v1"
@@ -79,9 +103,9 @@ def test_active_classifier_predicts_calibrated_probabilities_and_follows_activat
                                                     key=lambda label: -dict(ranked)[label])
     assert abs(sum(probability for _label, probability in ranked) - 1.0) < 1e-6
     second = train()
-    classifier_model_activate(model_id=second.pk, actor_id=None)
+    classifier_model_activate(model_id=second.pk, actor_id=None, compared_with=None)
     assert selectors.active_category_classifier().name == "category v2"  # type: ignore[union-attr]
-    classifier_model_activate(model_id=first.pk, actor_id=None)  # roll back
+    classifier_model_activate(model_id=first.pk, actor_id=None, compared_with=None)  # roll back
     assert list(ClassifierModel.objects.filter(is_active=True).values_list("version", flat=True)) == [1]
     assert selectors.active_category_classifier().name == "category v1"  # type: ignore[union-attr]
 
@@ -92,14 +116,17 @@ def test_a_category_model_and_a_department_model_are_active_side_by_side_each_wi
     department = classifier_model_train(
         name="department", data=labelled_csv(), file_name="history.csv", text_columns=["title", "content"],
         label_column="label", settings_override=SMALL, target=ClassifierTarget.DEPARTMENT)
-    assert (category.is_active, department.is_active) == (True, True)  # the first of each target
+    assert (category.is_active, department.is_active) == (False, False)  # trained on imported labels: not live
+    assert selectors.active_department_classifier() is None
+    classifier_model_activate(model_id=category.pk, actor_id=None, compared_with=None)
+    classifier_model_activate(model_id=department.pk, actor_id=None, compared_with=None)
     assert selectors.active_category_classifier().name == "category v1"  # type: ignore[union-attr]
     assert selectors.active_department_classifier().name == "department v1"  # type: ignore[union-attr]
     second = classifier_model_train(
         name="department", data=labelled_csv(), file_name="history.csv", text_columns=["title", "content"],
         label_column="label", settings_override=SMALL, target=ClassifierTarget.DEPARTMENT)
     assert second.is_active is False
-    classifier_model_activate(model_id=second.pk, actor_id=None)
+    classifier_model_activate(model_id=second.pk, actor_id=None, compared_with=None)
     active = set(ClassifierModel.objects.filter(is_active=True).values_list("name", "version", "target"))
     assert active == {("category", 1, "category"), ("department", 2, "department")}  # the category model stays
     assert set(selectors.active_classifier_models()) == {"category", "department"}
@@ -116,7 +143,7 @@ def test_no_active_model_gives_none_and_an_altered_artifact_is_refused() -> None
     model = train()
     Path(model.artifact_path).write_bytes(b"not the model")
     with pytest.raises(ApplicationError) as raised:
-        classifier_model_activate(model_id=model.pk, actor_id=None)
+        classifier_model_activate(model_id=model.pk, actor_id=None, compared_with=None)
     assert raised.value.code == "classifier_artifact_altered"
 
 
@@ -149,7 +176,9 @@ def test_train_and_evaluate_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     data.write_bytes(labelled_csv())
     call_command("classifier_train", "--data", str(data), "--text-columns", "title,content",
                  "--label-column", "label", "--name", "cli")
-    assert "cli v1" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "模型 cli v1 已登记（未启用：请在“分类模型”页比较后启用）" in printed
+    assert '"baseline_macro_f1": ' in printed
     call_command("classifier_train", "--data", str(data), "--text-columns", "title,content",
                  "--label-column", "label", "--name", "routing", "--target", "department")
     assert ClassifierModel.objects.get(name="routing").target == ClassifierTarget.DEPARTMENT
@@ -182,6 +211,14 @@ def test_models_page_trains_through_the_queue_and_activates(
     assert "web v1" in page.content.decode()
     detail = admin_client.get(reverse("textintel:model_detail", args=[job.result_model.pk]))
     assert "混淆矩阵" in detail.content.decode()
+    assert job.result_model.is_active is False  # training never switches a model on
+    comparison = admin_client.get(reverse("textintel:model_compare", args=[job.result_model.pk])).content.decode()
+    assert "简单基线" in comparison
+    assert 'name="compared_with" value="0"' in comparison
+    refused = admin_client.post(reverse("textintel:model_activate", args=[job.result_model.pk]), follow=True)
+    assert "请先在比较页查看" in refused.content.decode()
+    admin_client.post(reverse("textintel:model_activate", args=[job.result_model.pk]), {"compared_with": "0"})
+    assert ClassifierModel.objects.get(name="web").is_active
     routing_upload = io.BytesIO(labelled_csv())
     routing_upload.name = "routing.csv"
     with django_capture_on_commit_callbacks(execute=True):
@@ -189,7 +226,10 @@ def test_models_page_trains_through_the_queue_and_activates(
             "data": routing_upload, "text_columns": "title,content", "label_column": "label", "name": "routing",
             "target": "department"})
     routing = ClassifierModel.objects.get(name="routing")
-    assert (routing.target, routing.is_active) == (ClassifierTarget.DEPARTMENT, True)
+    assert (routing.target, routing.is_active) == (ClassifierTarget.DEPARTMENT, False)
+    admin_client.post(reverse("textintel:model_activate", args=[routing.pk]), {"compared_with": "0"})
+    routing.refresh_from_db()
+    assert routing.is_active
     assert ClassifierModel.objects.get(name="web").is_active  # a department model does not replace it
     page_text = admin_client.get(reverse("textintel:models")).content.decode()
     assert "routing v1" in page_text

@@ -19,8 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="GeoJSON 文件或 Shapefile 压缩包（.zip）")
-        parser.add_argument("--crs", choices=COORDINATE_SYSTEMS, default="wgs84",
-                            help="文件坐标系：wgs84（默认）、gcj02、bd09")
+        parser.add_argument("--crs", choices=("auto", *COORDINATE_SYSTEMS), default="auto",
+                            help="经纬度的坐标系：auto（默认：DataV 文件按 gcj02，带 .prj 的 Shapefile 按 .prj，其余按 wgs84）、"
+                                 "wgs84、gcj02、bd09")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -43,6 +44,13 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
         self.stdout.write(self.style.SUCCESS(
             f"导入完成：{report.feature_count} 个要素，新建 {report.created}，更新 {report.updated}。"))
+        if report.source_format == "datav":
+            self.stdout.write(f"  DataV 格式，坐标按 {report.coordinate_system} 转换为 WGS-84")
+        if report.source_crs:
+            self.stdout.write(f"  坐标系 {report.source_crs['name']}（EPSG:{report.source_crs['epsg']}）："
+                              f"{report.source_crs['note']}")
+        for skipped in report.skipped:
+            self.stdout.write(f"  未导入 {skipped.feature}：{skipped.reason}")
         for repaired in report.repaired:
             self.stdout.write(f"  已修复 {repaired.feature}：{repaired.reason}")
         for gap in report.gaps:

@@ -42,9 +42,11 @@ class Command(BaseCommand):
         except ApplicationError as error:
             raise CommandError(error.message) from error
         metrics = model.metrics
-        self.stdout.write(f"模型 {model.name} v{model.version} 已登记{'并启用' if model.is_active else ''}：{model.artifact_path}")
+        self.stdout.write(f"模型 {model.name} v{model.version} 已登记（未启用：请在“分类模型”页比较后启用）：{model.artifact_path}")
         summary = {key: metrics.get(key) for key in ("macro_f1", "accuracy", "ms_per_message", "train_seconds",
                                                      "held_out_count", "evaluation_training_count")}
+        summary["baseline_macro_f1"] = (metrics.get("baseline") or {}).get("macro_f1")
+        summary["current_model_macro_f1"] = (metrics.get("current_model") or {}).get("macro_f1")
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
         for label, figures in sorted(metrics.get("per_class", {}).items()):
             self.stdout.write(f"  {label}: P={figures['precision']:.3f} R={figures['recall']:.3f} "
