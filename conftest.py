@@ -7,6 +7,9 @@ import pytest
 
 os.environ.setdefault("ZHILI_TESTING", "1")
 
+# The one Chromium of a run (browser tests and the production-configuration test share it).
+pytest_plugins = ["tests.playwright_browser"]
+
 
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:

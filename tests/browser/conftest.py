@@ -14,34 +14,16 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls of the test body are
-# still synchronous and safe there.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from tests.playwright_browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "screenshot", "sign_in"]
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 PHONE = {"width": 375, "height": 812}
 WALL = {"width": 1920, "height": 1080}
 LAPTOP = {"width": 1366, "height": 768}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # Import every view module (and what they import) before the first page, so that first request is
-    # not the one paying for it while the browser waits.
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

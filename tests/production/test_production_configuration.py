@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, Response, sync_playwright
+from playwright.sync_api import Browser, Page, Response
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot
+from tests.browser.conftest import screenshot
 from tests.production.deploy_files import NGINX, nginx_configuration
 from tests.reliability.harness import GRID_POINTS, REPOSITORY_DIR, Deployment, deployment, free_port
 from tests.reliability.server_script import PASSWORD
@@ -87,7 +87,7 @@ def _watch_assets(page: Page, responses: list[Response], failures: list[str]) ->
     page.on("pageerror", lambda error: failures.append(f"script error: {error}"))
 
 
-def test_make_serve_behind_nginx_serves_every_page_with_its_assets_over_https(tmp_path: Path) -> None:
+def test_make_serve_behind_nginx_serves_every_page_with_its_assets_over_https(tmp_path: Path, browser: Browser) -> None:
     redis_url = os.environ.get("ZHILI_TEST_REDIS_URL", "") if os.environ.get("DATABASE_URL", "").startswith(
         "postgres") else ""
     with deployment(tmp_path, redis_url=redis_url) as installation:
@@ -122,51 +122,48 @@ def test_make_serve_behind_nginx_serves_every_page_with_its_assets_over_https(tm
 
             responses: list[Response] = []
             failures: list[str] = []
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                context = browser.new_context(base_url=base, ignore_https_errors=True, locale="zh-CN",
-                                              viewport={"width": 1366, "height": 768})
-                page = context.new_page()
-                page.set_default_timeout(30_000)
-                page.set_default_navigation_timeout(90_000)
-                _watch_assets(page, responses, failures)
+            context = browser.new_context(base_url=base, ignore_https_errors=True, locale="zh-CN",
+                                          viewport={"width": 1366, "height": 768})
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.set_default_navigation_timeout(90_000)
+            _watch_assets(page, responses, failures)
 
-                # a citizen files a report (anonymous, CSRF-protected form)
-                page.goto("/cases/report/")
-                page.fill("[data-longitude]", str(GRID_POINTS[0][0]))
-                page.fill("[data-latitude]", str(GRID_POINTS[0][1]))
-                # no matter keyword matches: the case waits in triage instead of being dispatched automatically
-                page.fill("#description", "小区东门的路灯坏了好几天，晚上很黑")
-                page.fill("#reporter_phone", "13912345678")
-                page.click("form.mobile-form button[type=submit]")
-                page.wait_for_load_state()
-                screenshot(page, "production-01-report-done")
-                assert page.locator("strong.code").count() == 1, page.locator("main").inner_text()
-                tracking_code = (page.locator("strong.code").text_content() or "").strip()
-                assert len(tracking_code) == 12
+            # a citizen files a report (anonymous, CSRF-protected form)
+            page.goto("/cases/report/")
+            page.fill("[data-longitude]", str(GRID_POINTS[0][0]))
+            page.fill("[data-latitude]", str(GRID_POINTS[0][1]))
+            # no matter keyword matches: the case waits in triage instead of being dispatched automatically
+            page.fill("#description", "小区东门的路灯坏了好几天，晚上很黑")
+            page.fill("#reporter_phone", "13912345678")
+            page.click("form.mobile-form button[type=submit]")
+            page.wait_for_load_state()
+            screenshot(page, "production-01-report-done")
+            assert page.locator("strong.code").count() == 1, page.locator("main").inner_text()
+            tracking_code = (page.locator("strong.code").text_content() or "").strip()
+            assert len(tracking_code) == 12
 
-                # the dispatcher signs in over HTTPS and dispatches it to 城管局
-                page.goto("/accounts/login/")
-                screenshot(page, "production-02-login")
-                page.fill("#id_username", "h-dispatcher")
-                page.fill("#id_password", PASSWORD)
-                page.click("form button[type=submit]")
-                page.wait_for_url(lambda url: "/accounts/login/" not in url)
-                page.goto("/cases/triage/")
-                row = page.locator("tr", has_text="路灯坏了").first
-                number = (row.locator("a").first.text_content() or "").strip()
-                assert len(number) == 14
-                screenshot(page, "production-03-triage")
-                row.locator("select[name=department]").select_option(city_department)
-                row.locator("button[type=submit]").click()
-                page.wait_for_load_state()
-                page.goto(f"/cases/{number}/")
-                detail = page.locator("main").inner_text()
-                assert "已派单" in detail
-                assert "城管局" in detail
-                screenshot(page, "production-04-case-detail")
-                context.close()
-                browser.close()
+            # the dispatcher signs in over HTTPS and dispatches it to 城管局
+            page.goto("/accounts/login/")
+            screenshot(page, "production-02-login")
+            page.fill("#id_username", "h-dispatcher")
+            page.fill("#id_password", PASSWORD)
+            page.click("form button[type=submit]")
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            page.goto("/cases/triage/")
+            row = page.locator("tr", has_text="路灯坏了").first
+            number = (row.locator("a").first.text_content() or "").strip()
+            assert len(number) == 14
+            screenshot(page, "production-03-triage")
+            row.locator("select[name=department]").select_option(city_department)
+            row.locator("button[type=submit]").click()
+            page.wait_for_load_state()
+            page.goto(f"/cases/{number}/")
+            detail = page.locator("main").inner_text()
+            assert "已派单" in detail
+            assert "城管局" in detail
+            screenshot(page, "production-04-case-detail")
+            context.close()
 
             assert failures == []
             assets = [response for response in responses if "/static/" in response.url]
