@@ -16,7 +16,7 @@ import pytest
 # still synchronous and safe there.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402  (after the variable above)
+from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -7,13 +7,11 @@ scripts and styles come from the live server itself.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.playwright_browser import CHROMIUM, CHROMIUM_ARGS
