@@ -24,9 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_environment import bench_environment_set
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+bench_environment_set()
 os.environ.setdefault("ZHILI_DATA_DIR", tempfile.mkdtemp(prefix="zhili-bench-classifier-cv-"))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_environment import bench_environment_set
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "citizen-messages" / "train_segmented.csv"
 ROADS = ("青年路", "竹林西路", "劳动东路", "关河中路", "红梅北路", "丽华南路")
@@ -61,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=3000)
     options = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+    bench_environment_set()
     os.environ.setdefault("ZHILI_DATA_DIR", tempfile.mkdtemp(prefix="zhili-bench-shapes-"))
     import django
 

@@ -27,9 +27,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench_environment import bench_environment_set
+
 REPOSITORY_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+bench_environment_set()
 
 from tests.reliability import harness  # noqa: E402
 

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_environment import bench_environment_set
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhili_bench_dashboard"
 
@@ -47,7 +49,7 @@ def _prepare_database(url: str) -> None:
 def _setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("ZHILI_DATA_DIR", tempfile.mkdtemp(prefix="zhili-bench-dashboard-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+    bench_environment_set()
     sys.path.insert(0, str(REPOSITORY / "src"))
     import django
 

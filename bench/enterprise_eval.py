@@ -19,11 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_environment import bench_environment_set
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+bench_environment_set()
 os.environ.setdefault("ZHILI_DATA_DIR", tempfile.mkdtemp(prefix="zhili-bench-enterprise-"))
 
-import django
+import django  # noqa: E402 - after the environment above
 
 django.setup()
 

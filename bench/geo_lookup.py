@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bench_environment import bench_environment_set
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "src"))
@@ -37,7 +38,7 @@ def log(message: str) -> None:
 
 
 def django_setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+    bench_environment_set()
     # In-memory lookups: a throwaway SQLite database keeps the benchmark away from real data.
     os.environ["ZHILI_DATA_DIR"] = tempfile.mkdtemp(prefix="zhili-bench-geo-")
     os.environ.pop("DATABASE_URL", None)

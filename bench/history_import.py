@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_environment import bench_environment_set
+
 PG_ADMIN_URL = os.environ.get("ZHILI_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_BENCH_DB = "zhili_data_bench_history"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -72,7 +74,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--postgresql", action="store_true", help="run on PostgreSQL (default: SQLite)")
     options = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+    bench_environment_set()
     os.environ["ZHILI_DATA_DIR"] = tempfile.mkdtemp(prefix="zhili-bench-history-")
     os.environ["ZHILI_HUEY_IMMEDIATE"] = "0"
     if options.postgresql:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
+from bench_environment import bench_environment_set
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+bench_environment_set()
 
 MESSAGES = REPOSITORY.parent / "shared" / "data" / "citizen-messages" / "messages_with_votes.csv"
 PAIRS = REPOSITORY / "src" / "zhili" / "textintel" / "tests" / "data" / "duplicate_pairs.csv"

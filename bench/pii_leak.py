@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench_environment import bench_environment_set, bench_static_collect
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
@@ -39,7 +41,7 @@ def _log(message: str) -> None:
 def _setup(database_url: str) -> None:
     data_dir = tempfile.mkdtemp(prefix="zhili-bench-pii-")
     os.environ["ZHILI_DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+    bench_environment_set()
     os.environ["ZHILI_HUEY_IMMEDIATE"] = "1"  # exports and hot-issue runs finish inside the request
     os.environ["ZHILI_LOG_LEVEL"] = "CRITICAL"
     if database_url:
@@ -54,6 +56,7 @@ def _setup(database_url: str) -> None:
     from django.core.management import call_command
 
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
+    bench_static_collect()  # pages render with the hashed names production serves
     import logging
 
     logging.getLogger("django.request").setLevel(logging.CRITICAL)  # every refusal would be a line

@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 
+from bench_environment import bench_environment_set
+
 PG_ADMIN_URL = os.environ.get("ZHILI_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_BENCH_DB = "zhili_bench_sla"
 
@@ -42,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=1_000_000)
     options = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+    bench_environment_set()
     os.environ["ZHILI_DATA_DIR"] = tempfile.mkdtemp(prefix="zhili-bench-sla-")
     os.environ["ZHILI_HUEY_IMMEDIATE"] = "0"
     fresh_database()

@@ -9,16 +9,17 @@ quote (or the reverse); matching is greedy in document order, each item used onc
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+from bench_environment import bench_environment_set
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
+bench_environment_set()
 
 PLAN = REPOSITORY.parent / "shared" / "seeds" / "tianning-14th-five-year-plan.txt"
 GOLD = REPOSITORY / "src" / "zhili" / "textintel" / "tests" / "data" / "tianning_targets_gold.jsonl"
