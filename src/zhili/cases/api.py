@@ -28,6 +28,7 @@ from zhili.accounts.personal_data_policy import (
     personal_text_shown_to,
 )
 from zhili.cases.classification import matter_proposals
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import ApiKey, Case, CaseChannel, CaseEvent
 from zhili.cases.schemas import (
     CaseCreateIn,
@@ -41,7 +42,6 @@ from zhili.cases.schemas import (
 )
 from zhili.cases.selectors import (
     CaseFilters,
-    KpiScope,
     ReporterView,
     case_kpis,
     case_list,
@@ -207,8 +207,8 @@ def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: st
     area_path = kpi_area_path_for(user=user, area_path=area_path)
     start_at = dt.datetime.combine(start, dt.time(0), clock.CHINA_TIME_ZONE)
     end_at = dt.datetime.combine(end, dt.time(0), clock.CHINA_TIME_ZONE) + dt.timedelta(days=1)
-    kpis = case_kpis(scope=KpiScope(area_path=area_path, department_id=department_id, category_id=category_id),
-                     start=start_at, end=end_at)
+    kpis = case_kpis(case_filter=CaseFilter(area_paths=(area_path,) if area_path else (), department_id=department_id,
+                                            category_id=category_id), start=start_at, end=end_at)
     return kpis.as_dict()
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require, user_can
+from zhili.cases.rules.kpis import kpi_labels
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.dashboard.exports import XLSX_CONTENT_TYPE, leader_overview_xlsx, monthly_report_xlsx
@@ -41,7 +42,6 @@ from zhili.dashboard.selectors import (
     department_for_code,
     hot_spots,
     kpi_cube,
-    kpi_labels,
     kpi_total,
     map_metric_labels,
     map_targets,
