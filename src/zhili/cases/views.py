@@ -25,7 +25,6 @@ from zhili.cases import selectors
 from zhili.cases.classification import matter_proposals
 from zhili.cases.exports import case_file_docx, case_file_xlsx
 from zhili.cases.models import (
-    AttachmentKind,
     CaseAttachment,
     CaseChannel,
     LocationSource,
@@ -33,12 +32,11 @@ from zhili.cases.models import (
     SlaState,
 )
 from zhili.cases.selectors_operations import deadline_calendar_sources
-from zhili.cases.services.attachments import attachments_build, photos_validate
+from zhili.cases.services.attachments import photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.services.patrol import case_patrol_report
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
-from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.geo.models import Department, Matter, MatterCategory
 
@@ -320,18 +318,12 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     approve = {"yes": True, "no": False}.get(request.POST.get("approve", ""))
     resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
     try:
-        attachment_ids: tuple[int, ...] = ()
-        photos = photos_validate(_uploads(request, "photos"))
-        if photos:
-            kind = AttachmentKind.AFTER_PHOTO if action in (CaseAction.REPLY, CaseAction.SELF_HANDLE) \
-                else AttachmentKind.PHOTO
-            attachment_ids = tuple(a.pk for a in attachments_build(case=case, photos=photos, kind=kind,
-                                                                    uploaded_by_id=user.pk, at=clock.now()))
+        photos = tuple(photos_validate(_uploads(request, "photos")))
         case_transition(case_id=case.pk, action=action, actor=user, details=TransitionDetails(
             note=request.POST.get("note", ""), department_id=_int("department"), matter_id=_int("matter"),
             extension_working_days=_int("extension_working_days"), approve=approve,
             rating=request.POST.get("rating", ""), resolved=resolved, master_case_id=master_id,
-            attachment_ids=attachment_ids))
+            photos=photos))
     except ApplicationError as error:
         if isinstance(error, PermissionDeniedError):
             raise

@@ -41,7 +41,11 @@ from zhili.cases.models import (
 )
 from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
 from zhili.cases.services import sla
-from zhili.cases.services.attachments import ValidatedPhoto, attachments_build
+from zhili.cases.services.attachments import (
+    ValidatedPhoto,
+    attachment_files_kept_only_on_success,
+    attachments_build,
+)
 from zhili.cases.services.lifecycle import TransitionDetails, transition_apply
 from zhili.cases.services.notifications import notifications_schedule_delivery
 from zhili.cases.states import OPEN_STATUSES, CaseAction, CaseStatus
@@ -508,11 +512,12 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
     # a surrounding transaction (an import, a test) gets a savepoint so a replayed key leaves it usable.
     needs_transaction = bool(photos) or connection.in_atomic_block
     try:
-        with transaction.atomic() if needs_transaction else contextlib.nullcontext():
+        with attachment_files_kept_only_on_success(), \
+                transaction.atomic() if needs_transaction else contextlib.nullcontext():
             rows_insert_linked(case, linked_rows)
             if photos:
-                kind = AttachmentKind.PHOTO
-                attachments = attachments_build(case=case, photos=photos, kind=kind, uploaded_by_id=actor_id, at=at)
+                attachments = attachments_build(case=case, photos=photos, kind=AttachmentKind.PHOTO,
+                                                uploaded_by_id=actor_id, at=at)
                 for attachment in attachments:
                     attachment.event = create_event
                     attachment.save(update_fields=["event"])

@@ -19,8 +19,22 @@ from django.utils.translation import gettext as _
 from zhili.accounts.permissions import user_can
 from zhili.audit.services import audit_record_append
 from zhili.cases import policy
-from zhili.cases.models import Case, CaseEvent, ExtensionState, Notification, Priority, Rating, SlaState
+from zhili.cases.models import (
+    AttachmentKind,
+    Case,
+    CaseEvent,
+    ExtensionState,
+    Notification,
+    Priority,
+    Rating,
+    SlaState,
+)
 from zhili.cases.services import sla
+from zhili.cases.services.attachments import (
+    ValidatedPhoto,
+    attachment_files_kept_only_on_success,
+    attachments_build,
+)
 from zhili.cases.services.notifications import (
     notification_for_user,
     notifications_for_department,
@@ -48,6 +62,10 @@ MAX_EXTENSION_WORKING_DAYS = 30
 NOTE_MAX_CHARACTERS = 2000
 
 
+AFTER_PHOTO_ACTIONS = frozenset({CaseAction.REPLY, CaseAction.SELF_HANDLE})
+"""Photos sent with these verbs show the result (处置后); with any other, the situation."""
+
+
 @dataclass(frozen=True)
 class TransitionDetails:
     """What a transition needs besides the case: only the fields its action reads are used."""
@@ -60,7 +78,7 @@ class TransitionDetails:
     rating: str = ""  # follow-up
     resolved: bool | None = None  # follow-up
     master_case_id: int | None = None  # merge
-    attachment_ids: tuple[int, ...] = ()
+    photos: tuple[ValidatedPhoto, ...] = ()  # stored with the transition, inside its transaction
 
 
 @dataclass
@@ -400,7 +418,7 @@ def case_transition(*, case_id: int, action: str, actor: User | None, details: T
     details = details or TransitionDetails()
     if action not in TRANSITIONS:
         raise ApplicationError("unknown_action", _("未知的操作「%(action)s」。") % {"action": action})
-    with transaction.atomic():
+    with attachment_files_kept_only_on_success(), transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).first()
         if case is None:
             raise NotFoundError("case_not_found", _("工单不存在或已被删除。"))
@@ -427,11 +445,12 @@ def case_transition(*, case_id: int, action: str, actor: User | None, details: T
             applied.audit_data["reopened"] = True
         case.save()
         CaseEvent.objects.bulk_create(applied.events)
-        if details.attachment_ids:
-            from zhili.cases.models import CaseAttachment
-
-            CaseAttachment.objects.filter(pk__in=details.attachment_ids, case_id=case.pk).update(
-                event=applied.events[0])
+        if details.photos:
+            kind = AttachmentKind.AFTER_PHOTO if action in AFTER_PHOTO_ACTIONS else AttachmentKind.PHOTO
+            for attachment in attachments_build(case=case, photos=details.photos, kind=kind,
+                                                uploaded_by_id=actor_id, at=at):
+                attachment.event = applied.events[0]
+                attachment.save(update_fields=["event"])
         notifications_save(applied.notifications)
         audit_record_append(actor_id=actor_id, actor_label=label, action=f"case.{action}", object_type="case",
                             object_id=case.number, data=applied.audit_data)
