@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -38,22 +37,10 @@ from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.services.patrol import case_patrol_report
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
 from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.core.pages import page_guard
 from zhili.geo.models import Department, Matter, MatterCategory
 
 View = Callable[..., HttpResponseBase]
-
-
-def _denied_page(view: View) -> View:
-    """Turn a refusal into a page with the reason instead of a bare 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDeniedError as error:
-            return render(request, "cases/denied.html", {"error": error}, status=403)
-
-    return wrapped
 
 
 def _user(request: HttpRequest) -> User:
@@ -83,7 +70,7 @@ def _form_context() -> dict[str, Any]:
 # -- intake --------------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     """坐席受理: the operator types what the caller says; proposals and duplicates are shown after."""
@@ -208,7 +195,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_http_methods(["GET", "POST"])
 def grid_worker(request: HttpRequest) -> HttpResponse:
     """网格员巡查上报: photo + GPS + matter; small matters may be closed on the spot with an after photo."""
@@ -250,7 +237,7 @@ def patrol_report(request: HttpRequest, user: User) -> Any:
 # -- queues and lists ------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_VIEW)
@@ -278,7 +265,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 # -- the case file ---------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     user = _user(request)
     try:
@@ -296,7 +283,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_POST
 def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     user = _user(request)
@@ -338,7 +325,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 def case_export(request: HttpRequest, number: str, file_format: str) -> HttpResponse:
     user = _user(request)
     try:
@@ -361,7 +348,7 @@ def case_export(request: HttpRequest, number: str, file_format: str) -> HttpResp
 
 
 @login_required
-@_denied_page
+@page_guard
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     """The private original of an attachment, for people who may see the case."""
     attachment = CaseAttachment.objects.select_related("case").filter(pk=attachment_id).first()
