@@ -56,7 +56,7 @@ from zhili.cases.states import TRANSITIONS, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.personal_data import personal_data_mask, personal_text_mask
-from zhili.geo.models import Department, Matter
+from zhili.geo.models import Department, Matter, MatterCategory
 
 
 class ApiKeyBearer(HttpBearer):
@@ -200,7 +200,6 @@ def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: st
     require(user, Action.CASE_VIEW)
     if not user_can(user, Action.DASHBOARD_LEADER) and not user_can(user, Action.DASHBOARD_COMMAND_CENTER):
         raise PermissionDeniedError("permission_denied", _("只有指挥中心和领导可以查看考核指标。"))
-    from zhili.geo.models import MatterCategory
 
     department_id = _id_for_code(Department, department_code, "department_not_found", _("部门编码"))
     category_id = _id_for_code(MatterCategory, category_code, "category_not_found", _("分类编码"))

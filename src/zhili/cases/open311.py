@@ -42,7 +42,7 @@ from zhili.cases.states import OPEN311_CLOSED_STATUSES, CaseAction, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.personal_data import personal_text_mask
-from zhili.geo.models import Matter, Urgency
+from zhili.geo.models import Address, Matter, Urgency
 
 FORMATS = ("json", "xml")
 DEFAULT_WINDOW_DAYS = 90
@@ -390,7 +390,6 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, "缺少位置：请提供 lat/long、address_string 或 address_id 之一")
     address_id = None
     if address_code:
-        from zhili.geo.models import Address
 
         address_id = Address.objects.filter(code=address_code).values_list("pk", flat=True).first()
         if address_id is None:

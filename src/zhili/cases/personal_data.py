@@ -2,7 +2,7 @@
 
 The key is ``settings.ZHILI_PII_KEY`` (urlsafe base64 of 32 bytes, the Fernet format), never derived
 from ``SECRET_KEY``: production sets it (the server refuses to start without it), development and
-tests use an installation key generated once into ``DATA_DIR`` (``zhili.config.environment``).
+tests use an installation key generated once into ``DATA_DIR`` (``zhili.core.environment``).
 Installations that ran before December 2026 had their key derived from ``SECRET_KEY``;
 ``zhili personal_data_rekey --from-secret-key`` re-encrypts their rows under the configured key
 (:func:`personal_keys_derived_from_secret_key` keeps that old derivation for this purpose only).
@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from zhili.config.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
+from zhili.core.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
 from zhili.core.personal_data import phone_digits
 
 

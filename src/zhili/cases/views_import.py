@@ -36,6 +36,7 @@ from zhili.cases.views import _user
 from zhili.core.errors import ApplicationError
 from zhili.core.pages import page_guard
 from zhili.geo.models import Department, Matter, MatterCategory
+from zhili.textintel.selectors import active_classifier_models, classifier_training_job_list
 
 VALUE_ROWS_SHOWN = 100
 
@@ -144,7 +145,6 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 def _batch_context(batch: CaseImportBatch, user: User, error: ApplicationError | None) -> dict[str, Any]:
-    from zhili.textintel.selectors import active_classifier_models, classifier_training_job_list
 
     mapping = batch.mapping or import_mapping_guess(batch.headers)
     report: dict[str, Any] = batch.report or {}

@@ -19,7 +19,13 @@ from zhili.accounts.personal_data_policy import personal_text_for
 from zhili.cases import selectors, selectors_workbench
 from zhili.cases.models import CaseChannel
 from zhili.cases.selectors_operations import deadline_calendar_sources
-from zhili.cases.views import _float_or_none, _form_context, _user, form_token_new
+from zhili.cases.services.workbench import (
+    case_list_export_start,
+    cases_dispatch_bulk,
+    export_job_paths,
+    export_progress,
+)
+from zhili.cases.views import _float_or_none, _form_context, _user, form_token_new, grid_worker
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.pages import page_guard
@@ -86,7 +92,6 @@ def triage(request: HttpRequest) -> HttpResponse:
 @page_guard
 @require_POST
 def triage_bulk_dispatch(request: HttpRequest) -> HttpResponse:
-    from zhili.cases.services.workbench import cases_dispatch_bulk
 
     user = _user(request)
     require(user, Action.CASE_DISPATCH)
@@ -170,7 +175,6 @@ def _countdown_label(minutes: int | None, *, natural: bool) -> str:
 @page_guard
 def grid_worker_home(request: HttpRequest) -> HttpResponseBase:
     """网格员: my grid on a map, my tasks and the patrol report form (POST: report, maybe close on the spot)."""
-    from zhili.cases.views import grid_worker
 
     user = _user(request)
     require(user, Action.CASE_REPORT_PATROL)
@@ -214,9 +218,6 @@ def public_map(request: HttpRequest) -> HttpResponse:
 @page_guard
 def case_list_export(request: HttpRequest) -> HttpResponse:
     """Start an .xlsx export of the list with its current filter; the job page shows progress."""
-    from zhili.cases.services.workbench import case_list_export_start
-    from zhili.cases.tasks import case_list_export_task
-
     user = _user(request)
     require(user, Action.CASE_EXPORT)
     filters = selectors.CaseFilters(
@@ -224,12 +225,10 @@ def case_list_export(request: HttpRequest) -> HttpResponse:
         department_id=_int(request.GET.get("department")), category_id=_int(request.GET.get("category")),
         sla_state=request.GET.get("sla_state", ""), text=request.GET.get("q", ""))
     job_id = case_list_export_start(user=user, filters=filters)
-    case_list_export_task(job_id)
     return redirect("cases:export_job", job_id=job_id)
 
 
 def _own_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
-    from zhili.cases.services.workbench import export_progress
 
     try:
         job = export_progress(job_id)
@@ -255,7 +254,6 @@ def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
 @login_required
 @page_guard
 def export_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
-    from zhili.cases.services.workbench import export_job_paths
 
     require(request.user, Action.CASE_EXPORT)
     job = _own_job(request, job_id)

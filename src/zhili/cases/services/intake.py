@@ -54,7 +54,9 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.personal_data import name_mask, phone_digits, phone_mask
 from zhili.core.rows import rows_insert_linked
-from zhili.geo.models import Address, Matter
+from zhili.geo.coordinates import to_wgs84
+from zhili.geo.models import Address, Area, Matter, Urgency
+from zhili.geo.selectors import address_candidates, grid_for_point
 from zhili.textintel.duplicates import COMPARED_CHARACTERS, DuplicateCandidate, duplicate_scores
 
 if TYPE_CHECKING:
@@ -224,8 +226,6 @@ def _validate(request: IntakeRequest) -> tuple[str, str]:
 
 
 def _locate(request: IntakeRequest) -> ResolvedLocation:
-    from zhili.geo.coordinates import to_wgs84
-    from zhili.geo.selectors import address_candidates, grid_for_point
 
     longitude, latitude = request.longitude, request.latitude
     if (longitude is None) != (latitude is None):
@@ -293,7 +293,6 @@ def _locate(request: IntakeRequest) -> ResolvedLocation:
 
 
 def _grid_code_and_path(grid_id: int) -> tuple[str, str]:
-    from zhili.geo.models import Area
 
     row = Area.objects.filter(pk=grid_id).values_list("code", "path").first()
     return (row[0], row[1]) if row else ("", "")
@@ -370,7 +369,6 @@ def _database_datetime(value: dt.datetime | str) -> dt.datetime:
 
 
 def _priority(description: str, matter: Matter | None) -> int:
-    from zhili.geo.models import Urgency
 
     priority = Priority.NORMAL
     if matter is not None and matter.urgency == Urgency.EMERGENCY:
