@@ -36,7 +36,6 @@ from zhili.geo.models import AreaLevel, Department, MatterCategory
 
 GroupField = Literal["day", "grid", "street", "department", "category"]
 GroupKey = tuple[Any, ...]
-Source = Literal["rollup", "raw"]
 
 ROLLUP_AREA_LEVEL = AreaLevel.STREET
 """The finest area level of the rollup; finer filters or groupings are aggregated from the case table."""
@@ -143,17 +142,17 @@ def _rollup_serves(case_filter: CaseFilter, group_by: tuple[GroupField, ...]) ->
                for path in case_filter.area_paths)
 
 
-def kpi_counts_by(case_filter: CaseFilter, *, period: Period, group_by: tuple[GroupField, ...] = (),
-                  source: Source = "rollup") -> dict[GroupKey, KpiCounts]:
+def kpi_counts_by(case_filter: CaseFilter, *, period: Period,
+                  group_by: tuple[GroupField, ...] = ()) -> dict[GroupKey, KpiCounts]:
     """Counters of the cases received in ``period`` matching ``case_filter``, grouped by ``group_by``.
 
     Days the rollup covers come from it when it can answer (see :func:`_rollup_serves`); the rest is one
-    aggregate over the case table. ``source="raw"`` reads the case table only (the reference the rollup
-    is checked against, and the benchmark's baseline).
+    aggregate over the case table. The tests check both paths against the counters counted case by
+    case (``tests/oracles/case_counters.py``).
     """
     results: dict[GroupKey, KpiCounts] = defaultdict(KpiCounts)
     live_first = period.first_day
-    if source == "rollup" and _rollup_serves(case_filter, group_by):
+    if _rollup_serves(case_filter, group_by):
         through = rollup_refreshed_through()
         if through is not None and through >= period.first_day:
             rollup_last = min(through, period.last_day)
@@ -179,8 +178,8 @@ def kpi_counts_by(case_filter: CaseFilter, *, period: Period, group_by: tuple[Gr
     return dict(results)
 
 
-def kpi_total(case_filter: CaseFilter, *, period: Period, source: Source = "rollup") -> KpiCounts:
-    return kpi_counts_by(case_filter, period=period, source=source).get((), KpiCounts())
+def kpi_total(case_filter: CaseFilter, *, period: Period) -> KpiCounts:
+    return kpi_counts_by(case_filter, period=period).get((), KpiCounts())
 
 
 CubeKey = tuple[int | None, int | None, int | None]
@@ -232,13 +231,13 @@ class KpiCube:
 
 
 def kpi_cube(case_filter: CaseFilter, *, period: Period, grid_level: bool = False,
-             source: Source = "rollup") -> KpiCube:
+             ) -> KpiCube:
     """One query (two when the period runs past the rollup) for all breakdowns of ``period``.
 
     ``grid_level`` asks for areas finer than streets (read from the case table).
     """
     area_field: GroupField = "grid" if grid_level else "street"
-    cells = kpi_counts_by(case_filter, period=period, group_by=(area_field, "department", "category"), source=source)
+    cells = kpi_counts_by(case_filter, period=period, group_by=(area_field, "department", "category"))
     return KpiCube(cells={(key[0], key[1], key[2]): counts for key, counts in cells.items()},
                    area_level=AreaLevel.GRID if grid_level else ROLLUP_AREA_LEVEL)
 
