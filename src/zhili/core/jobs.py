@@ -38,7 +38,8 @@ def job_queue(name: str, *arguments: object, delay_seconds: float | None = None)
         raise RuntimeError(f"no job {name!r} is registered (known: {', '.join(job_names()) or 'none'}); "
                            "is its app's tasks module imported in AppConfig.ready?")
     if delay_seconds and not settings.HUEY.get("immediate"):
-        entry.schedule(args=arguments, delay=delay_seconds)  # huey's task object
+        task: Any = entry  # huey's task object (registered as a plain callable)
+        task.schedule(args=arguments, delay=delay_seconds)
         return
     entry(*arguments)
 
