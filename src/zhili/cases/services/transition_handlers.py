@@ -13,7 +13,7 @@ exactly once (checked at import and by a test).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -429,7 +429,7 @@ def cancel_apply(step: TransitionStep) -> HandlerOutcome:
     return HandlerOutcome(note=note)
 
 
-TRANSITION_HANDLERS: Mapping[str, Handler] = {
+TRANSITION_HANDLERS: dict[str, Handler] = {
     CaseAction.DISPATCH: dispatch_apply,
     CaseAction.ACCEPT: accept_apply,
     CaseAction.RETURN: return_apply,
