@@ -54,6 +54,7 @@ from zhili.cases.models import (
 )
 from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
 from zhili.cases.services import sla
+from zhili.cases.services.events import case_event_for_creation, case_event_new
 from zhili.cases.services.intake import case_numbers_allocate, tracking_code_new
 from zhili.cases.states import CaseAction, CaseStatus
 from zhili.cases.working_time import working_calendar_current
@@ -909,22 +910,24 @@ def _case_for(row: CheckedRow, *, number: str, batch: CaseImportBatch, mappings:
               "source_handling_unit": values["handling_unit"], "source_classification": values["classification"]}
     note = _("历史工单导入：批次 #%(batch)d「%(file)s」工作表「%(sheet)s」第 %(row)d 行") % {
         "batch": batch.pk, "file": batch.original_name, "sheet": row.sheet, "row": row.row_number}
-    events = [CaseEvent(case=case, action=CaseAction.CREATE, from_status="", to_status=CaseStatus.RECEIVED,
-                        actor_id=actor_id, actor_label=label, note=note, data=origin, occurred_at=created_at)]
+    events = [case_event_for_creation(case=case, actor_id=actor_id, actor_label=label, at=created_at, note=note,
+                                      data=origin)]
+    # the source system's steps, as it reports them (the case is built in its final status)
     if status == CaseStatus.ARCHIVED and finished_at is not None:
-        events.append(CaseEvent(case=case, action=CaseAction.REPLY, from_status=CaseStatus.RECEIVED,
-                                to_status=CaseStatus.FINISHED, actor_id=actor_id, actor_label=label,
-                                department_id=department_id, note=(values["reply_text"] or _("历史工单，已办结"))[:2000],
-                                data={"imported": True}, occurred_at=finished_at))
-        events.append(CaseEvent(case=case, action=CaseAction.ARCHIVE, from_status=CaseStatus.FINISHED,
-                                to_status=CaseStatus.ARCHIVED, actor_id=actor_id, actor_label=label,
-                                department_id=department_id, note=_("历史工单归档"), data={"imported": True},
-                                occurred_at=finished_at))
+        events.append(case_event_new(case=case, action=CaseAction.REPLY, from_status=CaseStatus.RECEIVED,
+                                     to_status=CaseStatus.FINISHED, department_id=department_id, actor_id=actor_id,
+                                     actor_label=label, at=finished_at,
+                                     note=(values["reply_text"] or _("历史工单，已办结"))[:2000], data={"imported": True}))
+        events.append(case_event_new(case=case, action=CaseAction.ARCHIVE, from_status=CaseStatus.FINISHED,
+                                     to_status=CaseStatus.ARCHIVED, department_id=department_id, actor_id=actor_id,
+                                     actor_label=label, at=finished_at, note=_("历史工单归档"),
+                                     data={"imported": True}))
     elif status == CaseStatus.CANCELLED:
-        events.append(CaseEvent(case=case, action=CaseAction.CANCEL, from_status=CaseStatus.RECEIVED,
-                                to_status=CaseStatus.CANCELLED, actor_id=actor_id, actor_label=label,
-                                note=_("来源系统中为「%(status)s」") % {"status": values["source_status"]},
-                                data={"imported": True}, occurred_at=closed_at or created_at))
+        events.append(case_event_new(case=case, action=CaseAction.CANCEL, from_status=CaseStatus.RECEIVED,
+                                     to_status=CaseStatus.CANCELLED, department_id=None, actor_id=actor_id,
+                                     actor_label=label, at=closed_at or created_at,
+                                     note=_("来源系统中为「%(status)s」") % {"status": values["source_status"]},
+                                     data={"imported": True}))
     return case, events
 
 

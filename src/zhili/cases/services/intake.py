@@ -34,7 +34,6 @@ from zhili.cases.models import (
     AttachmentKind,
     Case,
     CaseChannel,
-    CaseEvent,
     CaseNumberCounter,
     LocationSource,
     Priority,
@@ -46,6 +45,7 @@ from zhili.cases.services.attachments import (
     attachment_files_kept_only_on_success,
     attachments_build,
 )
+from zhili.cases.services.events import case_event_for_creation
 from zhili.cases.services.lifecycle import TransitionDetails, transition_apply
 from zhili.cases.services.notifications import notifications_schedule_delivery
 from zhili.cases.states import OPEN_STATUSES, CaseAction, CaseStatus
@@ -478,11 +478,11 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
     # the dispatcher's clock runs from intake until a department is chosen
     deadline = sla.stage_deadline(created_at, sla.dispatch_limit(), calendar)
     case.stage_due_at, case.stage_warn_at = deadline.due_at, deadline.warn_at
-    create_event = CaseEvent(case=case, action=CaseAction.CREATE, from_status="", to_status=CaseStatus.RECEIVED,
-                             actor_id=actor_id, actor_label=label, occurred_at=created_at,
-                             data={"channel": request.channel, "matter": matter.code if matter else None,
-                                   "confidence": round(confidence, 3), "grid_id": location.grid_id,
-                                   "duplicates": case.duplicate_candidates, "location_note": location.note})
+    create_event = case_event_for_creation(
+        case=case, actor_id=actor_id, actor_label=label, at=created_at,
+        data={"channel": request.channel, "matter": matter.code if matter else None,
+              "confidence": round(confidence, 3), "grid_id": location.grid_id,
+              "duplicates": case.duplicate_candidates, "location_note": location.note})
     events = [create_event]
     notifications = []
     likely_duplicate = bool(duplicates) and duplicates[0][1] >= policy.duplicate_threshold()
@@ -490,6 +490,7 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
                      and matter.department.is_active and confidence >= policy.auto_dispatch_threshold()
                      and not likely_duplicate)
     if auto_dispatch:
+        # the manual dispatch's own handler, on the case not saved yet: its rows join the one insert below
         applied = transition_apply(case, action=CaseAction.DISPATCH, details=TransitionDetails(
             note=_("置信度 %(confidence).0f%%，自动派单") % {"confidence": confidence * 100}),
             actor_id=None, actor_label=_("自动派单"), at=at, calendar=calendar)

@@ -1,7 +1,8 @@
 """Writes behind the workbenches: bulk dispatch and the case-list Excel export with progress.
 
-Bulk dispatch runs one :func:`case_transition` (one transaction, audited) per case, so one refused
-case does not undo the others; the caller gets every outcome.
+Bulk dispatch runs one :func:`case_transition` (one transaction, audited) per case — the same
+dispatch handler as a single dispatch and intake's automatic one — so one refused case does not
+undo the others; the caller gets every outcome.
 """
 
 from __future__ import annotations
@@ -51,7 +52,6 @@ def cases_dispatch_bulk(*, case_ids: list[int], department_id: int | None, actor
     A case without a department to go to, or in a status that cannot be dispatched, is refused with
     its reason; the others are dispatched.
     """
-
     require(actor, Action.CASE_DISPATCH)
     if not case_ids:
         raise ApplicationError("nothing_selected", _("请先勾选要派单的工单。"))
