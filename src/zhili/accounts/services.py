@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import time
 from dataclasses import dataclass
+from time import sleep
 
 import pyotp
 from axes.models import AccessFailureLog
@@ -50,7 +50,7 @@ def login_address_wait(*, remote_address: str) -> float:
     """Wait the address-wide delay of ``remote_address`` (if any); returns the seconds waited."""
     delay = login_address_delay_seconds(remote_address=remote_address)
     if delay:
-        time.sleep(delay)
+        sleep(delay)
     return delay
 
 
