@@ -63,12 +63,15 @@ def rate_limit_hit(*, scope: str, identity: str) -> None:
     digest = hashlib.blake2b(identity.encode("utf-8"), digest_size=12, person=b"zhili-rate").hexdigest()
     key = f"zhili-rate:{scope}:{seconds}:{digest}:{window}"
     timeout = seconds + 1
-    if cache.add(key, 1, timeout=timeout):
+    current = cache.get(key)
+    if current is not None and int(current) >= requests:
+        count = int(current) + 1  # refused without another write: a flood costs one read per request
+    elif current is None and cache.add(key, 1, timeout=timeout):
         count = 1
     else:
         try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
+            count = cache.incr(key)  # atomic on Redis; a read and a write on the database cache
+        except ValueError:  # expired in between
             cache.set(key, 1, timeout=timeout)
             count = 1
     if count > requests:
