@@ -40,9 +40,7 @@ DESCRIPTIONS = ("小区门口垃圾堆放三天没有清运，气味很大", "�
 MATTER_FOR_DESCRIPTION = ("M001", "M002", "M003", "M001")
 # Load generators are one address and a few keys: explicit limits far above what they send, so the
 # rate limiter still counts every request (on the installation's own cache) but never refuses one.
-GENEROUS_RATE_LIMITS = {name: "1000000/m" for name in (
-    "ZHILI_RATE_REPORTS", "ZHILI_RATE_TRACK", "ZHILI_RATE_OPEN311_ADDRESS", "ZHILI_RATE_OPEN311_KEY",
-    "ZHILI_RATE_API_USER")}
+GENEROUS_RATE_LIMITS = dict.fromkeys(("ZHILI_RATE_REPORTS", "ZHILI_RATE_TRACK", "ZHILI_RATE_OPEN311_ADDRESS", "ZHILI_RATE_OPEN311_KEY", "ZHILI_RATE_API_USER"), "1000000/m")
 
 
 def free_port() -> int:

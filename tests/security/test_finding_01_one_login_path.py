@@ -109,9 +109,12 @@ def test_thirty_wrong_passwords_are_throttled_and_recorded_without_the_secrets(
     assert int(locked["Retry-After"]) == django_settings.ZHILI_LOGIN_LOCKOUT_MINUTES * 60
     assert not _signed_in(client)
     stored = "\n".join(AccessAttempt.objects.values_list("post_data", flat=True))
-    assert "guess-" not in stored and "123456" not in stored
+    assert "guess-" not in stored
+    assert "123456" not in stored
     logged = caplog.text
-    assert "guess-" not in logged and CLIENT not in logged and "123456" not in logged
+    assert "guess-" not in logged
+    assert CLIENT not in logged
+    assert "123456" not in logged
 
 
 def test_a_wrong_code_with_the_right_password_counts_as_a_failure(admin_with_totp: tuple[User, str]) -> None:
@@ -140,7 +143,8 @@ def test_a_totp_code_cannot_be_replayed_within_its_window(admin_with_totp: tuple
     # still inside the ±1 step window 30 s later: the old code stays used, the new one works
     with clock.frozen(at + dt.timedelta(seconds=30)):
         again = Client(REMOTE_ADDR=CLIENT)
-        assert not _signed_in(again) and again.post("/accounts/login/", {
+        assert not _signed_in(again)
+        assert again.post("/accounts/login/", {
             "username": "admin", "password": PASSWORD, "totp_code": code}).status_code == 200
         fresh = pyotp.TOTP(secret).at(at + dt.timedelta(seconds=30))
         assert again.post("/accounts/login/", {"username": "admin", "password": PASSWORD,
@@ -178,7 +182,8 @@ def test_the_migration_encrypts_the_secrets_already_stored() -> None:
     executor.loader.build_graph()
     executor.migrate(latest)
     migrated = User.objects.get(username="old-admin")
-    assert migrated.totp_secret_encrypted and secret not in migrated.totp_secret_encrypted
+    assert migrated.totp_secret_encrypted
+    assert secret not in migrated.totp_secret_encrypted
     assert user_totp_secret(migrated) == secret
     assert User.objects.get(username="old-operator").totp_secret_encrypted == ""
     assert "accounts_loginfailure" not in connection.introspection.table_names()

@@ -42,8 +42,8 @@ from zhili.cases.states import OPEN311_CLOSED_STATUSES, CaseAction, CaseStatus
 from zhili.core import clock
 from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError
-from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
 from zhili.core.personal_data import personal_text_mask
+from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
 from zhili.geo.models import Matter, Urgency
 
 FORMATS = ("json", "xml")

@@ -266,13 +266,15 @@ ZHILI_PUBLIC_MAP_FIXED_DAYS = environment_integer("ZHILI_PUBLIC_MAP_FIXED_DAYS",
 
 # The shared cache (rate limits): Django's database cache (table zhili_cache, created by the core
 # migrations), Redis when REDIS_URL is set, its keys prefixed by the queue name of the installation.
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": os.environ.get("ZHILI_QUEUE_NAME", "zhili")}}
 else:
     # culling only ever drops expired counters in practice: MAX_ENTRIES far above the live ones
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zhili_cache",
-                          "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zhili_cache",
+                    "OPTIONS": {"MAX_ENTRIES": 100_000}}}
 
 # Sign-in throttling (django-axes; accounts/forms.py, docs/operations.md "Sign-in"). Failures count per
 # (account, client address): a lockout never touches another account's sign-in from the same address.
