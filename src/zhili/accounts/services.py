@@ -136,3 +136,23 @@ def users_totp_secrets_rekey(*, old_keys: PersonalDataKeys, dry_run: bool = Fals
         if not dry_run:
             User.objects.bulk_update(rekeyed, ["totp_secret_encrypted"], batch_size=500)
     return TotpRekeyResult(rekeyed=len(rekeyed), already_current=already_current)
+
+
+@dataclass(frozen=True)
+class SignInRecordsPurged:
+    access_logs: int
+    failure_logs: int
+    attempts: int
+
+
+def sign_in_records_purge(*, at: dt.datetime | None = None) -> SignInRecordsPurged:
+    """Delete sign-in records (account, address, time) older than ``ZHILI_LOGIN_RECORD_RETENTION_DAYS``,
+    and failure counts older than the lockout window (they no longer lock anything)."""
+    from axes.models import AccessAttempt, AccessLog
+
+    now = at or clock.now()
+    cutoff = now - dt.timedelta(days=settings.ZHILI_LOGIN_RECORD_RETENTION_DAYS)
+    access_logs, _ = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()
+    failure_logs, _ = AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()
+    attempts, _ = AccessAttempt.objects.filter(attempt_time__lt=now - login_lockout_window()).delete()
+    return SignInRecordsPurged(access_logs=access_logs, failure_logs=failure_logs, attempts=attempts)

@@ -283,6 +283,8 @@ ZHILI_LOGIN_FAILURE_LIMIT = environment_integer("ZHILI_LOGIN_FAILURE_LIMIT", def
 ZHILI_LOGIN_LOCKOUT_MINUTES = environment_integer("ZHILI_LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
 ZHILI_LOGIN_ADDRESS_FAILURE_LIMIT = environment_integer("ZHILI_LOGIN_ADDRESS_FAILURE_LIMIT", default=20, minimum=1)
 ZHILI_LOGIN_ADDRESS_DELAY_SECONDS = environment_integer("ZHILI_LOGIN_ADDRESS_DELAY_SECONDS", default=2)
+# sign-in records (account, address, time: admin → Axes) are deleted after this many days (nightly)
+ZHILI_LOGIN_RECORD_RETENTION_DAYS = environment_integer("ZHILI_LOGIN_RECORD_RETENTION_DAYS", default=180, minimum=1)
 AXES_FAILURE_LIMIT = ZHILI_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = dt.timedelta(minutes=ZHILI_LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -70,3 +70,25 @@ def test_totp_enable_command_is_for_admins_and_dispatchers() -> None:
     with pytest.raises(CommandError, match="无需开启"):
         call_command("totp_enable", "op")
     assert User.objects.get(username="op").totp_secret_encrypted == ""
+
+
+@pytest.mark.django_db
+def test_sign_in_records_are_kept_for_the_retention_period_only(client: Client) -> None:
+    import datetime as dt
+
+    from axes.models import AccessLog
+
+    from zhili.accounts.services import sign_in_records_purge
+    from zhili.core import clock
+
+    User.objects.create_user(username="op", password=PASSWORD, role=Role.OPERATOR)
+    client.post(reverse("accounts:login"), {"username": "op", "password": "wrong"})
+    client.post(reverse("accounts:login"), {"username": "op", "password": PASSWORD})
+    assert (AccessLog.objects.count(), AccessFailureLog.objects.count()) == (1, 1)
+    Client().post(reverse("accounts:login"), {"username": "op", "password": "wrong-again"})
+    assert sign_in_records_purge(at=clock.now()).attempts == 0
+    assert sign_in_records_purge(at=clock.now() + dt.timedelta(minutes=16)).attempts == 1
+    later = clock.now() + dt.timedelta(days=settings.ZHILI_LOGIN_RECORD_RETENTION_DAYS, minutes=1)
+    purged = sign_in_records_purge(at=later)
+    assert (purged.access_logs, purged.failure_logs) == (1, 2)
+    assert (AccessLog.objects.count(), AccessFailureLog.objects.count()) == (0, 0)
