@@ -2,7 +2,8 @@
 
 ``ZHILI_TESTING`` would switch caches off (the classifier's and the geo data version's) and the
 development defaults on, so benchmarks run as production does: DEBUG off, fresh keys (nothing they
-encrypt outlives the run), the hosts the test client and local servers use, and plain HTTP (the
+encrypt outlives the run), the hosts the test client and local servers use, rate limits far above a
+benchmark's load (counted, never refusing), and plain HTTP (the
 test client and the local gunicorn speak HTTP; nginx terminates TLS in production). A benchmark that
 renders pages first collects the static files into its own data directory (hashed names, as
 production serves them): :func:`bench_static_collect`.
@@ -23,6 +24,14 @@ def bench_environment_set() -> None:
     os.environ.setdefault("ZHILI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("ZHILI_HTTPS", "0")
     os.environ.setdefault("ZHILI_LOG_FORMAT", "text")
+    # A benchmark is one load generator at one address with a few keys: explicit limits far above what
+    # it sends, so the rate limiter still counts every request but never refuses one.
+    for name in BENCH_RATE_LIMITS:
+        os.environ.setdefault(name, "1000000/m")
+
+
+BENCH_RATE_LIMITS = ("ZHILI_RATE_REPORTS", "ZHILI_RATE_TRACK", "ZHILI_RATE_OPEN311_ADDRESS", "ZHILI_RATE_OPEN311_KEY",
+                     "ZHILI_RATE_API_USER")
 
 
 def bench_static_collect() -> None:

@@ -403,9 +403,10 @@ def bench_backend(backend: str, *, clients: int, seconds: float, workers: int, t
            "ZHILI_TESTING": "0", "ZHILI_LOG_LEVEL": "ERROR", "ZHILI_DEBUG": "0",
            "ZHILI_ALLOWED_HOSTS": "127.0.0.1,localhost", "ZHILI_HTTPS": "0"}
     sys.path.insert(0, str(REPOSITORY))
-    from tests.reliability.harness import collected_static_root, production_keys
+    from tests.reliability.harness import GENEROUS_RATE_LIMITS, collected_static_root, production_keys
 
     env.update(production_keys())
+    env.update(GENEROUS_RATE_LIMITS)  # one load generator, one key: counted per request, never refused
     env["ZHILI_STATIC_ROOT"] = str(collected_static_root({**env, "DJANGO_SETTINGS_MODULE": "zhili.config.settings",
                                                           "PYTHONPATH": str(REPOSITORY / "src")}))
     env.pop("DATABASE_URL", None)

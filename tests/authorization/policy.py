@@ -47,6 +47,7 @@ class Rule:
     also_any: tuple[Action, ...] = ()
     json: bool = False  # send the data as a JSON body (API routes)
     token_only: bool = False  # no role opens it: a bearer token or a network setting does (/metrics)
+    staff_only: bool = False  # the Django admin: an account with is_staff opens it, no role does
 
 
 def _get(path: str) -> Variant:
@@ -81,6 +82,8 @@ DJANGO_ROUTES: dict[str, Rule] = {
                          method="POST", **PUBLIC),
     "accounts:login": Rule((_get("/accounts/login/"),), **PUBLIC),
     "accounts:logout": Rule((_get("/accounts/logout/"),), method="POST", **PUBLIC),
+    # /admin/login/: anonymous to the one sign-in form, staff on to the admin, everyone else 403
+    "admin_login": Rule((_get("/admin/login/"),), staff_only=True),
     # geo
     "geo:map": Rule((_get("/geo/map/"),), action=Action.GEO_VIEW),
     "geo:grid_card": Rule(

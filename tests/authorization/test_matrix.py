@@ -55,6 +55,8 @@ def _expected_allowed(rule: Rule, variant: Variant, user: User | None, world: Wo
         return True
     if user is None or rule.token_only:
         return False
+    if rule.staff_only:
+        return bool(user.is_staff)
     if rule.action is None:
         return True
     if not user_can(user, rule.action):

@@ -20,7 +20,10 @@ class User(AbstractUser):
         "geo.Department", verbose_name=_("所属部门"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="members",
     )
-    totp_secret = models.CharField(_("动态口令密钥"), max_length=64, blank=True)
+    # the TOTP secret, encrypted with ZHILI_PII_KEY (zhili.core.encryption); empty: no second factor
+    totp_secret_encrypted = models.TextField(_("动态口令密钥（加密）"), blank=True)
+    # the last time step (30 s) whose code signed in: a code is accepted once, never replayed
+    totp_last_step = models.BigIntegerField(_("动态口令最近使用时段"), null=True, blank=True)
     preferred_language = models.CharField(_("界面语言"), max_length=10, default="zh-hans")
 
     class Meta:
@@ -45,18 +48,3 @@ class GridAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.grid}"
-
-
-class LoginFailure(models.Model):
-    """A failed sign-in, kept briefly to throttle password guessing (by username and by address)."""
-
-    username = models.CharField(max_length=150, db_index=True)
-    remote_address = models.CharField(max_length=64, db_index=True)
-    occurred_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        verbose_name = _("登录失败记录")
-        verbose_name_plural = _("登录失败记录")
-
-    def __str__(self) -> str:
-        return f"{self.username}@{self.remote_address} {self.occurred_at:%Y-%m-%d %H:%M}"

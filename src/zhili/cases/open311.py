@@ -40,8 +40,10 @@ from zhili.cases.services.attachments import photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.states import OPEN311_CLOSED_STATUSES, CaseAction, CaseStatus
 from zhili.core import clock
+from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError
 from zhili.core.personal_data import personal_text_mask
+from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
 from zhili.geo.models import Address, Matter, Urgency
 
 FORMATS = ("json", "xml")
@@ -112,10 +114,24 @@ def _errors(fmt: str, status: int, description: str) -> HttpResponse:
                    status=status)
 
 
+def _rate_limit(request: HttpRequest) -> None:
+    """Per api_key when the request carries a valid one (GET or POST), else per client address."""
+    raw_key = (request.POST.get("api_key", "") if request.method == "POST" else "") or request.GET.get("api_key", "")
+    api_key = api_key_authenticate(raw_key) if raw_key else None
+    if api_key is not None:
+        rate_limit_hit(scope="open311_key", identity=f"apikey:{api_key.pk}")
+    else:
+        rate_limit_hit(scope="open311_address", identity=client_address(request))
+
+
 def _endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in FORMATS:
             return _errors("json", 400, f"不支持的格式 .{fmt}，请使用 .json 或 .xml")
+        try:
+            _rate_limit(request)
+        except RateLimitedError as error:
+            return retry_after_set(_errors(fmt, 429, error.message), error)
         try:
             return view(request, fmt, **kwargs)
         except Open311Error as error:

@@ -1,7 +1,7 @@
 """Reporter personal data: encrypted at rest and a keyed hash for caller history (masks: ``core.personal_data``).
 
-The key is ``settings.ZHILI_PII_KEY`` (urlsafe base64 of 32 bytes, the Fernet format), never derived
-from ``SECRET_KEY``: production sets it (the server refuses to start without it), development and
+Encryption is ``zhili.core.encryption``. The key is ``settings.ZHILI_PII_KEY`` (urlsafe base64 of
+32 bytes, the Fernet format), never derived from ``SECRET_KEY``: production sets it (the server refuses to start without it), development and
 tests use an installation key generated once into ``DATA_DIR`` (``zhili.core.environment``).
 Installations that ran before December 2026 had their key derived from ``SECRET_KEY``;
 ``zhili personal_data_rekey --from-secret-key`` re-encrypts their rows under the configured key
@@ -11,87 +11,33 @@ Installations that ran before December 2026 had their key derived from ``SECRET_
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
-from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from cryptography.fernet import Fernet
 
-from zhili.core.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
+from zhili.core.encryption import (
+    PersonalDataKeys,
+    key_derive,
+    personal_decrypt,
+    personal_encrypt,
+    personal_keys_current,
+    personal_keys_from_key,
+    personal_keys_reset,
+)
 from zhili.core.personal_data import phone_digits
 
-
-@dataclass(frozen=True)
-class PersonalDataKeys:
-    """The encryption key and the secret of the phone look-up hash."""
-
-    fernet: Fernet
-    hash_secret: bytes
-
-    def decrypt(self, token: str) -> str | None:
-        """The plain text, or ``None`` when ``token`` was not written with this key."""
-        try:
-            return self.fernet.decrypt(token.encode("ascii")).decode("utf-8")
-        except (InvalidToken, ValueError):
-            return None
-
-
-def _derive(secret: bytes, info: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"zhili-cases", info=info).derive(secret)
-
-
-def personal_keys_from_key(key: str) -> PersonalDataKeys:
-    """The keys of a ``ZHILI_PII_KEY`` value; :class:`ImproperlyConfigured` when it is malformed."""
-    problem = personal_data_key_problem(key)
-    if problem:
-        raise ImproperlyConfigured(problem)
-    return PersonalDataKeys(fernet=Fernet(key.encode("ascii")),
-                            hash_secret=_derive(base64.urlsafe_b64decode(key.encode("ascii")), b"phone-lookup-hash"))
+# The key mechanism itself lives in zhili.core.encryption (accounts encrypts TOTP secrets with it too).
+__all__ = ["PersonalDataKeys", "personal_decrypt", "personal_encrypt", "personal_keys_current",
+           "personal_keys_derived_from_secret_key", "personal_keys_from_key", "personal_keys_reset",
+           "phone_lookup_hash"]
 
 
 def personal_keys_derived_from_secret_key(secret_key: str) -> PersonalDataKeys:
     """The keys older installations derived from ``SECRET_KEY`` — only to re-encrypt their rows."""
     root = secret_key.encode("utf-8")
-    return PersonalDataKeys(fernet=Fernet(base64.urlsafe_b64encode(_derive(root, b"personal-data-encryption"))),
-                            hash_secret=_derive(root, b"phone-lookup-hash"))
-
-
-@functools.cache
-def _keys() -> PersonalDataKeys:
-    configured = str(getattr(settings, "ZHILI_PII_KEY", "") or "")
-    if not configured:
-        raise ImproperlyConfigured(f"ZHILI_PII_KEY 未设置：个人信息无法加解密。用 {GENERATE_KEYS_COMMAND} 生成并写入环境。"
-                                   f" / ZHILI_PII_KEY is not set; generate one with {GENERATE_KEYS_COMMAND}.")
-    return personal_keys_from_key(configured)
-
-
-def personal_keys_current() -> PersonalDataKeys:
-    """The configured keys (``settings.ZHILI_PII_KEY``)."""
-    return _keys()
-
-
-def personal_keys_reset() -> None:
-    """Forget the cached keys (after a settings change in tests)."""
-    _keys.cache_clear()
-
-
-def personal_encrypt(text: str) -> str:
-    """Encrypt ``text`` (empty stays empty)."""
-    if not text:
-        return ""
-    return _keys().fernet.encrypt(text.encode("utf-8")).decode("ascii")
-
-
-def personal_decrypt(token: str) -> str:
-    """Decrypt a value written by :func:`personal_encrypt`; an unreadable value gives ``""``."""
-    if not token:
-        return ""
-    return _keys().decrypt(token) or ""
+    return PersonalDataKeys(fernet=Fernet(base64.urlsafe_b64encode(key_derive(root, b"personal-data-encryption"))),
+                            hash_secret=key_derive(root, b"phone-lookup-hash"))
 
 
 def phone_lookup_hash(phone: str, *, keys: PersonalDataKeys | None = None) -> str:
@@ -99,4 +45,5 @@ def phone_lookup_hash(phone: str, *, keys: PersonalDataKeys | None = None) -> st
     normalised = phone_digits(phone)
     if not normalised:
         return ""
-    return hmac.new((keys or _keys()).hash_secret, normalised.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new((keys or personal_keys_current()).hash_secret, normalised.encode("ascii"),
+                    hashlib.sha256).hexdigest()

@@ -36,8 +36,11 @@ from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.services.patrol import case_patrol_report
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
+from zhili.core import clock
+from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.pages import page_guard
+from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
 from zhili.geo.models import Department, Matter, MatterCategory
 
 View = Callable[..., HttpResponseBase]
@@ -118,6 +121,13 @@ def citizen_report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         actor = _user(request) if request.user.is_authenticated else None
         try:
+            rate_limit_hit(scope="report_form",
+                           identity=f"user:{actor.pk}" if actor is not None else client_address(request))
+        except RateLimitedError as error:
+            context["error"] = error
+            context["form_token"] = request.POST.get("form_token", "") or form_token_new()
+            return retry_after_set(render(request, "cases/report.html", context, status=429), error)
+        try:
             photos = photos_validate(_uploads(request, "photos"))
             longitude = _float_or_none(request.POST.get("longitude"))
             latitude = _float_or_none(request.POST.get("latitude"))
@@ -165,6 +175,12 @@ def report_client_key(request: HttpRequest) -> str:
 def track(request: HttpRequest) -> HttpResponse:
     """Public tracking by code, with the rating form once the case is finished. No personal data shown."""
     code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    if code:
+        try:  # tracking codes are not guessed by the thousand
+            rate_limit_hit(scope="track", identity=client_address(request))
+        except RateLimitedError as error:
+            return retry_after_set(render(request, "cases/track.html", {"code": code, "error": error.message},
+                                          status=429), error)
     case = selectors.case_by_tracking_code(code) if code else None
     context: dict[str, Any] = {"code": code, "case": case, "ratings": Rating.choices}
     if code and case is None:

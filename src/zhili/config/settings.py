@@ -9,7 +9,7 @@ configuration; production (neither set) must set ``ZHILI_SECRET_KEY``, ``ZHILI_P
 
 from __future__ import annotations
 
-import ipaddress
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -22,6 +22,8 @@ from zhili.core.environment import (
     environment_flag,
     environment_integer,
     environment_list,
+    environment_networks,
+    environment_rate,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -81,6 +83,9 @@ if environment_flag("ZHILI_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Needed only when the public origin differs from the Host the proxy passes on.
 CSRF_TRUSTED_ORIGINS = environment_list("ZHILI_CSRF_TRUSTED_ORIGINS")
+# Our own proxies (addresses/CIDRs): their X-Forwarded-For tells the client's address
+# (zhili.core.client_address); empty = REMOTE_ADDR alone.
+ZHILI_TRUSTED_PROXIES = environment_networks("ZHILI_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -90,6 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "huey.contrib.djhuey",
     "ninja",
     "zhili.core",
@@ -116,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "zhili.core.middleware.SecurityHeadersMiddleware",
+    # last: turns a lockout flagged during sign-in into the sign-in page with its message (429)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zhili.config.urls"
@@ -162,6 +170,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Every sign-in (the site's form; /admin/login/ sends people there) passes django-axes first.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -254,19 +264,64 @@ ZHILI_OPEN311_PUBLIC_DAYS = environment_integer("ZHILI_OPEN311_PUBLIC_DAYS", def
 # Fixed cases leave the public map (FixMyStreet-style) this many days after they were closed.
 ZHILI_PUBLIC_MAP_FIXED_DAYS = environment_integer("ZHILI_PUBLIC_MAP_FIXED_DAYS", default=30)
 
+# The shared cache (rate limits): Django's database cache (table zhili_cache, created by the core
+# migrations), Redis when REDIS_URL is set, its keys prefixed by the queue name of the installation.
+CACHES: dict[str, dict[str, object]]
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": os.environ.get("ZHILI_QUEUE_NAME", "zhili")}}
+else:
+    # culling only ever drops expired counters in practice: MAX_ENTRIES far above the live ones
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zhili_cache",
+                    "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+
+# Sign-in throttling (django-axes; accounts/forms.py, docs/operations.md "Sign-in"). Failures count per
+# (account, client address): a lockout never touches another account's sign-in from the same address.
+# An address with many failures across accounts is slowed down (every attempt waits a little), not locked.
+ZHILI_LOGIN_FAILURE_LIMIT = environment_integer("ZHILI_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+ZHILI_LOGIN_LOCKOUT_MINUTES = environment_integer("ZHILI_LOGIN_LOCKOUT_MINUTES", default=15, minimum=1)
+ZHILI_LOGIN_ADDRESS_FAILURE_LIMIT = environment_integer("ZHILI_LOGIN_ADDRESS_FAILURE_LIMIT", default=20, minimum=1)
+ZHILI_LOGIN_ADDRESS_DELAY_SECONDS = environment_integer("ZHILI_LOGIN_ADDRESS_DELAY_SECONDS", default=2)
+# sign-in records (account, address, time: admin → Axes) are deleted after this many days (nightly)
+ZHILI_LOGIN_RECORD_RETENTION_DAYS = environment_integer("ZHILI_LOGIN_RECORD_RETENTION_DAYS", default=180, minimum=1)
+AXES_FAILURE_LIMIT = ZHILI_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=ZHILI_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "zhili.core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "zhili.accounts.views.login_locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# never written into the attempt records or the log lines (axes masks these and the password)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "totp_code", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False
+
+# Rate limits (core/rate_limits.py): "requests/period" (60/m, 10/10m, 1000/h) or 0 for none, counted on
+# the shared cache. The test suite runs without them unless a test sets them (tests/security).
+def _rate(name: str, production: str) -> str:
+    return environment_rate(name, default="0" if TESTING else production)
+
+
+ZHILI_RATE_LIMITS = {
+    # 随手拍 submissions per client address (per account when signed in)
+    "report_form": _rate("ZHILI_RATE_REPORTS", "10/10m"),
+    # tracking-code look-ups per client address
+    "track": _rate("ZHILI_RATE_TRACK", "60/10m"),
+    # Open311 requests (GET and POST) without a valid api_key, per client address
+    "open311_address": _rate("ZHILI_RATE_OPEN311_ADDRESS", "60/m"),
+    # Open311 requests with an api_key, per key
+    "open311_key": _rate("ZHILI_RATE_OPEN311_KEY", "600/m"),
+    # JSON API (/api/v1/) per user (an API key counts as its user)
+    "api_user": _rate("ZHILI_RATE_API_USER", "1200/m"),
+}
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Metrics (/metrics, Prometheus format): a bearer token, or the peer addresses allowed without one.
 ZHILI_METRICS_TOKEN = os.environ.get("ZHILI_METRICS_TOKEN", "").strip()
-ZHILI_METRICS_ALLOWED_NETWORKS = environment_list("ZHILI_METRICS_ALLOWED_NETWORKS")
-for _network in ZHILI_METRICS_ALLOWED_NETWORKS:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(f"ZHILI_METRICS_ALLOWED_NETWORKS: {_network!r} 不是地址或网段（例：10.0.0.0/8）"
-                                   f" / not an address or network (e.g. 10.0.0.0/8)") from None
+ZHILI_METRICS_ALLOWED_NETWORKS = environment_networks("ZHILI_METRICS_ALLOWED_NETWORKS")
 
 # Logs: JSON lines on stdout in production (one object per record), plain text in development.
 ZHILI_LOG_FORMAT = os.environ.get("ZHILI_LOG_FORMAT", "").strip() or ("text" if DEVELOPMENT else "json")

@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from zhili.accounts.views import admin_login
 from zhili.config import operations
 from zhili.config.api import api
 
@@ -20,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dashboard/", include("zhili.dashboard.urls")),
     path("open311/v2/", include("zhili.cases.open311_urls")),
     path("api/v1/", api.urls),
+    # before the admin's own: its sign-in form would skip the throttle and the TOTP code
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -58,6 +60,51 @@ def environment_list(name: str, *, default: tuple[str, ...] = ()) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def environment_networks(name: str) -> list[str]:
+    """Comma-separated addresses or CIDRs (``10.0.0.0/8, 127.0.0.1``); a malformed entry stops the process."""
+    values = environment_list(name)
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {value!r} 不是地址或网段（例：10.0.0.0/8）"
+                                       f" / not an address or network (e.g. 10.0.0.0/8)") from None
+    return values
+
+
+_RATE = re.compile(r"^(\d+)\s*/\s*(\d*)\s*(s|sec|m|min|h|hour|d|day)$")
+_RATE_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def rate_parse(text: str) -> tuple[int, int] | None:
+    """``"60/m"``, ``"10/10m"``, ``"1000/h"`` → (requests, seconds); ``"0"`` or ``"off"`` → ``None`` (no limit).
+
+    :class:`ValueError` when ``text`` is neither.
+    """
+    text = text.strip().lower()
+    if text in {"0", "off"}:
+        return None
+    match = _RATE.match(text)
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(text)
+    count, multiple, unit = int(match.group(1)), int(match.group(2) or "1"), match.group(3)
+    if multiple < 1:
+        raise ValueError(text)
+    return count, multiple * _RATE_UNITS[unit]
+
+
+def environment_rate(name: str, *, default: str) -> str:
+    """A rate limit ``requests/period`` (``60/m``, ``10/10m``, ``1000/h``) or ``0`` for none."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        rate_parse(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} 无法识别：请写“次数/时段”，例如 60/m、10/10m、1000/h，或 0 表示不限。"
+            f" / {name} must be requests/period such as 60/m, 10/10m, 1000/h, or 0 for no limit.") from None
+    return raw
 
 
 def personal_data_key_problem(key: str) -> str:

@@ -11,15 +11,15 @@ from openpyxl import load_workbook
 
 from zhili.accounts.roles import Role
 from zhili.dashboard.services import case_rollup_rebuild
-from zhili.dashboard.tests.factories import PASSWORD, World, leader_create, user_create
+from zhili.dashboard.tests.factories import World, leader_create, user_create
 
 pytestmark = pytest.mark.django_db
 
 
 def _client_for(username: str, role: str, **kwargs: object) -> Client:
-    user_create(username=username, role=role, **kwargs)  # type: ignore[arg-type]
+    user = user_create(username=username, role=role, **kwargs)  # type: ignore[arg-type]
     client = Client()
-    assert client.login(username=username, password=PASSWORD)
+    client.force_login(user)  # signing in itself: accounts/tests/test_login.py
     return client
 
 
@@ -68,16 +68,14 @@ def test_roles_without_the_right_are_refused(world_with_cases: World) -> None:
     assert handler.get(reverse("dashboard:command_center")).status_code == 403
     assert handler.get(reverse("dashboard:leader")).status_code == 403
     dispatcher = Client()
-    user_create(username="dispatch", role=Role.DISPATCHER)
-    dispatcher.login(username="dispatch", password=PASSWORD)
+    dispatcher.force_login(user_create(username="dispatch", role=Role.DISPATCHER))
     assert dispatcher.get(reverse("dashboard:leader")).status_code == 403
     assert Client().get(reverse("dashboard:command_center")).status_code == 302
 
 
 def test_scoped_leader_sees_only_their_street(world_with_cases: World) -> None:
-    leader_create(username="west", scope_area=world_with_cases.street_west)
     client = Client()
-    client.login(username="west", password=PASSWORD)
+    client.force_login(leader_create(username="west", scope_area=world_with_cases.street_west))
     html = client.get(reverse("dashboard:command_center")).content.decode()
     assert '<span class="kpi-value" data-kpi="open">2</span>' in html
     assert "东街道" not in html

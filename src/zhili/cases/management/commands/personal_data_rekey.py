@@ -1,6 +1,7 @@
 """``zhili personal_data_rekey (--from-secret-key | --from-key-env VAR) [--dry-run]``.
 
-Re-encrypts reporters' names, phones and ID numbers under the configured ``ZHILI_PII_KEY``:
+Re-encrypts reporters' names, phones and ID numbers, and the users' TOTP secrets, under the
+configured ``ZHILI_PII_KEY``:
 
 * ``--from-secret-key``: the installation ran before December 2026, when the key was derived from the
   secret key. The old secret key is read from ``ZHILI_OLD_SECRET_KEY`` (default: the configured
@@ -18,7 +19,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from zhili.accounts.services import users_totp_secrets_rekey
 from zhili.cases.personal_data import personal_keys_derived_from_secret_key, personal_keys_from_key
 from zhili.cases.services.personal_data_keys import cases_personal_data_rekey
 from zhili.core.errors import ApplicationError
@@ -47,8 +50,11 @@ class Command(BaseCommand):
                     raise CommandError(f"环境变量 {variable} 未设置：请把旧的 ZHILI_PII_KEY 放进该变量后再运行。")
                 old_keys = personal_keys_from_key(value)
                 source = "pii_key"
-            result = cases_personal_data_rekey(old_keys=old_keys, source=source, dry_run=options["dry_run"])
+            with transaction.atomic():  # cases and TOTP secrets together, or neither
+                result = cases_personal_data_rekey(old_keys=old_keys, source=source, dry_run=options["dry_run"])
+                totp = users_totp_secrets_rekey(old_keys=old_keys, dry_run=options["dry_run"])
         except (ApplicationError, ImproperlyConfigured) as error:
             raise CommandError(str(error)) from error
         verb = "将重新加密" if result.dry_run else "已重新加密"
         self.stdout.write(f"{verb} {result.rekeyed} 件案件；{result.already_current} 件已是当前密钥。")
+        self.stdout.write(f"{verb} {totp.rekeyed} 个账号的动态口令密钥；{totp.already_current} 个已是当前密钥。")
