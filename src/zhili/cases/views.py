@@ -36,7 +36,6 @@ from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.services.patrol import case_patrol_report
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
-from zhili.core import clock
 from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.pages import page_guard

@@ -21,7 +21,7 @@ from zhili.cases.states import CaseStatus
 from zhili.core import clock
 from zhili.dashboard.selectors import Period, day_start, kpi_total
 from zhili.dashboard.services import case_rollup_rebuild
-from zhili.dashboard.tests.factories import PASSWORD, World, case_create, local, user_create
+from zhili.dashboard.tests.factories import World, case_create, local, user_create
 
 pytestmark = pytest.mark.django_db
 
@@ -88,9 +88,8 @@ def test_the_disputed_definitions_have_one_answer(world_with_every_kind_of_case:
 def test_the_leaders_reopen_rate_equals_the_apis_for_the_same_month(world_with_every_kind_of_case: World) -> None:
     world = world_with_every_kind_of_case
     case_rollup_rebuild()
-    user_create(username="district-leader", role=Role.LEADER, scope_area=world.district)
     client = Client()
-    assert client.login(username="district-leader", password=PASSWORD)
+    client.force_login(user_create(username="district-leader", role=Role.LEADER, scope_area=world.district))
     with clock.frozen(local(2026, 3, 10, 15)):
         page = client.get("/dashboard/leader/?month=2026-03")
         api = client.get("/api/v1/cases/kpis?start=2026-03-01&end=2026-03-31")
