@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench_environment import bench_environment_set
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src"), str(Path(__file__).resolve().parents[1])]
 bench_environment_set()
 os.environ.setdefault("ZHILI_DATA_DIR", tempfile.mkdtemp(prefix="zhili-bench-enterprise-"))
 
@@ -30,10 +30,10 @@ import django  # noqa: E402 - after the environment above
 django.setup()
 
 import numpy as np  # noqa: E402
+from tests.oracles.enterprises_rowwise import evaluate_rows  # noqa: E402
 
 from zhili.enterprises import engine  # noqa: E402
 from zhili.enterprises.presets import JIANGSU_SIX_INDICATORS, RANK_SHARE_THREE_INDICATORS  # noqa: E402
-from zhili.enterprises.rowwise import evaluate_rows  # noqa: E402
 from zhili.enterprises.scheme import IndicatorRule, Scheme, scheme_parse  # noqa: E402
 from zhili.enterprises.synthetic import columns_to_rows, synthetic_columns  # noqa: E402
 

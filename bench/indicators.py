@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench_environment import bench_environment_set
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "src"), str(Path(__file__).resolve().parents[1])]
 bench_environment_set()
 os.environ.setdefault("ZHILI_DATA_DIR", tempfile.mkdtemp(prefix="zhili-bench-indicators-"))
 
@@ -69,7 +69,9 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)  # the engine needs no tables; migrating proves the setup is sound
-    from zhili.indicators.evaluation import evaluate_indicator, evaluate_matrix, matrix_from_specs
+    from tests.oracles.indicators_matrix import evaluate_matrix, matrix_from_specs
+
+    from zhili.indicators.evaluation import evaluate_indicator
 
     generator = random.Random(20260101)
     specs, observations, qualitative = synthetic(generator)

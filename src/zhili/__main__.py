@@ -1,7 +1,7 @@
 """The ``zhili`` console script: Django's management commands for this project.
 
 ``runserver``, ``migrate`` and ``run_huey`` of a production installation refuse to start without the
-keys and hosts it needs (``zhili.config.startup``), with one line per problem and exit status 2.
+keys and hosts it needs (``zhili.core.startup``), with one line per problem and exit status 2.
 """
 
 import os
@@ -20,11 +20,13 @@ def main() -> None:
     arguments = sys.argv[1:]
     guarded = _GUARDED_COMMANDS.get(arguments[0]) if arguments else None
     if guarded is not None and not {"-h", "--help"} & set(arguments):
+        # deferred: runs before (or while) Django is set up; importing at module level would need settings
         import django
         from django.core.exceptions import ImproperlyConfigured
 
         django.setup()
-        from zhili.config.startup import refuse_to_start
+        # deferred: runs before (or while) Django is set up; importing at module level would need settings
+        from zhili.core.startup import refuse_to_start
 
         serves_pages, needs_database, needs_queue = guarded
         try:
@@ -33,6 +35,7 @@ def main() -> None:
         except ImproperlyConfigured as error:
             sys.stderr.write(f"{error}\n")
             raise SystemExit(2) from None
+    # deferred: runs before (or while) Django is set up; importing at module level would need settings
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["zhili", *arguments])

@@ -25,6 +25,7 @@ from zhili.enterprises.presets import DEFAULT_POLICY_TABLE
 from zhili.enterprises.tests.factories import district_create, enterprise_create
 from zhili.enterprises.tests.factories import user_create as enterprise_user_create
 from zhili.indicators import services as indicator_services
+from zhili.indicators.contracts import ObservationInput
 from zhili.indicators.models import EvaluationReport, Indicator, ReportStatus, TargetRevision
 from zhili.indicators.tests.factories import tianning_plan_create
 from zhili.indicators.tests.factories import user_create as indicator_user_create
@@ -52,7 +53,7 @@ def test_planner_revises_a_target_and_issues_the_midterm_report(new_page: Callab
     planner = indicator_user_create("planner")
     plan = tianning_plan_create()
     indicator_services.observations_record_many(plan=plan, actor=planner, items=[
-        indicator_services.ObservationInput(indicator_id=Indicator.objects.get(plan=plan, code=code).pk, year=year,
+        ObservationInput(indicator_id=Indicator.objects.get(plan=plan, code=code).pk, year=year,
                                             value=value, source="统计年鉴")
         for code, series in FIGURES.items() for year, value in series.items()])
     indicator = Indicator.objects.get(plan=plan, code="TN36")

@@ -31,7 +31,7 @@ from zhili.cases.personal_data import (
     phone_lookup_hash,
 )
 from zhili.cases.tests.factories import World, case_create, world_create
-from zhili.config.environment import development_personal_data_key
+from zhili.core.environment import development_personal_data_key
 
 DEVELOPMENT_SECRET_KEY = "zhili-development-key-not-for-production-use-0123456789abcdef"  # the key in settings.py
 

@@ -7,6 +7,7 @@ import io
 import zipfile
 
 import pytest
+from django.test import TestCase
 from openpyxl import Workbook, load_workbook
 
 from tests.authorization.world import POINT_WEST, World
@@ -51,7 +52,8 @@ def test_the_case_list_export_writes_formulas_as_text(world: World) -> None:
     for payload in PAYLOADS[:2]:
         _report(world, payload)
     client = client_for(world, Role.DISPATCHER)
-    started = client.get("/cases/export.xlsx")
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the export job is queued after commit
+        started = client.get("/cases/export.xlsx")
     assert started.status_code == 302
     job_id = started["Location"].rstrip("/").split("/")[-1]
     download = client.get(f"/cases/exports/{job_id}/file/")

@@ -22,9 +22,9 @@ def _kpis(world: World, role: str, query: str = "") -> tuple[int, dict[str, obje
 def test_a_street_leader_gets_their_street_by_default(world: World) -> None:
     status, body = _kpis(world, Role.LEADER)
     assert status == 200
-    assert body["total"] == 1  # case_in (west street); case_out lies in the east street
+    assert body["created_count"] == 1  # case_in (west street); case_out lies in the east street
     status, admin = _kpis(world, Role.ADMIN)
-    assert (status, admin["total"]) == (200, 2)
+    assert (status, admin["created_count"]) == (200, 2)
 
 
 def test_another_street_or_the_district_is_refused(world: World) -> None:

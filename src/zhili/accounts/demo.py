@@ -10,6 +10,7 @@ from django.db import transaction
 from zhili.accounts.models import GridAssignment, User
 from zhili.accounts.roles import Role
 from zhili.geo.models import Area, AreaLevel, Department
+from zhili.geo.selectors import grid_for_point
 
 DEMO_PASSWORD = "Zhili@2026demo"  # noqa: S105 - published demo credential, synthetic data only
 
@@ -29,7 +30,6 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
 
 
 def _grid_at_centre() -> Area | None:
-    from zhili.geo.selectors import grid_for_point
 
     location = grid_for_point(longitude=119.98, latitude=31.78)
     if location is None:

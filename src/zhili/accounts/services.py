@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from time import sleep
 
 import pyotp
-from axes.models import AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -148,8 +148,6 @@ class SignInRecordsPurged:
 def sign_in_records_purge(*, at: dt.datetime | None = None) -> SignInRecordsPurged:
     """Delete sign-in records (account, address, time) older than ``ZHILI_LOGIN_RECORD_RETENTION_DAYS``,
     and failure counts older than the lockout window (they no longer lock anything)."""
-    from axes.models import AccessAttempt, AccessLog
-
     now = at or clock.now()
     cutoff = now - dt.timedelta(days=settings.ZHILI_LOGIN_RECORD_RETENTION_DAYS)
     access_logs, _ = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()

@@ -28,6 +28,7 @@ from zhili.accounts.personal_data_policy import (
     personal_text_shown_to,
 )
 from zhili.cases.classification import matter_proposals
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import ApiKey, Case, CaseChannel, CaseEvent
 from zhili.cases.schemas import (
     CaseCreateIn,
@@ -41,7 +42,6 @@ from zhili.cases.schemas import (
 )
 from zhili.cases.selectors import (
     CaseFilters,
-    KpiScope,
     ReporterView,
     case_kpis,
     case_list,
@@ -56,7 +56,7 @@ from zhili.cases.states import TRANSITIONS, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.personal_data import personal_data_mask, personal_text_mask
-from zhili.geo.models import Department, Matter
+from zhili.geo.models import Department, Matter, MatterCategory
 
 
 class ApiKeyBearer(HttpBearer):
@@ -200,15 +200,14 @@ def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: st
     require(user, Action.CASE_VIEW)
     if not user_can(user, Action.DASHBOARD_LEADER) and not user_can(user, Action.DASHBOARD_COMMAND_CENTER):
         raise PermissionDeniedError("permission_denied", _("只有指挥中心和领导可以查看考核指标。"))
-    from zhili.geo.models import MatterCategory
 
     department_id = _id_for_code(Department, department_code, "department_not_found", _("部门编码"))
     category_id = _id_for_code(MatterCategory, category_code, "category_not_found", _("分类编码"))
     area_path = kpi_area_path_for(user=user, area_path=area_path)
     start_at = dt.datetime.combine(start, dt.time(0), clock.CHINA_TIME_ZONE)
     end_at = dt.datetime.combine(end, dt.time(0), clock.CHINA_TIME_ZONE) + dt.timedelta(days=1)
-    kpis = case_kpis(scope=KpiScope(area_path=area_path, department_id=department_id, category_id=category_id),
-                     start=start_at, end=end_at)
+    kpis = case_kpis(case_filter=CaseFilter(area_paths=(area_path,) if area_path else (), department_id=department_id,
+                                            category_id=category_id), start=start_at, end=end_at)
     return kpis.as_dict()
 
 

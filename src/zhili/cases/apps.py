@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 def case_scope(case: Case) -> ObjectScope:
     """Where a case lies for permission checks: its grid's subtree, its current department, its reporter."""
+    # deferred: models and other apps can be imported only once the app registry is ready
     from zhili.accounts.permissions import ObjectScope
 
     return ObjectScope(
@@ -27,8 +28,13 @@ class CasesConfig(AppConfig):
     verbose_name = "案件"
 
     def ready(self) -> None:
+        # deferred: models and other apps can be imported only once the app registry is ready
         from zhili.accounts.permissions import register_scope_resolver
-        from zhili.cases import checks  # noqa: F401 - registers the working-calendar check
+        from zhili.cases import (
+            checks,  # noqa: F401 - registers the working-calendar check
+            tasks,  # noqa: F401 - registers the app's jobs with zhili.core.jobs
+        # deferred: models and other apps can be imported only once the app registry is ready
+        )
         from zhili.cases.models import Case
 
         register_scope_resolver(Case, case_scope)

@@ -7,12 +7,13 @@ from typing import Any
 from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import DatabaseError
 
+from zhili.cases.selectors_operations import calendar_coverage
+
 
 @register(Tags.database)
 def working_calendar_coverage_check(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if not databases or "default" not in databases:
         return []
-    from zhili.cases.selectors_operations import calendar_coverage
 
     try:
         coverage = calendar_coverage()

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from zhili.geo.models import Matter
+from zhili.textintel import selectors as textintel_selectors
 
 _CATALOG_SECONDS = 60.0
 
@@ -152,12 +153,8 @@ def _active_classifier(target: str = "category") -> _CategoryClassifier | None:
         cached = _classifier_caches.get(target)
         if cached is not None and time.monotonic() - cached[0] < _cache_seconds(_CLASSIFIER_CHECK_SECONDS):
             return cached[1]  # type: ignore[no-any-return]
-    try:
-        from zhili.textintel import selectors
-    except ImportError:
-        return None
-    classifier: Any = (selectors.active_department_classifier() if target == "department"
-                       else selectors.active_category_classifier())
+    classifier: Any = (textintel_selectors.active_department_classifier() if target == "department"
+                       else textintel_selectors.active_category_classifier())
     with _classifier_lock:
         _classifier_caches[target] = (time.monotonic(), classifier)
     return classifier  # type: ignore[no-any-return]

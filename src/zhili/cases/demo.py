@@ -27,6 +27,7 @@ from zhili.cases.models import (
 )
 from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
 from zhili.cases.services import sla
+from zhili.cases.services.events import case_event_new
 from zhili.cases.services.intake import tracking_code_new
 from zhili.cases.states import CaseAction, CaseStatus
 from zhili.cases.working_time import WorkingCalendar, deadline_after
@@ -203,9 +204,9 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
                     "return": CaseStatus.RETURNED, "reply": CaseStatus.FINISHED, "follow_up": CaseStatus.FOLLOWED_UP,
                     "archive": CaseStatus.ARCHIVED, "merge": CaseStatus.MERGED, "cancel": CaseStatus.CANCELLED,
                 }[action]
-                events.append(CaseEvent(case=case, action=action, from_status=from_status, to_status=status,
-                                        actor_label="演示数据", department_id=case.department_id if action != "create"
-                                        else None, note=note, data={}, occurred_at=at))
+                events.append(case_event_new(case=case, action=action, from_status=from_status, to_status=status,
+                                             department_id=case.department_id if action != "create" else None,
+                                             actor_id=None, actor_label="演示数据", at=at, note=note))
         CaseEvent.objects.bulk_create(events, batch_size=1000)
         for day, count in per_day.items():
             CaseNumberCounter.objects.update_or_create(day=day, defaults={"last_value": count})

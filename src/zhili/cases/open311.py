@@ -44,7 +44,7 @@ from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError
 from zhili.core.personal_data import personal_text_mask
 from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
-from zhili.geo.models import Matter, Urgency
+from zhili.geo.models import Address, Matter, Urgency
 
 FORMATS = ("json", "xml")
 DEFAULT_WINDOW_DAYS = 90
@@ -406,7 +406,6 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, "缺少位置：请提供 lat/long、address_string 或 address_id 之一")
     address_id = None
     if address_code:
-        from zhili.geo.models import Address
 
         address_id = Address.objects.filter(code=address_code).values_list("pk", flat=True).first()
         if address_id is None:

@@ -2,7 +2,7 @@
 
 Encryption is ``zhili.core.encryption``. The key is ``settings.ZHILI_PII_KEY`` (urlsafe base64 of
 32 bytes, the Fernet format), never derived from ``SECRET_KEY``: production sets it (the server refuses to start without it), development and
-tests use an installation key generated once into ``DATA_DIR`` (``zhili.config.environment``).
+tests use an installation key generated once into ``DATA_DIR`` (``zhili.core.environment``).
 Installations that ran before December 2026 had their key derived from ``SECRET_KEY``;
 ``zhili personal_data_rekey --from-secret-key`` re-encrypts their rows under the configured key
 (:func:`personal_keys_derived_from_secret_key` keeps that old derivation for this purpose only).

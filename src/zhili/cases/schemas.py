@@ -91,17 +91,40 @@ class EventOut(Schema):
 
 
 class KpiOut(Schema):
-    total: int
-    finished: int
-    on_time_finish_rate: float | None
-    satisfaction_rate: float | None
-    resolution_rate: float | None
-    accept_on_time_rate: float | None
-    reopen_rate: float | None
-    return_rate: float | None
-    extension_rate: float | None
-    repeat_rate: float | None
-    average_handling_hours: float | None
+    """The counters and KPIs of ``zhili.cases.rules.kpis`` (rates in percent, one decimal; ``null``
+    when nothing was there to count) — the same figures the command center and leader pages show."""
+
+    created_count: int
+    dispatched_count: int
+    accepted_count: int
+    accept_judged_count: int
+    accepted_on_time_count: int
+    finished_count: int
+    ever_finished_count: int
+    finished_on_time_count: int
+    self_handled_count: int
+    reopened_count: int
+    returned_count: int
+    extended_count: int
+    merged_count: int
+    cancelled_count: int
+    rated_count: int
+    satisfied_count: int
+    basically_satisfied_count: int
+    unsatisfied_count: int
+    resolved_known_count: int
+    resolved_count: int
+    handling_seconds_sum: int
+    accept_on_time_rate: float | None = Field(None, description="按时签收率 %")
+    finish_on_time_rate: float | None = Field(None, description="按期办结率 %")
+    satisfaction_rate: float | None = Field(None, description="满意率 %")
+    resolution_rate: float | None = Field(None, description="解决率 %")
+    reopen_rate: float | None = Field(None, description="重办率 %")
+    return_rate: float | None = Field(None, description="退回率 %")
+    extension_rate: float | None = Field(None, description="延期率 %")
+    duplicate_rate: float | None = Field(None, description="重复诉求率 %")
+    average_handling_hours: float | None = Field(None, description="平均办理时长（小时）")
+    score: float | None = Field(None, description="综合得分")
 
 
 class ErrorOut(Schema):

@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from zhili.accounts.permissions import Action, user_area_paths, user_can
@@ -21,11 +22,14 @@ from zhili.accounts.personal_data_policy import (
     personal_text_shown_to,
 )
 from zhili.accounts.roles import Role
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import Case, CaseAttachment, CaseEvent, Notification, Rating, SlaState
 from zhili.cases.personal_data import personal_decrypt, phone_lookup_hash
+from zhili.cases.rules.kpis import KpiCounts
 from zhili.cases.states import OPEN_STATUSES, TRANSITIONS, CaseStatus
 from zhili.core.errors import NotFoundError, PermissionDeniedError
 from zhili.core.personal_data import id_number_mask, personal_text_mask
+from zhili.geo.models import Area, AreaLevel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -235,88 +239,68 @@ def notifications_for_user(*, user: User, limit: int = 50) -> QuerySet[Notificat
 
 # -- KPIs ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class KpiScope:
-    """Which cases count: an area subtree (path prefix), a department, a category; empty = all."""
-
-    area_path: str = ""
-    department_id: int | None = None
-    category_id: int | None = None
-    grid_id: int | None = None
-
-
-@dataclass(frozen=True)
-class CaseKpis:
-    total: int
-    finished: int
-    on_time_finish_rate: float | None  # 按期办结率
-    satisfaction_rate: float | None  # 满意率
-    resolution_rate: float | None  # 解决率
-    accept_on_time_rate: float | None  # 签收及时率
-    reopen_rate: float | None  # 重办率
-    return_rate: float | None  # 退回率
-    extension_rate: float | None  # 延期率
-    repeat_rate: float | None  # 重复诉求率
-    average_handling_hours: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def _rate(part: int | None, whole: int | None) -> float | None:
-    if not whole:
-        return None
-    return round((part or 0) / whole, 4)
+def case_counter_aggregates() -> dict[str, Any]:
+    """The aggregate expressions over ``Case`` that give the counters of :class:`KpiCounts` (the one
+    definition of what each KPI counts; the dashboard's rollup stores these same counters)."""
+    return {
+        "created_count": Count("id"),
+        "dispatched_count": Count("id", filter=Q(dispatched_at__isnull=False)),
+        "accepted_count": Count("id", filter=Q(accepted_at__isnull=False)),
+        "accept_judged_count": Count("id", filter=Q(accepted_on_time__isnull=False)),
+        "accepted_on_time_count": Count("id", filter=Q(accepted_on_time=True)),
+        "finished_count": Count("id", filter=Q(finished_at__isnull=False)),
+        "ever_finished_count": Count("id", filter=Q(finished_at__isnull=False) | Q(reopen_count__gt=0)),
+        "finished_on_time_count": Count("id", filter=Q(finished_on_time=True)),
+        "self_handled_count": Count("id", filter=Q(self_handled=True)),
+        "reopened_count": Count("id", filter=Q(reopen_count__gt=0)),
+        "returned_count": Count("id", filter=Q(return_count__gt=0)),
+        "extended_count": Count("id", filter=Q(extension_count__gt=0)),
+        "merged_count": Count("id", filter=Q(status=CaseStatus.MERGED)),
+        "cancelled_count": Count("id", filter=Q(status=CaseStatus.CANCELLED)),
+        "rated_count": Count("id", filter=~Q(rating="")),
+        "satisfied_count": Count("id", filter=Q(rating=Rating.SATISFIED)),
+        "basically_satisfied_count": Count("id", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
+        "unsatisfied_count": Count("id", filter=Q(rating=Rating.UNSATISFIED)),
+        "resolved_known_count": Count("id", filter=Q(resolved__isnull=False)),
+        "resolved_count": Count("id", filter=Q(resolved=True)),
+        "handling_seconds_sum": Coalesce(Sum("handling_seconds", filter=Q(finished_at__isnull=False)), Value(0)),
+    }
 
 
-_KPI_AGGREGATES: dict[str, Any] = {
-    "total": Count("id"),
-    "counted": Count("id", filter=~Q(status__in=[CaseStatus.MERGED, CaseStatus.CANCELLED])),
-    "merged": Count("id", filter=Q(status=CaseStatus.MERGED)),
-    "finished": Count("id", filter=Q(finished_at__isnull=False)),
-    "finished_on_time": Count("id", filter=Q(finished_on_time=True)),
-    "rated": Count("id", filter=~Q(rating="")),
-    "satisfied": Count("id", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASICALLY_SATISFIED])),
-    "resolved_answers": Count("id", filter=Q(resolved__isnull=False)),
-    "resolved": Count("id", filter=Q(resolved=True)),
-    "accepted": Count("id", filter=Q(accepted_on_time__isnull=False)),
-    "accepted_on_time": Count("id", filter=Q(accepted_on_time=True)),
-    "dispatched": Count("id", filter=Q(dispatched_at__isnull=False)),
-    "reopened": Count("id", filter=Q(reopen_count__gt=0)),
-    "ever_finished": Count("id", filter=Q(finished_at__isnull=False) | Q(reopen_count__gt=0)),
-    "returned": Count("id", filter=Q(return_count__gt=0)),
-    "extended": Count("id", filter=Q(extension_count__gt=0)),
-    "average_handling_seconds": Avg("handling_seconds"),
-}
+def _path_condition(field_name: str, paths: tuple[str, ...]) -> Q:
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{field_name}__startswith": path})
+    return condition
 
 
-def _kpis_from(row: dict[str, Any]) -> CaseKpis:
-    average = row["average_handling_seconds"]
-    return CaseKpis(
-        total=row["total"], finished=row["finished"],
-        on_time_finish_rate=_rate(row["finished_on_time"], row["finished"]),
-        satisfaction_rate=_rate(row["satisfied"], row["rated"]),
-        resolution_rate=_rate(row["resolved"], row["resolved_answers"]),
-        accept_on_time_rate=_rate(row["accepted_on_time"], row["accepted"]),
-        reopen_rate=_rate(row["reopened"], row["ever_finished"]),
-        return_rate=_rate(row["returned"], row["dispatched"]),
-        extension_rate=_rate(row["extended"], row["dispatched"]),
-        repeat_rate=_rate(row["merged"], row["total"]),
-        average_handling_hours=round(float(average) / 3600, 2) if average is not None else None,
-    )
+def cases_filtered(queryset: QuerySet[Case], case_filter: CaseFilter) -> QuerySet[Case]:
+    """``queryset`` narrowed to ``case_filter`` (area subtrees, department, category, grid)."""
+    if case_filter.area_paths:
+        queryset = queryset.filter(_path_condition("area_path", case_filter.area_paths))
+    if case_filter.department_id is not None:
+        queryset = queryset.filter(department_id=case_filter.department_id)
+    if case_filter.category_id is not None:
+        queryset = queryset.filter(category_id=case_filter.category_id)
+    if case_filter.grid_id is not None:
+        queryset = queryset.filter(grid_id=case_filter.grid_id)
+    return queryset
 
 
-def _scoped(scope: KpiScope, start: dt.datetime, end: dt.datetime) -> QuerySet[Case]:
-    cases = Case.objects.filter(created_at__gte=start, created_at__lt=end)
-    if scope.area_path:
-        cases = cases.filter(area_path__startswith=scope.area_path)
-    if scope.department_id:
-        cases = cases.filter(department_id=scope.department_id)
-    if scope.category_id:
-        cases = cases.filter(category_id=scope.category_id)
-    if scope.grid_id:
-        cases = cases.filter(grid_id=scope.grid_id)
-    return cases
+def rows_filtered(queryset: QuerySet[Any], case_filter: CaseFilter) -> QuerySet[Any]:
+    """Any table with ``area_path``, ``department_id`` and ``category_id`` columns (the dashboard's
+    rollup) narrowed to ``case_filter`` the way :func:`cases_filtered` narrows cases (no grid column)."""
+    if case_filter.area_paths:
+        queryset = queryset.filter(_path_condition("area_path", case_filter.area_paths))
+    if case_filter.department_id is not None:
+        queryset = queryset.filter(department_id=case_filter.department_id)
+    if case_filter.category_id is not None:
+        queryset = queryset.filter(category_id=case_filter.category_id)
+    return queryset
+
+
+def _received_between(case_filter: CaseFilter, start: dt.datetime, end: dt.datetime) -> QuerySet[Case]:
+    return cases_filtered(Case.objects.filter(created_at__gte=start, created_at__lt=end), case_filter)
 
 
 def kpi_area_path_for(*, user: User, area_path: str) -> str:
@@ -333,33 +317,37 @@ def kpi_area_path_for(*, user: User, area_path: str) -> str:
     return area_path
 
 
-def case_kpis(*, scope: KpiScope, start: dt.datetime, end: dt.datetime) -> CaseKpis:
-    """The KPIs of the cases received in [start, end) within ``scope`` (one aggregate query).
+def case_kpis(*, case_filter: CaseFilter, start: dt.datetime, end: dt.datetime) -> KpiCounts:
+    """The KPIs of the cases received in [start, end) within ``case_filter`` (one aggregate query, read
+    from the case table; the dashboard answers the same figures from its rollup).
 
-    Definitions are in docs/cases.md; a rate whose denominator is zero is ``None``.
+    Definitions: :mod:`zhili.cases.rules.kpis` and docs/cases.md; a rate whose denominator is zero is
+    ``None``.
     """
-    return _kpis_from(_scoped(scope, start, end).aggregate(**_KPI_AGGREGATES))
+    counts = KpiCounts()
+    counts.add_row(_received_between(case_filter, start, end).aggregate(**case_counter_aggregates()))
+    return counts
 
 
 KPI_GROUPS = {"department": "department__name", "category": "category__name", "grid": "grid__name"}
 
 
-def case_kpis_by(*, group: str, scope: KpiScope, start: dt.datetime, end: dt.datetime) -> list[tuple[str, CaseKpis]]:
+def case_kpis_by(*, group: str, case_filter: CaseFilter, start: dt.datetime,
+                 end: dt.datetime) -> list[tuple[str, KpiCounts]]:
     """KPIs per department, category, grid or street (one GROUP BY query), largest groups first."""
-    cases = _scoped(scope, start, end)
+    cases = _received_between(case_filter, start, end)
+    rows: list[tuple[str, KpiCounts]] = []
     if group == "street":
-        # the street is the third segment of the grid path: /district/street/community/grid/
-        rows: list[dict[str, Any]] = []
-        from zhili.geo.models import Area, AreaLevel
-
-        streets = list(Area.objects.filter(level=AreaLevel.STREET).values_list("path", "name"))
-        for path, name in streets:
-            row = cases.filter(area_path__startswith=path).aggregate(**_KPI_AGGREGATES)
-            if row["total"]:
-                row["label"] = name
-                rows.append(row)
-        rows.sort(key=lambda row: -row["total"])
-        return [(row["label"], _kpis_from(row)) for row in rows]
-    field = KPI_GROUPS[group]
-    grouped: Any = cases.values(label=F(field)).annotate(**_KPI_AGGREGATES).order_by(F("total").desc())
-    return [(row["label"] or "未分配", _kpis_from(dict(row))) for row in grouped]
+        for path, name in Area.objects.filter(level=AreaLevel.STREET).values_list("path", "name"):
+            counts = KpiCounts()
+            counts.add_row(cases.filter(area_path__startswith=path).aggregate(**case_counter_aggregates()))
+            if counts.created_count:
+                rows.append((name, counts))
+    else:
+        grouped: Any = cases.values(label=F(KPI_GROUPS[group])).annotate(**case_counter_aggregates())
+        for row in grouped:
+            counts = KpiCounts()
+            counts.add_row(dict(row))
+            rows.append((row["label"] or "未分配", counts))
+    rows.sort(key=lambda item: -item[1].created_count)
+    return rows

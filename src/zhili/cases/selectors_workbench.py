@@ -9,16 +9,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from zhili.accounts.models import GridAssignment
 from zhili.cases import policy
 from zhili.cases.classification import MatterProposal, matter_proposals
 from zhili.cases.models import Case
-from zhili.cases.selectors import caller_history, cases_visible_to
+from zhili.cases.selectors import caller_history, cases_visible_to, triage_queue
 from zhili.cases.states import OPEN_STATUSES, CaseStatus
 from zhili.cases.working_time import working_calendar_current, working_minutes_between
 from zhili.core import clock
 from zhili.geo.models import Area, AreaLevel, Department
+from zhili.geo.selectors import address_candidates, grid_for_point
+from zhili.textintel.duplicates import DuplicateCandidate, distance_meters, duplicate_scores
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -67,7 +70,6 @@ def _grid_names(grid_ids: set[int]) -> dict[int, str]:
 
 
 def _grid_proposals(*, address_text: str, longitude: float | None, latitude: float | None) -> list[GridProposal]:
-    from zhili.geo.selectors import address_candidates, grid_for_point
 
     proposals: list[GridProposal] = []
     if longitude is not None and latitude is not None:
@@ -96,7 +98,6 @@ def _department_proposals(proposals: list[MatterProposal]) -> list[DepartmentPro
 def _duplicate_proposals(*, user: User, description: str, grid: GridProposal | None,
                          category_code: str | None, at: dt.datetime) -> list[DuplicateProposal]:
     """Open cases near the place being typed, scored like intake scores them (bounded query)."""
-    from zhili.textintel.duplicates import DuplicateCandidate, distance_meters, duplicate_scores
 
     if grid is None or not description.strip():
         return []
@@ -158,7 +159,6 @@ class TriageFilters:
 
 def triage_filtered(*, user: User, filters: TriageFilters, at: dt.datetime) -> QuerySet[Case]:
     """The triage queue (received and returned cases) narrowed by the dispatcher's filters."""
-    from zhili.cases.selectors import triage_queue
 
     cases = triage_queue(user=user).select_related("matter__department")
     if filters.category_id:
@@ -211,8 +211,6 @@ def public_map_points(*, at: dt.datetime) -> list[dict[str, Any]]:
     Open cases stay; fixed cases age off ``public_map_fixed_days()`` after they were finished.
     Never names, phones, descriptions or case numbers.
     """
-    from django.db.models import Q
-
     fixed_since = at - dt.timedelta(days=public_map_fixed_days())
     rows = (Case.objects.filter(longitude__isnull=False, latitude__isnull=False, status__in=PUBLIC_MAP_STATUSES)
             .filter(~Q(status__in=FIXED_STATUSES) | Q(finished_at__gte=fixed_since))
@@ -234,7 +232,6 @@ def grid_worker_tasks(*, user: User) -> QuerySet[Case]:
 
 
 def grid_worker_grids(*, user: User) -> list[Area]:
-    from zhili.accounts.models import GridAssignment
 
     return [assignment.grid for assignment in
             GridAssignment.objects.filter(user=user).select_related("grid").order_by("grid__code")]

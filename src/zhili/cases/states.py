@@ -1,7 +1,9 @@
 """The one status enum and the one table of allowed transitions of a case.
 
 Only :func:`zhili.cases.services.lifecycle.case_transition` (and the intake service through the
-same apply step) changes a case's status, and only along the rows of :data:`TRANSITIONS`.
+same apply step) changes a case's status, and only along the rows of :data:`TRANSITIONS`. What each
+row's verb does is its handler in :data:`zhili.cases.services.transition_handlers.TRANSITION_HANDLERS`
+(this module stays pure rules: no queries, no service imports).
 """
 
 from __future__ import annotations

@@ -8,9 +8,11 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from zhili.cases.services.notifications import notifications_deliver_pending
+from zhili.cases.services.notifications import NOTIFICATIONS_DELIVER_JOB, notifications_deliver_pending
 from zhili.cases.services.retention import case_files_retention_sweep, cases_personal_data_anonymise
 from zhili.cases.services.sla import case_sla_sweep
+from zhili.cases.services.workbench import CASE_LIST_EXPORT_JOB, case_list_export_run
+from zhili.core.jobs import job_register
 
 Job = Callable[[], Any]
 # huey's decorators are untyped; naming their type keeps these functions typed for mypy.
@@ -57,6 +59,8 @@ _queued_export: Callable[[Callable[[str], None]], Callable[[str], None]] = db_ta
 @_queued_export
 def case_list_export_task(job_id: str) -> None:
     """Write a case-list Excel export in the background (the page polls its progress)."""
-    from zhili.cases.services.workbench import case_list_export_run
-
     case_list_export_run(job_id=job_id)
+
+
+job_register(NOTIFICATIONS_DELIVER_JOB, notifications_deliver_task)
+job_register(CASE_LIST_EXPORT_JOB, case_list_export_task)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +24,6 @@ from zhili.cases import selectors
 from zhili.cases.classification import matter_proposals
 from zhili.cases.exports import case_file_docx, case_file_xlsx
 from zhili.cases.models import (
-    AttachmentKind,
     CaseAttachment,
     CaseChannel,
     LocationSource,
@@ -33,31 +31,18 @@ from zhili.cases.models import (
     SlaState,
 )
 from zhili.cases.selectors_operations import deadline_calendar_sources
-from zhili.cases.services.attachments import attachments_build, photos_validate
+from zhili.cases.services.attachments import photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.services.patrol import case_patrol_report
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
-from zhili.core import clock
 from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.core.pages import page_guard
 from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
 from zhili.geo.models import Department, Matter, MatterCategory
 
 View = Callable[..., HttpResponseBase]
-
-
-def _denied_page(view: View) -> View:
-    """Turn a refusal into a page with the reason instead of a bare 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDeniedError as error:
-            return render(request, "cases/denied.html", {"error": error}, status=403)
-
-    return wrapped
 
 
 def _user(request: HttpRequest) -> User:
@@ -87,7 +72,7 @@ def _form_context() -> dict[str, Any]:
 # -- intake --------------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     """坐席受理: the operator types what the caller says; proposals and duplicates are shown after."""
@@ -225,7 +210,7 @@ def track(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_http_methods(["GET", "POST"])
 def grid_worker(request: HttpRequest) -> HttpResponse:
     """网格员巡查上报: photo + GPS + matter; small matters may be closed on the spot with an after photo."""
@@ -267,7 +252,7 @@ def patrol_report(request: HttpRequest, user: User) -> Any:
 # -- queues and lists ------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_VIEW)
@@ -295,7 +280,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 # -- the case file ---------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     user = _user(request)
     try:
@@ -313,7 +298,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_POST
 def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     user = _user(request)
@@ -335,18 +320,12 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     approve = {"yes": True, "no": False}.get(request.POST.get("approve", ""))
     resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
     try:
-        attachment_ids: tuple[int, ...] = ()
-        photos = photos_validate(_uploads(request, "photos"))
-        if photos:
-            kind = AttachmentKind.AFTER_PHOTO if action in (CaseAction.REPLY, CaseAction.SELF_HANDLE) \
-                else AttachmentKind.PHOTO
-            attachment_ids = tuple(a.pk for a in attachments_build(case=case, photos=photos, kind=kind,
-                                                                    uploaded_by_id=user.pk, at=clock.now()))
+        photos = tuple(photos_validate(_uploads(request, "photos")))
         case_transition(case_id=case.pk, action=action, actor=user, details=TransitionDetails(
             note=request.POST.get("note", ""), department_id=_int("department"), matter_id=_int("matter"),
             extension_working_days=_int("extension_working_days"), approve=approve,
             rating=request.POST.get("rating", ""), resolved=resolved, master_case_id=master_id,
-            attachment_ids=attachment_ids))
+            photos=photos))
     except ApplicationError as error:
         if isinstance(error, PermissionDeniedError):
             raise
@@ -361,7 +340,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 def case_export(request: HttpRequest, number: str, file_format: str) -> HttpResponse:
     user = _user(request)
     try:
@@ -384,7 +363,7 @@ def case_export(request: HttpRequest, number: str, file_format: str) -> HttpResp
 
 
 @login_required
-@_denied_page
+@page_guard
 def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
     """The private original of an attachment, for people who may see the case."""
     attachment = CaseAttachment.objects.select_related("case").filter(pk=attachment_id).first()

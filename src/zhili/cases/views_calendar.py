@@ -18,9 +18,10 @@ from zhili.cases.services.calendar_admin import (
     calendar_notice_csv_read,
     working_calendar_year_set,
 )
-from zhili.cases.views import _denied_page, _user
+from zhili.cases.views import _user
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.pages import page_guard
 
 _CSV_MAX_BYTES = 64 * 1024
 
@@ -37,7 +38,7 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_http_methods(["GET", "POST"])
 def calendar_page(request: HttpRequest) -> HttpResponse:
     user = _user(request)

@@ -32,15 +32,17 @@ from zhili.cases.services.importing import (
     import_training_queue,
     import_value_mappings_save,
 )
-from zhili.cases.views import _denied_page, _user
+from zhili.cases.views import _user
 from zhili.core.errors import ApplicationError
+from zhili.core.pages import page_guard
 from zhili.geo.models import Department, Matter, MatterCategory
+from zhili.textintel.selectors import active_classifier_models, classifier_training_job_list
 
 VALUE_ROWS_SHOWN = 100
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -121,7 +123,7 @@ def _step(request: HttpRequest, batch: CaseImportBatch, user: User) -> CaseImpor
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_http_methods(["GET", "POST"])
 def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     user = _user(request)
@@ -143,7 +145,6 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 def _batch_context(batch: CaseImportBatch, user: User, error: ApplicationError | None) -> dict[str, Any]:
-    from zhili.textintel.selectors import active_classifier_models, classifier_training_job_list
 
     mapping = batch.mapping or import_mapping_guess(batch.headers)
     report: dict[str, Any] = batch.report or {}
@@ -174,7 +175,7 @@ def _batch_context(batch: CaseImportBatch, user: User, error: ApplicationError |
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_GET
 def import_set_aside_download(request: HttpRequest, batch_id: int) -> HttpResponseBase:
     """The rows the import set aside, with their reasons (.xlsx)."""

@@ -19,9 +19,16 @@ from zhili.accounts.personal_data_policy import personal_text_for
 from zhili.cases import selectors, selectors_workbench
 from zhili.cases.models import CaseChannel
 from zhili.cases.selectors_operations import deadline_calendar_sources
-from zhili.cases.views import _denied_page, _float_or_none, _form_context, _user, form_token_new
+from zhili.cases.services.workbench import (
+    case_list_export_start,
+    cases_dispatch_bulk,
+    export_job_paths,
+    export_progress,
+)
+from zhili.cases.views import _float_or_none, _form_context, _user, form_token_new, grid_worker
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.core.pages import page_guard
 
 # -- operator ---------------------------------------------------------------------------------------
 
@@ -55,7 +62,7 @@ def _int(value: str | None) -> int | None:
 
 
 @login_required
-@_denied_page
+@page_guard
 def triage(request: HttpRequest) -> HttpResponse:
     """派单与督办: filtered triage queue with bulk dispatch, extensions, red/yellow lights, callbacks."""
     user = _user(request)
@@ -82,10 +89,9 @@ def triage(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 @require_POST
 def triage_bulk_dispatch(request: HttpRequest) -> HttpResponse:
-    from zhili.cases.services.workbench import cases_dispatch_bulk
 
     user = _user(request)
     require(user, Action.CASE_DISPATCH)
@@ -107,7 +113,7 @@ def triage_bulk_dispatch(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 def merge_compare(request: HttpRequest) -> HttpResponse:
     """合并重复: the duplicate and its proposed master side by side, then one merge button."""
     user = _user(request)
@@ -132,7 +138,7 @@ def merge_compare(request: HttpRequest) -> HttpResponse:
 # -- department handler -----------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 def inbox(request: HttpRequest) -> HttpResponse:
     """部门待办: 待签收 / 办理中 / 即将超期 / 已超期, each row with its remaining working time."""
     user = _user(request)
@@ -166,10 +172,9 @@ def _countdown_label(minutes: int | None, *, natural: bool) -> str:
 # -- grid worker --------------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 def grid_worker_home(request: HttpRequest) -> HttpResponseBase:
     """网格员: my grid on a map, my tasks and the patrol report form (POST: report, maybe close on the spot)."""
-    from zhili.cases.views import grid_worker
 
     user = _user(request)
     require(user, Action.CASE_REPORT_PATROL)
@@ -210,12 +215,9 @@ def public_map(request: HttpRequest) -> HttpResponse:
 # -- case-list export -----------------------------------------------------------------------------------
 
 @login_required
-@_denied_page
+@page_guard
 def case_list_export(request: HttpRequest) -> HttpResponse:
     """Start an .xlsx export of the list with its current filter; the job page shows progress."""
-    from zhili.cases.services.workbench import case_list_export_start
-    from zhili.cases.tasks import case_list_export_task
-
     user = _user(request)
     require(user, Action.CASE_EXPORT)
     filters = selectors.CaseFilters(
@@ -223,12 +225,10 @@ def case_list_export(request: HttpRequest) -> HttpResponse:
         department_id=_int(request.GET.get("department")), category_id=_int(request.GET.get("category")),
         sla_state=request.GET.get("sla_state", ""), text=request.GET.get("q", ""))
     job_id = case_list_export_start(user=user, filters=filters)
-    case_list_export_task(job_id)
     return redirect("cases:export_job", job_id=job_id)
 
 
 def _own_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
-    from zhili.cases.services.workbench import export_progress
 
     try:
         job = export_progress(job_id)
@@ -240,7 +240,7 @@ def _own_job(request: HttpRequest, job_id: str) -> dict[str, Any]:
 
 
 @login_required
-@_denied_page
+@page_guard
 def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
     require(request.user, Action.CASE_EXPORT)
     job = _own_job(request, job_id)
@@ -252,9 +252,8 @@ def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
 
 
 @login_required
-@_denied_page
+@page_guard
 def export_download(request: HttpRequest, job_id: str) -> HttpResponseBase:
-    from zhili.cases.services.workbench import export_job_paths
 
     require(request.user, Action.CASE_EXPORT)
     job = _own_job(request, job_id)

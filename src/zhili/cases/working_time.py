@@ -26,7 +26,9 @@ from enum import StrEnum
 
 import chinese_calendar
 from chinese_calendar import constants as chinese_calendar_constants
+from django.utils.translation import gettext as _
 
+from zhili.cases.models import WorkingCalendarOverride, WorkingCalendarYear
 from zhili.core.clock import CHINA_TIME_ZONE
 
 OFFICE_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
@@ -91,8 +93,6 @@ class CalendarYearSource:
 
 
 def calendar_year_source(calendar: WorkingCalendar, year: int) -> CalendarYearSource:
-    from django.utils.translation import gettext as _
-
     source = calendar.source_for_year(year)
     if source == CalendarSource.ENTERED:
         label = _("%(year)s 年：平台录入的国务院安排") % {"year": year}
@@ -157,7 +157,7 @@ def add_working_time(start: dt.datetime, minutes: float, calendar: WorkingCalend
     if remaining <= dt.timedelta(0):
         return cursor
     day = cursor.date()
-    for _ in range(_MAX_DAYS_SCANNED):
+    for _scanned in range(_MAX_DAYS_SCANNED):
         if calendar.is_workday(day):
             for begin, end in OFFICE_PERIODS:
                 period_start = dt.datetime.combine(day, begin, CHINA_TIME_ZONE)
@@ -214,7 +214,6 @@ def working_calendar_current() -> WorkingCalendar:
     with _cache_lock:
         if _cached is not None and time.monotonic() - _cached[0] < _CACHE_SECONDS:
             return _cached[1]
-    from zhili.cases.models import WorkingCalendarOverride, WorkingCalendarYear
 
     overrides = dict(WorkingCalendarOverride.objects.values_list("day", "is_workday"))
     entered_years = frozenset(WorkingCalendarYear.objects.values_list("year", flat=True))

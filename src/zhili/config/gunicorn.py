@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from zhili.config.environment import environment_integer
+from zhili.core.environment import environment_integer
 
 
 def _refuse(message: str) -> None:
@@ -80,10 +80,12 @@ def on_starting(server: Any) -> None:
     METRICS_DIR.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
     try:
+        # deferred: runs before (or while) Django is set up; importing at module level would need settings
         import django
 
         django.setup()
-        from zhili.config.startup import refuse_to_start
+        # deferred: runs before (or while) Django is set up; importing at module level would need settings
+        from zhili.core.startup import refuse_to_start
 
         refuse_to_start(process="web", serves_pages=True)
     except ImproperlyConfigured as error:
@@ -92,6 +94,7 @@ def on_starting(server: Any) -> None:
 
 
 def child_exit(server: Any, worker: Any) -> None:
+    # deferred: runs before (or while) Django is set up; importing at module level would need settings
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

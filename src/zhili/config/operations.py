@@ -19,8 +19,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
 from zhili.cases.selectors_operations import calendar_coverage, operations_figures
-from zhili.config.startup import static_files_problems
 from zhili.core.metrics import metrics_access_allowed, process_registry
+from zhili.core.startup import static_files_problems
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ def _database_check() -> dict[str, Any]:
 
 
 def _queue_pending() -> int:
+    # deferred: runs before (or while) Django is set up; importing at module level would need settings
     from huey.contrib.djhuey import HUEY
 
     return int(HUEY.pending_count())

@@ -4,7 +4,7 @@ Every variable is listed, with what it does and how to generate the keys, in doc
 ("Configuration"). Development and tests (``ZHILI_DEBUG=1`` or ``ZHILI_TESTING=1``) run without
 configuration; production (neither set) must set ``ZHILI_SECRET_KEY``, ``ZHILI_PII_KEY`` and
 ``ZHILI_ALLOWED_HOSTS``: without them the web server, the job worker and ``migrate`` refuse to start
-(``zhili.config.startup``), and ``zhili check --deploy`` reports them.
+(``zhili.core.startup``), and ``zhili check --deploy`` reports them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from zhili.config.environment import (
+from zhili.core.environment import (
     development_personal_data_key,
     environment_flag,
     environment_integer,
@@ -35,7 +35,7 @@ DEBUG = environment_flag("ZHILI_DEBUG", default=False)
 TESTING = environment_flag("ZHILI_TESTING", default=False)
 # Development and the test suite run without secrets; anything else is a production installation.
 DEVELOPMENT = DEBUG or TESTING
-# Production settings that are missing: names of environment variables (see zhili.config.startup).
+# Production settings that are missing: names of environment variables (see zhili.core.startup).
 ZHILI_MISSING_PRODUCTION_SETTINGS: list[str] = []
 
 SECRET_KEY = os.environ.get("ZHILI_SECRET_KEY", "").strip()
@@ -201,7 +201,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # they are served from our own origin, never from a CDN, and never copied into the repository.
 # Only the files the pages use are served and collected (core.static_finders). A missing file is
 # not dropped silently: the finder's check warns (zhili.W005) and the production server refuses to
-# start without the collected files (zhili.config.startup).
+# start without the collected files (zhili.core.startup).
 NODE_MODULES_DIR = REPOSITORY_DIR / "node_modules"
 ZHILI_VENDOR_STATIC_FILES = {
     "vendor/echarts/echarts.min.js": NODE_MODULES_DIR / "echarts" / "dist" / "echarts.min.js",

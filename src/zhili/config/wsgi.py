@@ -8,7 +8,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
 application = get_wsgi_application()
 
-from zhili.config.startup import refuse_to_start  # noqa: E402 - needs the settings loaded above
+from zhili.core.startup import refuse_to_start  # noqa: E402 - needs the settings loaded above
 
 # Any WSGI server: a production installation without its keys, hosts or collected assets does not serve.
 refuse_to_start(process="web", serves_pages=True)

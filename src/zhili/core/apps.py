@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
+        # deferred: models and other apps can be imported only once the app registry is ready
         from django.contrib.auth.signals import user_login_failed
 
         from zhili.core import checks  # noqa: F401 - registers the deployment checks

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from zhili.config.startup import configuration_problems, static_files_problems
+from zhili.core.startup import configuration_problems, static_files_problems
 
 
 @register(Tags.security, deploy=True)

@@ -2,7 +2,7 @@
 
 The key is ``settings.ZHILI_PII_KEY`` (urlsafe base64 of 32 bytes, the Fernet format), never derived
 from ``SECRET_KEY``: production sets it (the server refuses to start without it), development and
-tests use an installation key generated once into ``DATA_DIR`` (``zhili.config.environment``).
+tests use an installation key generated once into ``DATA_DIR`` (``zhili.core.environment``).
 Reporters' names, phones and ID numbers (cases) and the users' TOTP secrets (accounts) are written
 with :func:`personal_encrypt`; ``zhili personal_data_rekey`` re-encrypts them all when the key changes.
 """
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from zhili.config.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
+from zhili.core.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
 
 
 @dataclass(frozen=True)

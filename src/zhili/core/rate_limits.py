@@ -20,8 +20,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import gettext
 
-from zhili.config.environment import rate_parse
 from zhili.core import clock
+from zhili.core.environment import rate_parse
 from zhili.core.errors import ApplicationError
 
 

@@ -66,6 +66,7 @@ def workbook_sheets_read(content: bytes, *, file_name: str, max_rows: int | None
     :class:`ApplicationError` ``file_is_html`` for an HTML table saved as .xls, ``file_unreadable``
     for anything else that is not a readable workbook (damaged, encrypted, another format).
     """
+    # deferred: the Rust reader is loaded only for .xls/.xlsx reading
     from python_calamine import CalamineWorkbook
 
     name = PurePath(file_name).name or "upload"

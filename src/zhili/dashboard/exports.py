@@ -10,9 +10,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from zhili.cases.rules.kpis import KpiCounts
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.dashboard.leader import KpiComparison, LeaderOverview, MonthlyReport
-from zhili.dashboard.selectors import KpiCounts, RankingRow
+from zhili.dashboard.selectors import RankingRow
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _HEADER_FONT = Font(bold=True)

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from zhili.accounts.models import User
+from zhili.cases.contracts import CaseFilter
+from zhili.cases.rules.kpis import KpiCounts, kpi_labels
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.dashboard.selectors import (
-    CaseFilter,
     DashboardScope,
-    KpiCounts,
     Period,
     RankingRow,
     TrendPoint,
@@ -26,7 +26,6 @@ from zhili.dashboard.selectors import (
     dashboard_scope_for,
     department_for_code,
     kpi_cube,
-    kpi_labels,
     month_period,
     rankings_from_cubes,
     red_black_lists,

@@ -13,26 +13,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# The counters of a rollup row, in the order the pages and exports use them.
-ROLLUP_COUNTERS: tuple[str, ...] = (
-    "created_count",
-    "dispatched_count",
-    "accepted_count",
-    "accepted_on_time_count",
-    "finished_count",
-    "finished_on_time_count",
-    "self_handled_count",
-    "reopened_count",
-    "merged_count",
-    "cancelled_count",
-    "rated_count",
-    "satisfied_count",
-    "basically_satisfied_count",
-    "unsatisfied_count",
-    "resolved_known_count",
-    "resolved_count",
-    "handling_seconds_sum",
-)
+from zhili.cases.rules.kpis import KPI_COUNTERS
+
+ROLLUP_COUNTERS: tuple[str, ...] = KPI_COUNTERS
+"""The counters of a rollup row: exactly the KPI counters (:mod:`zhili.cases.rules.kpis`)."""
 
 
 class DailyCaseRollup(models.Model):
@@ -50,11 +34,15 @@ class DailyCaseRollup(models.Model):
     created_count = models.PositiveIntegerField(default=0)
     dispatched_count = models.PositiveIntegerField(default=0)
     accepted_count = models.PositiveIntegerField(default=0)
+    accept_judged_count = models.PositiveIntegerField(default=0)
     accepted_on_time_count = models.PositiveIntegerField(default=0)
     finished_count = models.PositiveIntegerField(default=0)
+    ever_finished_count = models.PositiveIntegerField(default=0)
     finished_on_time_count = models.PositiveIntegerField(default=0)
     self_handled_count = models.PositiveIntegerField(default=0)
     reopened_count = models.PositiveIntegerField(default=0)
+    returned_count = models.PositiveIntegerField(default=0)
+    extended_count = models.PositiveIntegerField(default=0)
     merged_count = models.PositiveIntegerField(default=0)
     cancelled_count = models.PositiveIntegerField(default=0)
     rated_count = models.PositiveIntegerField(default=0)

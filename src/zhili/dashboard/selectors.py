@@ -12,18 +12,21 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import Count, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import user_area_paths
 from zhili.accounts.personal_data_policy import personal_text_for
-from zhili.cases.models import Case, Rating, SlaState
+from zhili.cases.contracts import CaseFilter
+from zhili.cases.models import Case, SlaState
+from zhili.cases.rules.kpis import KpiCounts
+from zhili.cases.selectors import case_counter_aggregates, cases_filtered, rows_filtered
 from zhili.cases.states import OPEN_STATUSES, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import NotFoundError, PermissionDeniedError
@@ -33,7 +36,6 @@ from zhili.geo.models import AreaLevel, Department, MatterCategory
 
 GroupField = Literal["day", "grid", "street", "department", "category"]
 GroupKey = tuple[Any, ...]
-Source = Literal["rollup", "raw"]
 
 ROLLUP_AREA_LEVEL = AreaLevel.STREET
 """The finest area level of the rollup; finer filters or groupings are aggregated from the case table."""
@@ -95,172 +97,6 @@ def recent_period(days: int, *, today: dt.date | None = None) -> Period:
 
 # --- counts -------------------------------------------------------------------------------------------------
 
-def _percent(part: int, whole: int) -> float | None:
-    if whole <= 0:
-        return None
-    return round(100.0 * part / whole, 1)
-
-
-@dataclass
-class KpiCounts:
-    """The counters of a set of cases (received in some period) and the KPIs derived from them."""
-
-    created_count: int = 0
-    dispatched_count: int = 0
-    accepted_count: int = 0
-    accepted_on_time_count: int = 0
-    finished_count: int = 0
-    finished_on_time_count: int = 0
-    self_handled_count: int = 0
-    reopened_count: int = 0
-    merged_count: int = 0
-    cancelled_count: int = 0
-    rated_count: int = 0
-    satisfied_count: int = 0
-    basically_satisfied_count: int = 0
-    unsatisfied_count: int = 0
-    resolved_known_count: int = 0
-    resolved_count: int = 0
-    handling_seconds_sum: int = 0
-
-    def add(self, other: KpiCounts) -> None:
-        for counter in ROLLUP_COUNTERS:
-            setattr(self, counter, getattr(self, counter) + getattr(other, counter))
-
-    def add_row(self, row: dict[str, Any]) -> None:
-        for counter in ROLLUP_COUNTERS:
-            setattr(self, counter, getattr(self, counter) + int(row.get(counter) or 0))
-
-    @property
-    def accept_on_time_rate(self) -> float | None:
-        """按时签收率 (响应率): signed for within the limit, of those signed for."""
-        return _percent(self.accepted_on_time_count, self.accepted_count)
-
-    @property
-    def finish_on_time_rate(self) -> float | None:
-        """按期办结率: finished within the limit, of those finished."""
-        return _percent(self.finished_on_time_count, self.finished_count)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        """满意率: 满意 + 基本满意, of those rated."""
-        return _percent(self.satisfied_count + self.basically_satisfied_count, self.rated_count)
-
-    @property
-    def resolution_rate(self) -> float | None:
-        """解决率: the citizen said it was solved, of those who answered."""
-        return _percent(self.resolved_count, self.resolved_known_count)
-
-    @property
-    def reopen_rate(self) -> float | None:
-        """重办率: reopened at least once, of those finished."""
-        return _percent(self.reopened_count, self.finished_count)
-
-    @property
-    def duplicate_rate(self) -> float | None:
-        """重复诉求率: merged into an earlier case, of those received."""
-        return _percent(self.merged_count, self.created_count)
-
-    @property
-    def average_handling_hours(self) -> float | None:
-        if self.finished_count <= 0:
-            return None
-        return round(self.handling_seconds_sum / self.finished_count / 3600.0, 1)
-
-    @property
-    def score(self) -> float | None:
-        """The ranking score (红黑榜): the mean of 按期办结率, 满意率 and 按时签收率 that are known."""
-        rates = [rate for rate in (self.finish_on_time_rate, self.satisfaction_rate, self.accept_on_time_rate)
-                 if rate is not None]
-        if not rates:
-            return None
-        return round(sum(rates) / len(rates), 1)
-
-    def as_dict(self) -> dict[str, Any]:
-        values: dict[str, Any] = {item.name: getattr(self, item.name) for item in fields(self)}
-        for name in KPI_NAMES:
-            values[name] = getattr(self, name)
-        return values
-
-
-KPI_NAMES: tuple[str, ...] = (
-    "accept_on_time_rate", "finish_on_time_rate", "satisfaction_rate", "resolution_rate", "reopen_rate",
-    "duplicate_rate", "average_handling_hours", "score",
-)
-
-
-def kpi_labels() -> dict[str, str]:
-    """Display names of the counters and KPIs (in the active language)."""
-    return {
-        "created_count": _("受理量"),
-        "finished_count": _("办结量"),
-        "accept_on_time_rate": _("按时签收率"),
-        "finish_on_time_rate": _("按期办结率"),
-        "satisfaction_rate": _("满意率"),
-        "resolution_rate": _("解决率"),
-        "reopen_rate": _("重办率"),
-        "duplicate_rate": _("重复诉求率"),
-        "average_handling_hours": _("平均办理时长(小时)"),
-        "score": _("综合得分"),
-    }
-
-
-@dataclass(frozen=True)
-class CaseFilter:
-    """Which cases a figure counts: an area subtree (or several), a department, a category."""
-
-    area_paths: tuple[str, ...] = ()
-    department_id: int | None = None
-    category_id: int | None = None
-
-    def _path_q(self, field_name: str) -> Q:
-        condition = Q()
-        for path in self.area_paths:
-            condition |= Q(**{f"{field_name}__startswith": path})
-        return condition
-
-    def apply_to_cases(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
-        if self.area_paths:
-            queryset = queryset.filter(self._path_q("area_path"))
-        if self.department_id is not None:
-            queryset = queryset.filter(department_id=self.department_id)
-        if self.category_id is not None:
-            queryset = queryset.filter(category_id=self.category_id)
-        return queryset
-
-    def apply_to_rollup(self, queryset: QuerySet[DailyCaseRollup]) -> QuerySet[DailyCaseRollup]:
-        if self.area_paths:
-            queryset = queryset.filter(self._path_q("area_path"))
-        if self.department_id is not None:
-            queryset = queryset.filter(department_id=self.department_id)
-        if self.category_id is not None:
-            queryset = queryset.filter(category_id=self.category_id)
-        return queryset
-
-
-def case_counter_aggregates() -> dict[str, Any]:
-    """The aggregate expressions over ``Case`` that give one rollup row's counters."""
-    return {
-        "created_count": Count("id"),
-        "dispatched_count": Count("id", filter=Q(dispatched_at__isnull=False)),
-        "accepted_count": Count("id", filter=Q(accepted_at__isnull=False)),
-        "accepted_on_time_count": Count("id", filter=Q(accepted_on_time=True)),
-        "finished_count": Count("id", filter=Q(finished_at__isnull=False)),
-        "finished_on_time_count": Count("id", filter=Q(finished_on_time=True)),
-        "self_handled_count": Count("id", filter=Q(self_handled=True)),
-        "reopened_count": Count("id", filter=Q(reopen_count__gt=0)),
-        "merged_count": Count("id", filter=Q(status=CaseStatus.MERGED)),
-        "cancelled_count": Count("id", filter=Q(status=CaseStatus.CANCELLED)),
-        "rated_count": Count("id", filter=~Q(rating="")),
-        "satisfied_count": Count("id", filter=Q(rating=Rating.SATISFIED)),
-        "basically_satisfied_count": Count("id", filter=Q(rating=Rating.BASICALLY_SATISFIED)),
-        "unsatisfied_count": Count("id", filter=Q(rating=Rating.UNSATISFIED)),
-        "resolved_known_count": Count("id", filter=Q(resolved__isnull=False)),
-        "resolved_count": Count("id", filter=Q(resolved=True)),
-        "handling_seconds_sum": Coalesce(Sum("handling_seconds"), Value(0)),
-    }
-
-
 def cases_received_between(first_day: dt.date, last_day: dt.date) -> QuerySet[Case]:
     """Cases received from local midnight of ``first_day`` to the end of ``last_day`` (indexed)."""
     return Case.objects.filter(created_at__gte=day_start(first_day),
@@ -306,30 +142,30 @@ def _rollup_serves(case_filter: CaseFilter, group_by: tuple[GroupField, ...]) ->
                for path in case_filter.area_paths)
 
 
-def kpi_counts_by(case_filter: CaseFilter, *, period: Period, group_by: tuple[GroupField, ...] = (),
-                  source: Source = "rollup") -> dict[GroupKey, KpiCounts]:
+def kpi_counts_by(case_filter: CaseFilter, *, period: Period,
+                  group_by: tuple[GroupField, ...] = ()) -> dict[GroupKey, KpiCounts]:
     """Counters of the cases received in ``period`` matching ``case_filter``, grouped by ``group_by``.
 
     Days the rollup covers come from it when it can answer (see :func:`_rollup_serves`); the rest is one
-    aggregate over the case table. ``source="raw"`` reads the case table only (the reference the rollup
-    is checked against, and the benchmark's baseline).
+    aggregate over the case table. The tests check both paths against the counters counted case by
+    case (``tests/oracles/case_counters.py``).
     """
     results: dict[GroupKey, KpiCounts] = defaultdict(KpiCounts)
     live_first = period.first_day
-    if source == "rollup" and _rollup_serves(case_filter, group_by):
+    if _rollup_serves(case_filter, group_by):
         through = rollup_refreshed_through()
         if through is not None and through >= period.first_day:
             rollup_last = min(through, period.last_day)
             rollup_fields = [_ROLLUP_FIELD[name] for name in group_by]
-            rollup_rows = case_filter.apply_to_rollup(DailyCaseRollup.objects.filter(
-                day__gte=period.first_day, day__lte=rollup_last))
+            rollup_rows = rows_filtered(DailyCaseRollup.objects.filter(
+                day__gte=period.first_day, day__lte=rollup_last), case_filter)
             for row in _grouped_rows(rollup_rows, rollup_fields, {c: Sum(c) for c in ROLLUP_COUNTERS}):
                 key = tuple(date_value(row[name]) for name in rollup_fields)
                 results[key].add_row(row)
             live_first = rollup_last + dt.timedelta(days=1)
     if live_first <= period.last_day:
         case_fields = list(dict.fromkeys(_CASE_FIELD[name] for name in group_by))
-        queryset = case_filter.apply_to_cases(cases_received_between(live_first, period.last_day))
+        queryset = cases_filtered(cases_received_between(live_first, period.last_day), case_filter)
         if "received_day" in case_fields:
             queryset = queryset.annotate(received_day=TruncDate("created_at", tzinfo=clock.CHINA_TIME_ZONE))
         tree = area_tree() if "street" in group_by else None
@@ -342,8 +178,8 @@ def kpi_counts_by(case_filter: CaseFilter, *, period: Period, group_by: tuple[Gr
     return dict(results)
 
 
-def kpi_total(case_filter: CaseFilter, *, period: Period, source: Source = "rollup") -> KpiCounts:
-    return kpi_counts_by(case_filter, period=period, source=source).get((), KpiCounts())
+def kpi_total(case_filter: CaseFilter, *, period: Period) -> KpiCounts:
+    return kpi_counts_by(case_filter, period=period).get((), KpiCounts())
 
 
 CubeKey = tuple[int | None, int | None, int | None]
@@ -395,13 +231,13 @@ class KpiCube:
 
 
 def kpi_cube(case_filter: CaseFilter, *, period: Period, grid_level: bool = False,
-             source: Source = "rollup") -> KpiCube:
+             ) -> KpiCube:
     """One query (two when the period runs past the rollup) for all breakdowns of ``period``.
 
     ``grid_level`` asks for areas finer than streets (read from the case table).
     """
     area_field: GroupField = "grid" if grid_level else "street"
-    cells = kpi_counts_by(case_filter, period=period, group_by=(area_field, "department", "category"), source=source)
+    cells = kpi_counts_by(case_filter, period=period, group_by=(area_field, "department", "category"))
     return KpiCube(cells={(key[0], key[1], key[2]): counts for key, counts in cells.items()},
                    area_level=AreaLevel.GRID if grid_level else ROLLUP_AREA_LEVEL)
 
@@ -422,7 +258,7 @@ class OpenCounts:
 
 def open_counts_by(case_filter: CaseFilter, *, group_by: tuple[GroupField, ...] = ()) -> dict[GroupKey, OpenCounts]:
     case_fields = [_CASE_FIELD[name] for name in group_by if name != "day"]
-    rows = _grouped_rows(case_filter.apply_to_cases(Case.objects.filter(status__in=sorted(OPEN_STATUSES))),
+    rows = _grouped_rows(cases_filtered(Case.objects.filter(status__in=sorted(OPEN_STATUSES)), case_filter),
                          case_fields,
                          {"open_count": Count("id"),
                           "warning_count": Count("id", filter=Q(sla_state=SlaState.WARNING)),
@@ -641,7 +477,7 @@ def case_href(case_number: str) -> str:
 
 def case_feed(user: User, case_filter: CaseFilter, *, limit: int = 12) -> list[FeedItem]:
     """The newest cases in scope, newest first; free text as the personal-data policy lets ``user`` read it."""
-    rows = (case_filter.apply_to_cases(Case.objects.all()).order_by("-created_at")
+    rows = (cases_filtered(Case.objects.all(), case_filter).order_by("-created_at")
             .select_related("grid", "category")[:limit])
     items: list[FeedItem] = []
     for case in rows:
@@ -806,7 +642,7 @@ def hot_spots(scope: DashboardScope, case_filter: CaseFilter, *, today: dt.date 
     previous_period = current_period.previous()
     current_start = day_start(current_period.first_day)
     rows = _grouped_rows(
-        case_filter.apply_to_cases(cases_received_between(previous_period.first_day, current_period.last_day)),
+        cases_filtered(cases_received_between(previous_period.first_day, current_period.last_day), case_filter),
         ["grid_id", "category_id"],
         {"current": Count("id", filter=Q(created_at__gte=current_start)),
          "previous": Count("id", filter=Q(created_at__lt=current_start))})

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_GET
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require, user_can
+from zhili.cases.rules.kpis import kpi_labels
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.pages import page_refusal
 from zhili.dashboard.exports import XLSX_CONTENT_TYPE, leader_overview_xlsx, monthly_report_xlsx
 from zhili.dashboard.leader import (
     LeaderFilter,
@@ -41,7 +43,6 @@ from zhili.dashboard.selectors import (
     department_for_code,
     hot_spots,
     kpi_cube,
-    kpi_labels,
     kpi_total,
     map_metric_labels,
     map_targets,
@@ -50,10 +51,6 @@ from zhili.dashboard.selectors import (
     rankings_from_cubes,
     recent_period,
 )
-
-
-def _error_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
-    return render(request, "dashboard/error.html", {"error": error}, status=error.status_code)
 
 
 def _user(request: HttpRequest) -> User:
@@ -139,7 +136,7 @@ def command_center(request: HttpRequest) -> HttpResponse:
         require(request.user, Action.DASHBOARD_COMMAND_CENTER)
         scope = dashboard_scope_for(_user(request), area_code=request.GET.get("area", "").strip())
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
     requested_metric = request.GET.get("metric", "open")
     metric: MapMetric = next((item for item in MAP_METRICS if item == requested_metric), "open")
     granularity = "grid" if request.GET.get("granularity") == "grid" else "children"
@@ -191,7 +188,7 @@ def _leader_filter_or_error(request: HttpRequest) -> LeaderFilter | HttpResponse
         require(request.user, Action.DASHBOARD_LEADER)
         return leader_filter_from_query(_user(request), request.GET)
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
 
 
 @login_required
@@ -257,7 +254,7 @@ def _report_or_error(request: HttpRequest) -> tuple[Any, Period] | HttpResponse:
             raise ApplicationError("invalid_filter", _("找不到部门代码 %(code)s，请从列表中选择部门。")
                                    % {"code": department_code})
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
     return monthly_report(scope, period=period, department=department), period
 
 

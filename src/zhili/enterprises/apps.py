@@ -7,6 +7,7 @@ class EnterprisesConfig(AppConfig):
     verbose_name = "亩均评价"
 
     def ready(self) -> None:
+        # deferred: models and other apps can be imported only once the app registry is ready
         from zhili.accounts.permissions import ObjectScope, register_scope_resolver
         from zhili.enterprises.models import Enterprise, EvaluationResult
 

@@ -2,7 +2,7 @@
 
 Input is a set of float64 columns (one value per enterprise, NaN = not reported) named after
 :data:`~zhili.enterprises.scheme.DATA_FIELDS` plus ``above_scale`` (1/0), ``production_start_year``
-and ``public_utility`` (1/0). Output is arrays in the same order. :mod:`zhili.enterprises.rowwise`
+and ``public_utility`` (1/0). Output is arrays in the same order. ``tests/oracles/enterprises_rowwise.py``
 implements the same rules one enterprise at a time; the tests and ``bench/enterprise_eval.py``
 check that both give bit-identical results.
 

@@ -99,6 +99,7 @@ def enterprise_sheet_xlsx(result: EvaluationResult) -> bytes:
 
 
 def enterprise_sheet_docx(result: EvaluationResult) -> bytes:
+    # deferred: python-docx is imported only when a Word file is read or written
     from docx import Document
 
     document = Document()

@@ -109,6 +109,7 @@ def decode_text(content: bytes) -> tuple[str, str]:
     decoded = text_bytes_decode(content)
     if decoded is not None:
         return decoded[0], {"utf-8": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}[decoded[1]]
+    # deferred: encoding detection is imported only for CSV files of unknown encoding
     from charset_normalizer import from_bytes
 
     best = from_bytes(content).best()

@@ -13,6 +13,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import user_area_paths
+from zhili.core import clock
+from zhili.enterprises import engine
 from zhili.enterprises.engine import CLASS_LABELS, FloatArray
 from zhili.enterprises.industry import industry_label
 from zhili.enterprises.models import (
@@ -41,7 +43,7 @@ from zhili.enterprises.rules import (
     policy_table_parse,
     scheme_config_with_changes,
 )
-from zhili.enterprises.scheme import DATA_FIELDS
+from zhili.enterprises.scheme import DATA_FIELDS, scheme_parse
 from zhili.geo.models import Area, AreaLevel
 
 
@@ -195,6 +197,7 @@ def distribution_by_area(results: QuerySet[EvaluationResult]) -> list[Distributi
 
 def map_payload(results: QuerySet[EvaluationResult]) -> dict[str, Any]:
     """GeoJSON of streets and zones with per-class counts, plus enterprise points by class (for ECharts)."""
+    # deferred: shapely is imported only when geometry is drawn
     import shapely
     from shapely.geometry import mapping
 
@@ -288,7 +291,6 @@ def land_sites() -> QuerySet[LandSite]:
 def run_state(run: EvaluationRun) -> str:
     """draft · objection_window (公示中) · pending_objections (window closed, objections open) ·
     effective (生效) · superseded (replaced after an upheld objection)."""
-    from zhili.core import clock
 
     if not run.is_published:
         return "draft"
@@ -383,8 +385,6 @@ def run_simulation(run: EvaluationRun, *, weights: dict[str, float] | None = Non
                    shares: dict[str, float] | None = None) -> SimulationResult:
     """Re-evaluate the run's year in memory with changed weights/thresholds and list every enterprise
     that would change class, with the money effect of both classes. Writes nothing."""
-    from zhili.enterprises import engine
-    from zhili.enterprises.scheme import scheme_parse
 
     config = scheme_config_with_changes(run.scheme.config, weights=weights, thresholds=thresholds, shares=shares)
     rules = scheme_parse(config)

@@ -19,12 +19,13 @@ from django.utils.translation import gettext as _
 
 from zhili.accounts.models import User
 from zhili.audit.services import audit_record_append
+from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import engine, selectors
 from zhili.enterprises.credit_code import credit_code_check
 from zhili.enterprises.importing import SourceTable, source_table_read
-from zhili.enterprises.industry import industry_for_code
+from zhili.enterprises.industry import PUBLIC_UTILITY_DIVISIONS, industry_for_code
 from zhili.enterprises.models import (
     Enterprise,
     EnterpriseParcel,
@@ -52,8 +53,11 @@ from zhili.enterprises.models import (
     SourceKind,
     StagedRow,
 )
+from zhili.enterprises.rules import ShareInput, apportion_site, policy_table_parse
 from zhili.enterprises.scheme import DATA_FIELDS, scheme_parse
 from zhili.geo.models import Area
+from zhili.geo.selectors import grid_for_point
+from zhili.geo.services import MatterInput, matters_register
 
 # Which department's figure counts when two files disagree ("谁的数据算数").
 FIELD_AUTHORITY: dict[str, str] = {
@@ -79,7 +83,6 @@ def _locate(longitude: float | None, latitude: float | None) -> tuple[Area | Non
     """(grid, zone, area path) of a point via the geo app; all empty when the point is not given."""
     if longitude is None or latitude is None:
         return None, None, ""
-    from zhili.geo.selectors import grid_for_point
 
     location = grid_for_point(longitude=longitude, latitude=latitude)
     if location is None:
@@ -127,7 +130,6 @@ def enterprise_register(*, actor: User | None, credit_code: str, name: str, indu
         land_area_mu = math.fsum(parcel.area_mu for parcel in parcels)
     grid, zone, area_path = _locate(longitude, latitude)
     if is_public_utility is None:
-        from zhili.enterprises.industry import PUBLIC_UTILITY_DIVISIONS
 
         is_public_utility = industry.division_code in PUBLIC_UTILITY_DIVISIONS
     now = clock.now()
@@ -776,7 +778,6 @@ def d_class_follow_up_tasks_create(*, actor: User, run: EvaluationRun,
     """Turn D-class enterprises of a published run into follow-up cases on the case engine (one per
     enterprise and 低效用地 category), filed under the category's matter so they are dispatched to its
     department with its deadline. All or nothing."""
-    from zhili.cases.services.intake import IntakeRequest, case_intake
 
     if not run.is_published:
         raise ApplicationError("measure_run_not_published", _("请在评价结果发布后再生成跟踪任务。"))
@@ -841,7 +842,6 @@ def d_class_follow_up_tasks_create(*, actor: User, run: EvaluationRun,
 def low_efficiency_matters_register(*, actor: User | None = None, department_code: str = "ZRGH",
                                     department_name: str = "自然资源和规划局") -> int:
     """Add the five 低效用地 matters to the 权责清单 (demo and first setup)."""
-    from zhili.geo.services import MatterInput, matters_register
 
     return matters_register(actor_id=actor.pk if actor else None, matters=[
         MatterInput(code=code, name=name, category_code="ZRZY", category_name="自然资源与规划",
@@ -857,7 +857,6 @@ def low_efficiency_matters_register(*, actor: User | None = None, department_cod
 @transaction.atomic
 def policy_table_save(*, actor: User | None, year: int, config: dict[str, Any]) -> PolicyTable:
     """Save a new version of the year's differentiated-policy table (checked: no negative price)."""
-    from zhili.enterprises.rules import policy_table_parse
 
     if not 2000 <= year <= 2100:
         raise ApplicationError("policy_year_invalid", _("适用年度应在2000至2100之间。"))
@@ -882,7 +881,6 @@ def land_site_save(*, actor: User, code: str, name: str, area_mu: float, shares:
                    address: str = "") -> LandSite:
     """Create or replace a shared site and its apportionment (all or nothing). The apportioned land
     is what the evaluation uses for these enterprises (a firm on several sites: the sum)."""
-    from zhili.enterprises.rules import ShareInput, apportion_site
 
     code = code.strip()
     if not code or not name.strip():

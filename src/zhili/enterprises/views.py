@@ -45,7 +45,9 @@ from zhili.enterprises.models import (
     SourceKind,
 )
 from zhili.enterprises.presets import DEFAULT_POLICY_TABLE, PRESETS
-from zhili.enterprises.scheme import DATA_FIELDS
+from zhili.enterprises.rules import RESOURCES, policy_table_parse
+from zhili.enterprises.scheme import DATA_FIELDS, INDICATOR_CATALOGUE
+from zhili.geo.selectors import area_by_code, areas_for_map
 
 View = Callable[..., HttpResponse]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -148,7 +150,6 @@ def enterprise_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
         "result__run", "resolution_run", "objector_area")
     latest = results[0] if results else None
     state = selectors.run_state(latest.run) if latest else ""
-    from zhili.geo.selectors import areas_for_map
 
     return render(request, "enterprises/enterprise_profile.html", {
         "enterprise": enterprise, "industry": industry_label(enterprise.industry_code), "results": results,
@@ -520,8 +521,6 @@ def objection_create(request: HttpRequest, result_id: int) -> HttpResponse:
         street = None
         street_code = request.POST.get("street", "").strip()
         if street_code:
-            from zhili.geo.selectors import area_by_code
-
             street = area_by_code(street_code)
         services.objection_record(actor=_user(request), result=result,
                                   submitted_by_name=request.POST.get("submitted_by_name", ""),
@@ -599,7 +598,6 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
         return redirect("enterprises:policy")
     tables = list(PolicyTable.objects.order_by("-year", "-version"))
     current = tables[0] if tables else None
-    from zhili.enterprises.rules import RESOURCES, policy_table_parse
 
     parsed = policy_table_parse(current.config) if current else None
     if request.GET.get("format") == "xlsx" and parsed is not None and current is not None:
@@ -624,7 +622,6 @@ def run_policy(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     table, rows = selectors.run_policy_effects(run, selectors.results_for_user(run, _user(request)))
     if request.GET.get("format") == "xlsx":
-        from zhili.enterprises.rules import RESOURCES
 
         content = files.table_xlsx(_("%(year)d年度差别化政策测算") % {"year": run.year}, [
             _("统一社会信用代码"), _("企业名称"), _("类别"), *[f"{resource.label}（元）" for resource in RESOURCES],
@@ -674,7 +671,6 @@ def run_simulate(request: HttpRequest, run_id: int) -> HttpResponse:
     method = config.get("classes", {}).get("method")
     current_limits = ({code: round(value * 100, 4) for code, value in config["classes"].get("shares", {}).items()}
                       if method == "rank_share" else config.get("classes", {}).get("thresholds", {}))
-    from zhili.enterprises.scheme import INDICATOR_CATALOGUE
 
     indicators = [{"key": item["key"], "name": INDICATOR_CATALOGUE[item["key"]].name if item["key"] in
                    INDICATOR_CATALOGUE else item["key"],

@@ -7,6 +7,7 @@ class GeoConfig(AppConfig):
     verbose_name = "网格与地址"
 
     def ready(self) -> None:
+        # deferred: models and other apps can be imported only once the app registry is ready
         from zhili.accounts.permissions import ObjectScope, register_scope_resolver
         from zhili.geo.models import Address, Area, Component
 

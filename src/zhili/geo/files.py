@@ -244,6 +244,7 @@ def _crs_note(crs: Any, accuracy: float | None) -> str:
 def _reprojected(features: list[tuple[dict[str, Any], Any]], prj: bytes) -> tuple[list[tuple[dict[str, Any], Any]],
                                                                                  SourceCrs | None]:
     """Features in WGS-84 longitude/latitude from the coordinate system a .prj declares."""
+    # deferred: pyproj loads its projection database; only projected boundary files need it
     from pyproj import CRS, Transformer
     from pyproj.exceptions import CRSError, ProjError
     from pyproj.transformer import AreaOfInterest

@@ -33,7 +33,15 @@ from zhili.geo.coordinates import coordinate_system_checked, out_of_china, to_wg
 from zhili.geo.data_version import geo_data_version_bump
 from zhili.geo.files import GeoFile, ImportProblem, geo_file_read, import_rejection
 from zhili.geo.geometry import area_geometry_fields, geometry_from_wkb, polygonal_part
-from zhili.geo.models import ADMINISTRATIVE_LEVELS, PARENT_LEVEL, Area, AreaLevel
+from zhili.geo.models import (
+    ADMINISTRATIVE_LEVELS,
+    PARENT_LEVEL,
+    Area,
+    AreaLevel,
+    Department,
+    Matter,
+    MatterCategory,
+)
 
 ImportProgress = Callable[[str, int, int], None]
 
@@ -487,7 +495,6 @@ def matters_register(*, matters: Sequence[MatterInput], actor_id: int | None = N
     """Add (or refresh, by code) matters with their category and department; returns how many.
 
     Existing departments and categories are reused by code and left as they are."""
-    from zhili.geo.models import Department, Matter, MatterCategory
 
     for item in matters:
         if item.handle_limit_days < 1:

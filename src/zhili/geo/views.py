@@ -11,6 +11,7 @@ from django_htmx.middleware import HtmxDetails
 
 from zhili.accounts.permissions import Action, require, user_can
 from zhili.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from zhili.core.pages import page_refusal
 from zhili.core.uploads import upload_read_limited
 from zhili.geo import selectors
 from zhili.geo.coordinates import COORDINATE_SYSTEMS
@@ -27,10 +28,6 @@ MAP_LEVELS = (AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID)
 NEXT_LEVEL: dict[str, str] = {AreaLevel.STREET: AreaLevel.COMMUNITY, AreaLevel.COMMUNITY: AreaLevel.GRID}
 
 
-def _denied(request: HttpRequest, error: ApplicationError) -> HttpResponse:
-    return render(request, "geo/denied.html", {"error": error}, status=error.status_code)
-
-
 @login_required
 @require_GET
 def grid_map(request: HttpRequest) -> HttpResponse:
@@ -42,7 +39,7 @@ def grid_map(request: HttpRequest) -> HttpResponse:
         root_code = request.GET.get("root") or ""
         root = selectors.area_by_code(root_code) if root_code else None
     except ApplicationError as error:
-        return _denied(request, error)
+        return page_refusal(request, error)
     areas = selectors.areas_for_map(level, root=root).only("code", "name", "level", "population", "path")
     return render(request, "geo/map.html", {
         "level": level,
@@ -65,7 +62,7 @@ def grid_card_page(request: HtmxHttpRequest, code: str) -> HttpResponse:
     except (PermissionDeniedError, NotFoundError) as error:
         if request.htmx:
             return render(request, "geo/grid_card.html#card_error", {"error": error}, status=200)
-        return _denied(request, error)
+        return page_refusal(request, error)
     card = selectors.grid_card(grid)
     component_rows = [(ComponentClass(value).label, count) for value, count in card["component_counts"].items()]
     context = {"grid": grid, "card": card, "component_rows": component_rows}
@@ -79,7 +76,7 @@ def address_search(request: HtmxHttpRequest) -> HttpResponse:
     try:
         require(request.user, Action.GEO_VIEW)
     except PermissionDeniedError as error:
-        return _denied(request, error)
+        return page_refusal(request, error)
     text = request.GET.get("q", "")[:200]
     candidates = selectors.address_candidates(text, limit=8) if text.strip() else []
     context = {"text": text, "candidates": candidates}
@@ -93,7 +90,7 @@ def area_import(request: HttpRequest) -> HttpResponse:
     try:
         require(request.user, Action.GEO_MANAGE)
     except PermissionDeniedError as error:
-        return _denied(request, error)
+        return page_refusal(request, error)
     context: dict[str, object] = {"coordinate_systems": COORDINATE_SYSTEMS, "selected_system": "auto"}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -120,7 +117,7 @@ def area_export(request: HttpRequest) -> HttpResponse:
         root_code = request.GET.get("root") or ""
         root = selectors.area_by_code(root_code) if root_code else None
     except ApplicationError as error:
-        return _denied(request, error)
+        return page_refusal(request, error)
     levels = [level for level in request.GET.getlist("level") if level in AreaLevel.values] or None
     response = JsonResponse(areas_export_geojson(levels=levels, root=root),
                             json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})

@@ -7,6 +7,7 @@ class IndicatorsConfig(AppConfig):
     verbose_name = "规划指标"
 
     def ready(self) -> None:
+        # deferred: models and other apps can be imported only once the app registry is ready
         from zhili.accounts.permissions import ObjectScope, register_scope_resolver
         from zhili.indicators.case_metrics import register_case_metrics
         from zhili.indicators.models import Plan

@@ -14,8 +14,9 @@ from typing import Any, TextIO
 
 from django.contrib.auth import get_user_model
 
+from zhili.indicators.contracts import ObservationInput
 from zhili.indicators.models import IndicatorKind, Observation, Plan, QualitativeStatus
-from zhili.indicators.services import ObservationInput, observations_record_many, plan_create_from_definition
+from zhili.indicators.services import observations_record_many, plan_create_from_definition
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "tianning_14th.json"
 DEMO_SOURCE = "演示数据"

@@ -36,6 +36,7 @@ PDF_TIMEOUT_SECONDS = 180
 
 def table_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """A one-sheet workbook: a title row, a header row and the rows (every list page's download)."""
+    # deferred: openpyxl is imported only when a workbook is written
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -172,6 +173,7 @@ def _method_note(document: Any, report: EvaluationReport) -> None:
 def evaluation_report_docx(report: EvaluationReport) -> bytes:
     """The report version as .docx: its (edited) narrative, the platform's charts, the tables the
     stage calls for, and the appendix with the three progress measures side by side."""
+    # deferred: python-docx is imported only when a Word file is read or written
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -264,6 +266,7 @@ def _finite(value: float | None) -> float | None:
 
 def evaluation_report_xlsx(plan: Plan, year: int, stage: str = "midterm") -> bytes:
     """The evaluation as a workbook: a summary sheet and one row per indicator and year."""
+    # deferred: openpyxl is imported only when a workbook is written
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

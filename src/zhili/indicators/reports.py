@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext as _
 
 from zhili.indicators.evaluation import Status
-from zhili.indicators.selectors import PlanEvaluation, indicator_detail
+from zhili.indicators.selectors import PlanEvaluation, indicator_detail, indicator_get
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,6 +34,7 @@ REPORT_STAGES = {"midterm": "中期评估", "final": "末期评估", "annual": "
 @functools.cache
 def chinese_font_name() -> str | None:
     """The family name of an installed CJK font for matplotlib, or None (with a logged warning)."""
+    # deferred: matplotlib is slow to import; only chart rendering needs it
     from matplotlib import font_manager
 
     installed = {font.name for font in font_manager.fontManager.ttflist}
@@ -50,9 +51,11 @@ def chinese_font_name() -> str | None:
 
 
 def _figure(width: float, height: float) -> Figure:
+    # deferred: matplotlib is slow to import; only chart rendering needs it
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    # deferred: matplotlib is slow to import; only chart rendering needs it
     from matplotlib.figure import Figure
 
     font = chinese_font_name()
@@ -87,7 +90,6 @@ def status_chart_png(evaluation: PlanEvaluation) -> bytes:
 
 
 def indicator_chart_png(indicator_id: int, year: int) -> bytes:
-    from zhili.indicators.selectors import indicator_get
 
     detail = indicator_detail(indicator_get(indicator_id=indicator_id), year)
     chart = detail.chart

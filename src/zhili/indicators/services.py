@@ -10,12 +10,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhili.accounts.roles import Role
 from zhili.audit.services import audit_record_append
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.indicators.contracts import ObservationInput
 from zhili.indicators.models import (
     Attribute,
     Direction,
@@ -34,6 +38,10 @@ from zhili.indicators.models import (
     TargetRevision,
 )
 from zhili.indicators.platform_metrics import platform_metric_get
+from zhili.indicators.rules import data_deadline_for, data_year_for, reminder_due
+from zhili.indicators.selectors import missing_data_by_department, report_sections_generated
+from zhili.indicators.spreadsheets import parse_plan_workbook
+from zhili.textintel.targets import extract_targets
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -133,18 +141,6 @@ def indicator_bind_platform_metric(*, indicator: Indicator, metric_name: str, ac
 # ---------------------------------------------------------------------------------------------
 # Observations
 # ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ObservationInput:
-    indicator_id: int
-    year: int
-    value: float | None = None
-    qualitative_status: str = ""
-    quarter: int = 0
-    source: str = ""
-    evidence: str = ""
-    note: str = ""
-
 
 @dataclass
 class ObservationWriteResult:
@@ -416,7 +412,6 @@ TargetExtractor = Callable[[str], Iterable[Any]]
 
 
 def _default_extractor() -> TargetExtractor:
-    from zhili.textintel.targets import extract_targets
 
     return extract_targets
 
@@ -541,7 +536,6 @@ def plan_workbook_import(*, plan: Plan, stream: IO[bytes], actor: User | None,
     reading that mattered is listed in the result's conversions. Blank cells change nothing; a
     changed value becomes a new revision.
     """
-    from zhili.indicators.spreadsheets import parse_plan_workbook
 
     parsed = parse_plan_workbook(plan, stream, file_name=file_name)
     if parsed.problems:
@@ -644,7 +638,6 @@ def _next_version(plan: Plan, stage: str, year: int) -> int:
 @transaction.atomic
 def evaluation_report_generate(*, plan: Plan, stage: str, year: int, actor: User | None) -> EvaluationReport:
     """A new draft version whose narrative is generated from the current figures (earlier versions stay)."""
-    from zhili.indicators.selectors import report_sections_generated
 
     _report_stage_check(plan, stage, year)
     now = clock.now()
@@ -753,12 +746,7 @@ class ReminderSent:
 def indicator_data_reminders_send(*, today: dt.date | None = None) -> list[ReminderSent]:
     """On the reminder days before each plan's yearly data deadline (30, 7 and 1 days), e-mail the
     planners the departments that still have indicators without a value, and record it."""
-    from django.contrib.auth import get_user_model
-    from django.core.mail import send_mail
 
-    from zhili.accounts.roles import Role
-    from zhili.indicators.rules import data_deadline_for, data_year_for, reminder_due
-    from zhili.indicators.selectors import missing_data_by_department
 
     today = today or clock.today()
     sent: list[ReminderSent] = []

@@ -24,9 +24,9 @@ from zhili.core.errors import ApplicationError
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.core.uploads import upload_size_limit
 from zhili.core.workbooks import workbook_sheets_read
+from zhili.indicators.contracts import ObservationInput
 from zhili.indicators.models import Indicator, IndicatorKind, Plan, QualitativeStatus
 from zhili.indicators.selectors import current_values
-from zhili.indicators.services import ObservationInput
 from zhili.indicators.units import conversion_factor, normalise_unit
 
 INDICATOR_SHEET = "指标"

@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from zhili.core import clock
-from zhili.indicators.services import observations_fill_from_platform
+from zhili.indicators.services import indicator_data_reminders_send, observations_fill_from_platform
 
 
 @db_task()  # type: ignore[untyped-decorator]
@@ -32,6 +32,5 @@ def fill_platform_indicators() -> int:
 def remind_indicator_data_deadline() -> int:
     """Daily: 30, 7 and 1 days before a plan's yearly data deadline, remind the planners which
     departments still owe figures; returns how many plans got a reminder."""
-    from zhili.indicators.services import indicator_data_reminders_send
 
     return len(indicator_data_reminders_send())

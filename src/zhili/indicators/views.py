@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhili.accounts.permissions import Action, user_can
+from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.uploads import upload_read_limited
 from zhili.indicators import files, selectors, services
@@ -31,6 +33,7 @@ from zhili.indicators.models import (
     ReportStatus,
 )
 from zhili.indicators.platform_metrics import platform_metric_choices
+from zhili.indicators.rules import data_deadline_for, data_year_for
 from zhili.indicators.spreadsheets import parse_number, plan_template_workbook
 
 if TYPE_CHECKING:
@@ -73,8 +76,6 @@ def _year(request: HttpRequest, plan: Plan) -> int:
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    from urllib.parse import quote
-
     response = HttpResponse(content, content_type=content_type)
     if filename.isascii():
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -442,7 +443,6 @@ def target_revise(request: HttpRequest, indicator_id: int) -> HttpResponse:
 @require_GET
 def plan_departments(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Progress by responsible department: status counts, lagging and missing indicators, the deadline."""
-    from zhili.indicators.rules import data_deadline_for, data_year_for
 
     plan = _plan_or_404(plan_id)
     _check(request, Action.INDICATOR_VIEW, plan)
@@ -455,7 +455,6 @@ def plan_departments(request: HttpRequest, plan_id: int) -> HttpResponse:
         content = files.table_xlsx(_("%(year)s年分部门进度") % {"year": year},
                                    [_("责任部门"), _("序号"), _("指标"), _("属性"), _("状态"), _("说明")], rows)
         return _download(content, XLSX_TYPE, f"{plan.code}-departments-{year}.xlsx")
-    from zhili.core import clock
 
     today = clock.today()
     data_year = data_year_for(today, plan.data_deadline_month, plan.data_deadline_day)

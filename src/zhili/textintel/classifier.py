@@ -512,6 +512,7 @@ def _features_of(
 
 
 def _make_model(settings: ClassifierSettings) -> LinearSVC:
+    # deferred: scikit-learn/SciPy take about a second to import; only this computation needs them
     from sklearn.svm import LinearSVC
 
     return LinearSVC(C=settings.regularisation, class_weight=settings.class_weight)
@@ -529,6 +530,7 @@ def classifier_fit(
     progress: ProgressCallback = _no_progress,
 ) -> CategoryClassifier:
     """Fit the vectorizer, the SVM and its probability calibration on the given texts."""
+    # deferred: scikit-learn/SciPy take about a second to import; only this computation needs them
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -596,6 +598,7 @@ def classifier_evaluate_on(
     classifier: CategoryClassifier, *, texts: Sequence[str], labels: Sequence[str]
 ) -> ClassifierEvaluation:
     """Macro-F1, accuracy, per-class precision/recall/F1, confusion matrix, ms/message."""
+    # deferred: scikit-learn/SciPy take about a second to import; only this computation needs them
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
     classifier.predict(list(texts[:1]))  # loads the word dictionary once per process: not a per-message cost

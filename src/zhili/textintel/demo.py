@@ -12,6 +12,8 @@ import io
 import random
 from typing import Any
 
+from zhili.cases.models import Case
+from zhili.geo.models import Matter
 from zhili.textintel.classifier import ClassifierSettings
 from zhili.textintel.models import ClassifierModel, HotIssueRun
 from zhili.textintel.services import (
@@ -32,14 +34,12 @@ _PLACES = ("青龙街道", "红梅新村", "茶山街道", "天宁寺附近", "�
 
 
 def _labelled_rows_from_cases() -> list[tuple[str, str]]:
-    from zhili.cases.models import Case
 
     rows = Case.objects.filter(category__isnull=False).values_list("title", "description", "category__name")
     return [(f"{title} {description}".strip(), category) for title, description, category in rows]
 
 
 def _synthetic_rows(seed: int) -> list[tuple[str, str]]:
-    from zhili.geo.models import Matter
 
     generator = random.Random(seed)  # noqa: S311 - demo text, not security
     rows: list[tuple[str, str]] = []

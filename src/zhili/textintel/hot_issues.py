@@ -159,6 +159,7 @@ def _place_key(name: str) -> str:
 
 def message_similarity_graph(messages: Sequence[HotIssueMessage]) -> Any:
     """Sparse symmetric adjacency (scipy CSR) of the link rule in the module docstring."""
+    # deferred: scikit-learn/SciPy take about a second to import; only this computation needs them
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -231,6 +232,7 @@ def hot_issues_compute(
     messages: Sequence[HotIssueMessage], *, reference_time: dt.datetime | None = None,
 ) -> HotIssueResult:
     """Cluster ``messages`` and rank the clusters of ≥ 2 reports by heat index (hottest first)."""
+    # deferred: SciPy is imported only when hot issues are computed
     from scipy.sparse.csgraph import connected_components
 
     parameters = {"window_days": WINDOW_DAYS, "strong_similarity": STRONG_SIMILARITY,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from zhili.core.errors import ApplicationError
 from zhili.core.text_files import text_bytes_decode
+from zhili.core.workbooks import workbook_sheets_read
 
 MAX_REPORTED_ROWS = 10
 
@@ -60,7 +61,6 @@ def _cell(value: object) -> str:
 
 def _rows_from_workbook(data: bytes, file_name: str) -> tuple[list[str], list[dict[str, str]]]:
     """The first sheet of an .xlsx/.xlsm/.xls file (the shared workbook reader)."""
-    from zhili.core.workbooks import workbook_sheets_read
 
     try:
         sheet = workbook_sheets_read(data, file_name=file_name)[0]

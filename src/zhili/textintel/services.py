@@ -15,9 +15,11 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from zhili.audit.services import audit_record_append
+from zhili.cases.models import Case
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.files import private_directory, private_file_write
+from zhili.core.jobs import job_enqueue
 from zhili.textintel.artifacts import classifier_artifact_read, classifier_artifact_write
 from zhili.textintel.classifier import (
     ClassifierSettings,
@@ -40,6 +42,9 @@ from zhili.textintel.models import (
 
 HELD_OUT_SHARE = 0.2
 _NAME_PATTERN = re.compile(r"^[\w\-.]{1,80}$")
+
+CLASSIFIER_TRAINING_JOB = "textintel.classifier_training"
+HOT_ISSUE_RUN_JOB = "textintel.hot_issue_run"
 
 
 def _no_progress(message: str) -> None:
@@ -67,6 +72,7 @@ def _checked_name(name: str) -> str:
 
 def _held_out_split(labels: Sequence[str]) -> tuple[list[int], list[int]]:
     """Stratified 80/20 split (seeded); classes with one example stay in training only."""
+    # deferred: scikit-learn/SciPy take about a second to import; only this computation needs them
     from sklearn.model_selection import train_test_split
 
     indexes = list(range(len(labels)))
@@ -92,6 +98,7 @@ def _plain_baseline_scores(*, train_texts: Sequence[str], train_labels: Sequence
     a linear SVM on the text as given. A model that does not beat it on this district's own history
     has no business replacing it.
     """
+    # deferred: scikit-learn/SciPy take about a second to import; only this computation needs them
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.svm import LinearSVC
@@ -283,10 +290,7 @@ def classifier_training_job_create(
             actor_id=actor_id, action="classifier.training_queued", object_type="textintel.ClassifierTrainingJob",
             object_id=job.pk, data={"name": name, "target": target, "file": job.source_file_name},
         )
-        from zhili.textintel.tasks import classifier_training_job_task
-
-        job_id = job.pk
-        transaction.on_commit(lambda: classifier_training_job_task(job_id))
+        job_enqueue(CLASSIFIER_TRAINING_JOB, job.pk)
     return job
 
 
@@ -353,7 +357,6 @@ def _hot_issues_store(*, run: HotIssueRun, messages: Sequence[HotIssueMessage]) 
 
 def _case_messages(*, days: int) -> list[HotIssueMessage]:
     """The platform's cases of the last ``days`` days as messages (the reporter is a hash, never a phone)."""
-    from zhili.cases.models import Case
 
     since = clock.now() - dt.timedelta(days=days)
     rows = Case.objects.filter(created_at__gte=since).values_list(
@@ -389,10 +392,7 @@ def _hot_issue_run_queue(*, run_fields: dict[str, Any], actor_id: int | None) ->
             actor_id=actor_id, action="hot_issue.queued", object_type="textintel.HotIssueRun", object_id=run.pk,
             data={"source": run.source, "label": run.source_label},
         )
-        from zhili.textintel.tasks import hot_issue_run_task
-
-        run_id = run.pk
-        transaction.on_commit(lambda: hot_issue_run_task(run_id))
+        job_enqueue(HOT_ISSUE_RUN_JOB, run.pk)
     return run
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from zhili.core.jobs import job_register
 from zhili.textintel.services import (
+    CLASSIFIER_TRAINING_JOB,
+    HOT_ISSUE_RUN_JOB,
     classifier_training_job_run,
     hot_issue_run_execute,
     textintel_uploads_retention_sweep,
@@ -26,3 +29,7 @@ def hot_issue_run_task(run_id: int) -> None:
 def uploads_retention_periodic() -> int:
     """Remove uploaded files of finished training jobs and hot-issue runs past the retention period."""
     return textintel_uploads_retention_sweep()
+
+
+job_register(CLASSIFIER_TRAINING_JOB, classifier_training_job_task)
+job_register(HOT_ISSUE_RUN_JOB, hot_issue_run_task)

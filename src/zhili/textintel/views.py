@@ -12,16 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhili.accounts.permissions import Action, require
 from zhili.core.errors import ApplicationError
+from zhili.core.pages import page_refusal
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
 from zhili.textintel.models import ClassifierTarget, HotIssueRunStatus
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-def _error_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
-    return render(request, "textintel/error.html", {"error": error}, status=error.status_code)
 
 
 def _uploaded_bytes(request: HttpRequest, field: str) -> tuple[bytes, str]:
@@ -40,7 +37,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
     return render(request, "textintel/models.html", {
         "models": selectors.classifier_model_list(),
         "jobs": selectors.classifier_training_job_list(),
@@ -55,10 +52,10 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
     model = selectors.classifier_model_list().filter(pk=model_id).first()
     if model is None:
-        return _error_page(request, ApplicationError("classifier_model_not_found", _("模型不存在。"), status_code=404))
+        return page_refusal(request, ApplicationError("classifier_model_not_found", _("模型不存在。"), status_code=404))
     metrics = model.metrics
     labels = metrics.get("confusion_labels", [])
     confusion_rows = list(zip(labels, metrics.get("confusion_matrix", []), strict=False))
@@ -75,10 +72,10 @@ def model_compare(request: HttpRequest, model_id: int) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
     model = selectors.classifier_model_list().filter(pk=model_id).first()
     if model is None:
-        return _error_page(request, ApplicationError("classifier_model_not_found", _("模型不存在。"), status_code=404))
+        return page_refusal(request, ApplicationError("classifier_model_not_found", _("模型不存在。"), status_code=404))
     active = selectors.active_classifier_models().get(model.target)
     at_training = model.metrics.get("current_model") or None
     return render(request, "textintel/model_compare.html", {
@@ -103,7 +100,7 @@ def model_activate(request: HttpRequest, model_id: int) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
-        return _error_page(request, error)  # a refusal is a 403 page, not a redirect
+        return page_refusal(request, error)  # a refusal is a 403 page, not a redirect
     compared_with = request.POST.get("compared_with", "")
     if not compared_with.isdigit():
         messages.error(request, _("请先在比较页查看新模型与当前在用模型、基线的对比，再从比较页启用。"))
@@ -124,7 +121,7 @@ def model_deactivate(request: HttpRequest, model_id: int) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
-        return _error_page(request, error)  # a refusal is a 403 page, not a redirect
+        return page_refusal(request, error)  # a refusal is a 403 page, not a redirect
     try:
         model = services.classifier_model_deactivate(model_id=model_id, actor_id=request.user.pk)
     except ApplicationError as error:
@@ -144,7 +141,7 @@ def model_train(request: HttpRequest) -> HttpResponse:
     try:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
-        return _error_page(request, error)  # a refusal is a 403 page, not a redirect
+        return page_refusal(request, error)  # a refusal is a 403 page, not a redirect
     try:
         data, file_name = _uploaded_bytes(request, "data")
         job = services.classifier_training_job_create(
@@ -167,7 +164,7 @@ def hot_issues_page(request: HttpRequest) -> HttpResponse:
     try:
         require(request.user, Action.HOT_ISSUE_VIEW)
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
     if request.method == "POST":
         try:
             if request.POST.get("source") == "cases":
@@ -198,10 +195,10 @@ def hot_issues_export(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         require(request.user, Action.HOT_ISSUE_VIEW)
     except ApplicationError as error:
-        return _error_page(request, error)
+        return page_refusal(request, error)
     run = selectors.hot_issue_run_for(run_id)
     if run is None:
-        return _error_page(request, ApplicationError(
+        return page_refusal(request, ApplicationError(
             "hot_issue_run_not_found", _("热点计算记录不存在或尚未完成：请在热点问题页等待计算完成后再导出。"),
             status_code=404))
     response = HttpResponse(

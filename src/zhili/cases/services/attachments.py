@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
@@ -103,10 +105,35 @@ def photos_validate(files: Sequence[tuple[str, IO[bytes], int | None]]) -> list[
     return [photo_validate(name=name, stream=stream, size=size) for name, stream, size in files]
 
 
+_WRITTEN_IN: contextvars.ContextVar[tuple[list[CaseAttachment], ...]] = contextvars.ContextVar(
+    "attachment_files_written_in", default=())
+
+
+@contextlib.contextmanager
+def attachment_files_kept_only_on_success() -> Iterator[None]:
+    """Around a transaction that stores attachments: the files :func:`attachments_build` writes inside
+    the block (at any depth) are deleted again when the block fails — the transaction's rollback
+    removes the rows, this removes the files, which no rollback reaches. Nested blocks each clean up
+    on their own failure; an outer block that fails after an inner one succeeded removes both."""
+    written: list[CaseAttachment] = []
+    token = _WRITTEN_IN.set((*_WRITTEN_IN.get(), written))
+    try:
+        yield
+    except BaseException:
+        for attachment in written:
+            for stored in (attachment.private_file, attachment.public_file):
+                if stored.name:
+                    stored.storage.delete(stored.name)
+        raise
+    finally:
+        _WRITTEN_IN.reset(token)
+
+
 def attachments_build(*, case: Case, photos: Sequence[ValidatedPhoto], kind: str, uploaded_by_id: int | None,
                       at: dt.datetime) -> list[CaseAttachment]:
-    """Write the files and return saved attachment rows (call inside the case's transaction)."""
-    rows = []
+    """Write the files and return saved attachment rows (call inside the case's transaction, within
+    :func:`attachment_files_kept_only_on_success`, so a failure leaves no file behind)."""
+    rows: list[CaseAttachment] = []
     for index, photo in enumerate(photos):
         attachment = CaseAttachment(
             case=case, kind=kind, original_name=photo.original_name, content_type=photo.content_type,
@@ -114,6 +141,8 @@ def attachments_build(*, case: Case, photos: Sequence[ValidatedPhoto], kind: str
             uploaded_by_id=uploaded_by_id, created_at=at,
         )
         stem = f"{case.number}-{kind}-{index + 1}-{photo.sha256[:10]}"
+        for written in _WRITTEN_IN.get():
+            written.append(attachment)
         attachment.private_file.save(f"{stem}.{photo.extension}", ContentFile(photo.content), save=False)
         attachment.public_file.save(f"{stem}.jpg", ContentFile(photo.public_content), save=False)
         attachment.save()

@@ -53,13 +53,19 @@ from zhili.cases.models import (
     Rating,
 )
 from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
+from zhili.cases.services import sla
+from zhili.cases.services.events import case_event_for_creation, case_event_new
 from zhili.cases.services.intake import case_numbers_allocate, tracking_code_new
 from zhili.cases.states import CaseAction, CaseStatus
+from zhili.cases.working_time import working_calendar_current
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.personal_data import name_mask, phone_digits, phone_mask
 from zhili.core.uploads import upload_size_limit
 from zhili.geo.models import Department, Matter, MatterCategory
+from zhili.geo.selectors import grids_for_points
+from zhili.textintel.selectors import active_category_classifier
+from zhili.textintel.services import classifier_training_job_create
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -733,6 +739,7 @@ def _skip_already_imported(result: CheckResult) -> None:
 def _suggestion(kind: str, value: str, targets: ValueTargets, result: CheckResult,
                 classifier: Any) -> tuple[str, str]:
     """(target, why) proposed for a source value: by name similarity, else by the active classifier."""
+    # deferred: fuzzy matching is imported only when values are mapped
     from rapidfuzz import fuzz, process
 
     if kind == ImportValueKind.STATUS:
@@ -765,7 +772,6 @@ def _suggestion(kind: str, value: str, targets: ValueTargets, result: CheckResul
 
 
 def _report(result: CheckResult, mappings: ValueMappings) -> dict[str, Any]:
-    from zhili.textintel.selectors import active_category_classifier
 
     targets = ValueTargets.load()
     classifier = active_category_classifier() if result.value_counts[ImportValueKind.CATEGORY] else None
@@ -835,7 +841,6 @@ def _rating(text: str) -> str:
 
 def _location_of(rows: Sequence[CheckedRow]) -> dict[int, tuple[int, str]]:
     """Row index → (area id, path) for rows with coordinates inside the district (one vectorised lookup)."""
-    from zhili.geo.selectors import grids_for_points
 
     indexed = [(index, row.values["longitude"], row.values["latitude"]) for index, row in enumerate(rows)
                if row.values["longitude"] is not None]
@@ -905,29 +910,29 @@ def _case_for(row: CheckedRow, *, number: str, batch: CaseImportBatch, mappings:
               "source_handling_unit": values["handling_unit"], "source_classification": values["classification"]}
     note = _("历史工单导入：批次 #%(batch)d「%(file)s」工作表「%(sheet)s」第 %(row)d 行") % {
         "batch": batch.pk, "file": batch.original_name, "sheet": row.sheet, "row": row.row_number}
-    events = [CaseEvent(case=case, action=CaseAction.CREATE, from_status="", to_status=CaseStatus.RECEIVED,
-                        actor_id=actor_id, actor_label=label, note=note, data=origin, occurred_at=created_at)]
+    events = [case_event_for_creation(case=case, actor_id=actor_id, actor_label=label, at=created_at, note=note,
+                                      data=origin)]
+    # the source system's steps, as it reports them (the case is built in its final status)
     if status == CaseStatus.ARCHIVED and finished_at is not None:
-        events.append(CaseEvent(case=case, action=CaseAction.REPLY, from_status=CaseStatus.RECEIVED,
-                                to_status=CaseStatus.FINISHED, actor_id=actor_id, actor_label=label,
-                                department_id=department_id, note=(values["reply_text"] or _("历史工单，已办结"))[:2000],
-                                data={"imported": True}, occurred_at=finished_at))
-        events.append(CaseEvent(case=case, action=CaseAction.ARCHIVE, from_status=CaseStatus.FINISHED,
-                                to_status=CaseStatus.ARCHIVED, actor_id=actor_id, actor_label=label,
-                                department_id=department_id, note=_("历史工单归档"), data={"imported": True},
-                                occurred_at=finished_at))
+        events.append(case_event_new(case=case, action=CaseAction.REPLY, from_status=CaseStatus.RECEIVED,
+                                     to_status=CaseStatus.FINISHED, department_id=department_id, actor_id=actor_id,
+                                     actor_label=label, at=finished_at,
+                                     note=(values["reply_text"] or _("历史工单，已办结"))[:2000], data={"imported": True}))
+        events.append(case_event_new(case=case, action=CaseAction.ARCHIVE, from_status=CaseStatus.FINISHED,
+                                     to_status=CaseStatus.ARCHIVED, department_id=department_id, actor_id=actor_id,
+                                     actor_label=label, at=finished_at, note=_("历史工单归档"),
+                                     data={"imported": True}))
     elif status == CaseStatus.CANCELLED:
-        events.append(CaseEvent(case=case, action=CaseAction.CANCEL, from_status=CaseStatus.RECEIVED,
-                                to_status=CaseStatus.CANCELLED, actor_id=actor_id, actor_label=label,
-                                note=_("来源系统中为「%(status)s」") % {"status": values["source_status"]},
-                                data={"imported": True}, occurred_at=closed_at or created_at))
+        events.append(case_event_new(case=case, action=CaseAction.CANCEL, from_status=CaseStatus.RECEIVED,
+                                     to_status=CaseStatus.CANCELLED, department_id=None, actor_id=actor_id,
+                                     actor_label=label, at=closed_at or created_at,
+                                     note=_("来源系统中为「%(status)s」") % {"status": values["source_status"]},
+                                     data={"imported": True}))
     return case, events
 
 
 def _open_case_deadlines(cases: Iterable[Case], now: dt.datetime) -> None:
     """Unfinished imported work orders wait for a dispatcher like a new case: the clock starts at the import."""
-    from zhili.cases.services import sla
-    from zhili.cases.working_time import working_calendar_current
 
     calendar = working_calendar_current()
     deadline = sla.stage_deadline(now, sla.dispatch_limit(), calendar)
@@ -1080,7 +1085,6 @@ def import_training_queue(*, target: str, actor: User, name: str = "") -> Any:
     baseline trained in the same run, then activates it on the models page.
     """
     require(actor, Action.CLASSIFIER_MANAGE)
-    from zhili.textintel.services import classifier_training_job_create
 
     examples = import_training_examples(target=target)
     if len(examples) < 10:

@@ -34,14 +34,18 @@ from zhili.cases.models import (
     AttachmentKind,
     Case,
     CaseChannel,
-    CaseEvent,
     CaseNumberCounter,
     LocationSource,
     Priority,
 )
 from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
 from zhili.cases.services import sla
-from zhili.cases.services.attachments import ValidatedPhoto, attachments_build
+from zhili.cases.services.attachments import (
+    ValidatedPhoto,
+    attachment_files_kept_only_on_success,
+    attachments_build,
+)
+from zhili.cases.services.events import case_event_for_creation
 from zhili.cases.services.lifecycle import TransitionDetails, transition_apply
 from zhili.cases.services.notifications import notifications_schedule_delivery
 from zhili.cases.states import OPEN_STATUSES, CaseAction, CaseStatus
@@ -50,7 +54,9 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.personal_data import name_mask, phone_digits, phone_mask
 from zhili.core.rows import rows_insert_linked
-from zhili.geo.models import Address, Matter
+from zhili.geo.coordinates import to_wgs84
+from zhili.geo.models import Address, Area, Matter, Urgency
+from zhili.geo.selectors import address_candidates, grid_for_point
 from zhili.textintel.duplicates import COMPARED_CHARACTERS, DuplicateCandidate, duplicate_scores
 
 if TYPE_CHECKING:
@@ -220,8 +226,6 @@ def _validate(request: IntakeRequest) -> tuple[str, str]:
 
 
 def _locate(request: IntakeRequest) -> ResolvedLocation:
-    from zhili.geo.coordinates import to_wgs84
-    from zhili.geo.selectors import address_candidates, grid_for_point
 
     longitude, latitude = request.longitude, request.latitude
     if (longitude is None) != (latitude is None):
@@ -289,7 +293,6 @@ def _locate(request: IntakeRequest) -> ResolvedLocation:
 
 
 def _grid_code_and_path(grid_id: int) -> tuple[str, str]:
-    from zhili.geo.models import Area
 
     row = Area.objects.filter(pk=grid_id).values_list("code", "path").first()
     return (row[0], row[1]) if row else ("", "")
@@ -366,7 +369,6 @@ def _database_datetime(value: dt.datetime | str) -> dt.datetime:
 
 
 def _priority(description: str, matter: Matter | None) -> int:
-    from zhili.geo.models import Urgency
 
     priority = Priority.NORMAL
     if matter is not None and matter.urgency == Urgency.EMERGENCY:
@@ -476,11 +478,11 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
     # the dispatcher's clock runs from intake until a department is chosen
     deadline = sla.stage_deadline(created_at, sla.dispatch_limit(), calendar)
     case.stage_due_at, case.stage_warn_at = deadline.due_at, deadline.warn_at
-    create_event = CaseEvent(case=case, action=CaseAction.CREATE, from_status="", to_status=CaseStatus.RECEIVED,
-                             actor_id=actor_id, actor_label=label, occurred_at=created_at,
-                             data={"channel": request.channel, "matter": matter.code if matter else None,
-                                   "confidence": round(confidence, 3), "grid_id": location.grid_id,
-                                   "duplicates": case.duplicate_candidates, "location_note": location.note})
+    create_event = case_event_for_creation(
+        case=case, actor_id=actor_id, actor_label=label, at=created_at,
+        data={"channel": request.channel, "matter": matter.code if matter else None,
+              "confidence": round(confidence, 3), "grid_id": location.grid_id,
+              "duplicates": case.duplicate_candidates, "location_note": location.note})
     events = [create_event]
     notifications = []
     likely_duplicate = bool(duplicates) and duplicates[0][1] >= policy.duplicate_threshold()
@@ -488,6 +490,7 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
                      and matter.department.is_active and confidence >= policy.auto_dispatch_threshold()
                      and not likely_duplicate)
     if auto_dispatch:
+        # the manual dispatch's own handler, on the case not saved yet: its rows join the one insert below
         applied = transition_apply(case, action=CaseAction.DISPATCH, details=TransitionDetails(
             note=_("置信度 %(confidence).0f%%，自动派单") % {"confidence": confidence * 100}),
             actor_id=None, actor_label=_("自动派单"), at=at, calendar=calendar)
@@ -508,11 +511,12 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
     # a surrounding transaction (an import, a test) gets a savepoint so a replayed key leaves it usable.
     needs_transaction = bool(photos) or connection.in_atomic_block
     try:
-        with transaction.atomic() if needs_transaction else contextlib.nullcontext():
+        with attachment_files_kept_only_on_success(), \
+                transaction.atomic() if needs_transaction else contextlib.nullcontext():
             rows_insert_linked(case, linked_rows)
             if photos:
-                kind = AttachmentKind.PHOTO
-                attachments = attachments_build(case=case, photos=photos, kind=kind, uploaded_by_id=actor_id, at=at)
+                attachments = attachments_build(case=case, photos=photos, kind=AttachmentKind.PHOTO,
+                                                uploaded_by_id=actor_id, at=at)
                 for attachment in attachments:
                     attachment.event = create_event
                     attachment.save(update_fields=["event"])

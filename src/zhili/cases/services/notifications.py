@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from zhili.cases.models import Case, Notification, NotificationChannel
 from zhili.core import clock
+from zhili.core.jobs import job_queue
 from zhili.core.personal_data import personal_text_mask
 from zhili.geo.models import Department
 
@@ -65,6 +66,7 @@ def notifications_save(rows: Iterable[Notification]) -> None:
 _enqueue_lock = threading.Lock()
 _last_enqueued = 0.0
 COALESCE_SECONDS = 1.0
+NOTIFICATIONS_DELIVER_JOB = "cases.notifications_deliver"
 
 
 def notifications_schedule_delivery() -> None:
@@ -74,18 +76,15 @@ def notifications_schedule_delivery() -> None:
 
     def enqueue() -> None:
         global _last_enqueued
-        from zhili.cases.tasks import notifications_deliver_task
-
         if settings.HUEY.get("immediate"):
-            notifications_deliver_task()
+            job_queue(NOTIFICATIONS_DELIVER_JOB)
             return
         with _enqueue_lock:
             now = time.monotonic()
             if now - _last_enqueued < COALESCE_SECONDS:
                 return
             _last_enqueued = now
-        task: Any = notifications_deliver_task  # huey's task object (typed as a plain callable)
-        task.schedule(delay=COALESCE_SECONDS)
+        job_queue(NOTIFICATIONS_DELIVER_JOB, delay_seconds=COALESCE_SECONDS)
 
     transaction.on_commit(enqueue)
 

@@ -8,12 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhili.accounts.models import User
-from zhili.cases.models import AttachmentKind, Case
-from zhili.cases.services.attachments import ValidatedPhoto, attachments_build
+from zhili.cases.models import Case
+from zhili.cases.services.attachments import ValidatedPhoto, attachment_files_kept_only_on_success
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction
-from zhili.core import clock
 from zhili.core.errors import ApplicationError
 
 
@@ -27,14 +26,12 @@ def case_patrol_report(*, request: IntakeRequest, actor: User, photos: Sequence[
     """
     if self_handle and not after_photos:
         raise ApplicationError("after_photo_required", _("网格自处置需要上传处置后的照片。"))
-    with transaction.atomic():
+    with attachment_files_kept_only_on_success(), transaction.atomic():
         result = case_intake(request=request, actor=actor, client_key=f"user:{actor.pk}",
                              idempotency_key=idempotency_key, photos=photos, dispatch_automatically=not self_handle)
         case = result.case
         if self_handle and not result.replayed:
-            attachments = attachments_build(case=case, photos=after_photos, kind=AttachmentKind.AFTER_PHOTO,
-                                            uploaded_by_id=actor.pk, at=clock.now())
             case = case_transition(case_id=case.pk, action=CaseAction.SELF_HANDLE, actor=actor,
                                    details=TransitionDetails(note=result_note or _("现场已处置"),
-                                                             attachment_ids=tuple(a.pk for a in attachments)))
+                                                             photos=tuple(after_photos)))
     return case

@@ -17,6 +17,7 @@ from django.db.backends.utils import CursorWrapper
 
 from zhili.cases import policy
 from zhili.cases.models import Case, Notification, NotificationChannel, SlaState, SlaSweepMark
+from zhili.cases.services.notifications import notifications_schedule_delivery
 from zhili.cases.working_time import TimeLimit, WorkingCalendar, deadline_after
 from zhili.core import clock
 from zhili.geo.models import Matter, Urgency
@@ -173,7 +174,6 @@ def case_sla_sweep(*, at: dt.datetime | None = None) -> SlaSweepResult:
         duration = time.monotonic() - started
         SlaSweepMark.objects.update_or_create(pk=1, defaults={"swept_at": at, "duration_seconds": duration})
         if counts[SlaState.OVERDUE] or counts[SlaState.WARNING]:
-            from zhili.cases.services.notifications import notifications_schedule_delivery
 
             notifications_schedule_delivery()
     logger.info("sla sweep: %d overdue, %d warned in %.3f s", counts[SlaState.OVERDUE], counts[SlaState.WARNING],

@@ -1,7 +1,8 @@
 """Writes behind the workbenches: bulk dispatch and the case-list Excel export with progress.
 
-Bulk dispatch runs one :func:`case_transition` (one transaction, audited) per case, so one refused
-case does not undo the others; the caller gets every outcome.
+Bulk dispatch runs one :func:`case_transition` (one transaction, audited) per case — the same
+dispatch handler as a single dispatch and intake's automatic one — so one refused case does not
+undo the others; the caller gets every outcome.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require
 from zhili.accounts.personal_data_policy import personal_text_shown_to
-from zhili.cases.selectors import CaseFilters, case_list, case_reporter_for
+from zhili.cases.selectors import CaseFilters, case_list, case_reporter_for, cases_visible_to
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.files import private_directory, private_file_write
+from zhili.core.jobs import job_enqueue
 from zhili.core.personal_data import personal_text_mask
 from zhili.core.spreadsheets import xlsx_row
 
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from zhili.accounts.models import User
 
 BULK_DISPATCH_LIMIT = 200
+
+CASE_LIST_EXPORT_JOB = "cases.case_list_export"
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,6 @@ def cases_dispatch_bulk(*, case_ids: list[int], department_id: int | None, actor
     A case without a department to go to, or in a status that cannot be dispatched, is refused with
     its reason; the others are dispatched.
     """
-    from zhili.cases.selectors import cases_visible_to
-
     require(actor, Action.CASE_DISPATCH)
     if not case_ids:
         raise ApplicationError("nothing_selected", _("请先勾选要派单的工单。"))
@@ -108,11 +111,12 @@ def _progress_write(job_id: str, **values: Any) -> None:
 
 
 def case_list_export_start(*, user: User, filters: CaseFilters) -> str:
-    """Record a new export job for ``user`` (owner and filters stored); the caller queues the work."""
+    """Record a new export job for ``user`` (owner and filters stored) and queue it; returns its id."""
     require(user, Action.CASE_EXPORT)
     job_id = secrets.token_hex(16)
     _progress_write(job_id, user_id=user.pk, state="queued", done=0, total=0, filters=_filters_dict(filters),
                     created_at=clock.now().isoformat())
+    job_enqueue(CASE_LIST_EXPORT_JOB, job_id)
     return job_id
 
 
@@ -124,7 +128,6 @@ def _filters_dict(filters: CaseFilters) -> dict[str, Any]:
 def case_list_export_run(*, job_id: str) -> None:
     """Write the job's .xlsx with the stored filters, as its owner sees them (PII masked without
     ``CASE_VIEW_PERSONAL``), updating the progress file every few hundred rows."""
-    from zhili.accounts.models import User
 
     def local(value: dt.datetime | None) -> str:
         return value.astimezone(clock.CHINA_TIME_ZONE).strftime("%Y-%m-%d %H:%M") if value else ""

@@ -148,7 +148,7 @@ def test_kpis_route(client: Client, world: World, people: People) -> None:
     client.force_login(people.leader)
     response = client.get("/api/v1/cases/kpis?start=2000-01-01&end=2100-01-01")
     assert response.status_code == 200
-    assert (response.json()["total"], response.json()["finished"]) == (1, 0)
+    assert (response.json()["created_count"], response.json()["finished_count"]) == (1, 0)
     client.force_login(people.handler_cg)
     assert client.get("/api/v1/cases/kpis?start=2000-01-01&end=2100-01-01").status_code == 403
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from django.test import Client, override_settings
+from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -250,7 +250,8 @@ def test_case_file_is_printable(client: Client, world: World, people: People) ->
 # -- exports -----------------------------------------------------------------------------------------------
 
 def _export(client: Client, query: dict[str, str]) -> tuple[str, list[tuple[object, ...]]]:
-    response = client.get(reverse("cases:list_export"), query)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the export job is queued after commit
+        response = client.get(reverse("cases:list_export"), query)
     assert response.status_code == 302
     job_url = response["Location"]
     progress = client.get(job_url, headers={"HX-Request": "true"}).content.decode()

@@ -6,9 +6,9 @@ import io
 import pytest
 
 from zhili.cases import demo
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import Case, Rating
 from zhili.cases.selectors import (
-    KpiScope,
     caller_history,
     case_kpis,
     case_kpis_by,
@@ -56,22 +56,23 @@ def test_kpis_have_exact_definitions(world: World, people: People) -> None:
                     details=TransitionDetails(note="非本部门"))
     case_transition(case_id=duplicate.pk, action=CaseAction.MERGE, actor=people.admin,
                     details=TransitionDetails(master_case_id=noise.pk))
-    kpis = case_kpis(scope=KpiScope(), start=START, end=END)
-    assert kpis.total == 6
-    assert kpis.finished == 2  # the unsatisfied one was reopened, so it is not finished any more
-    assert kpis.on_time_finish_rate == 0.5
-    assert kpis.satisfaction_rate == 1.0  # its rating was cleared by the reopening
-    assert kpis.reopen_rate == pytest.approx(round(1 / 3, 4))  # 1 reopened of 3 ever finished
-    assert kpis.return_rate == pytest.approx(round(1 / 5, 4))  # 5 cases were dispatched (4 + noise)
-    assert kpis.repeat_rate == pytest.approx(round(1 / 6, 4))
-    assert kpis.average_handling_hours == pytest.approx((24 + 30 * 24) / 2, abs=0.01)
-    by_department = dict(case_kpis_by(group="department", scope=KpiScope(), start=START, end=END))
-    assert by_department["生态环境局"].total == 1
-    grid_b = case_kpis(scope=KpiScope(area_path=world.grid_b.path), start=START, end=END)
-    assert grid_b.total == 1
+    kpis = case_kpis(case_filter=CaseFilter(), start=START, end=END)
+    assert kpis.created_count == 6
+    assert kpis.finished_count == 2  # the unsatisfied one was reopened, so it is not finished any more
+    assert kpis.ever_finished_count == 3
+    assert kpis.finish_on_time_rate == 50.0
+    assert kpis.satisfaction_rate == 100.0  # its rating was cleared by the reopening
+    assert kpis.reopen_rate == 33.3  # 1 reopened of 3 ever finished (not of the 2 finished now)
+    assert kpis.return_rate == 20.0  # 5 cases were dispatched (4 + noise)
+    assert kpis.duplicate_rate == 16.7
+    assert kpis.average_handling_hours == pytest.approx((24 + 30 * 24) / 2, abs=0.1)
+    by_department = dict(case_kpis_by(group="department", case_filter=CaseFilter(), start=START, end=END))
+    assert by_department["生态环境局"].created_count == 1
+    grid_b = case_kpis(case_filter=CaseFilter(area_paths=(world.grid_b.path,)), start=START, end=END)
+    assert grid_b.created_count == 1
     assert noise.grid_id == world.grid_b.pk
-    streets = case_kpis_by(group="street", scope=KpiScope(), start=START, end=END)
-    assert [(label, kpi.total) for label, kpi in streets] == [("测试街道", 6)]
+    streets = case_kpis_by(group="street", case_filter=CaseFilter(), start=START, end=END)
+    assert [(label, kpi.created_count) for label, kpi in streets] == [("测试街道", 6)]
 
 
 def test_scopes_of_lists(world: World, people: People) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.oracles.enterprises_rowwise import evaluate_rows
 
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import engine
 from zhili.enterprises.presets import JIANGSU_SIX_INDICATORS, RANK_SHARE_THREE_INDICATORS
-from zhili.enterprises.rowwise import evaluate_rows
 from zhili.enterprises.scheme import scheme_parse
 from zhili.enterprises.synthetic import columns_to_rows, synthetic_columns
 from zhili.enterprises.tests.factories import fixed_benchmarks

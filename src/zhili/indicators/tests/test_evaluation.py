@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.oracles.indicators_matrix import evaluate_matrix, matrix_from_specs
 
 from zhili.indicators.evaluation import (
     IndicatorSpec,
@@ -18,8 +19,6 @@ from zhili.indicators.evaluation import (
     Thresholds,
     chart_series,
     evaluate_indicator,
-    evaluate_matrix,
-    matrix_from_specs,
     open_sdg_score,
 )
 

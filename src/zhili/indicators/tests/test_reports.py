@@ -23,6 +23,7 @@ import pytest
 from zhili.audit.models import AuditRecord
 from zhili.core.errors import ApplicationError
 from zhili.indicators import files, selectors, services
+from zhili.indicators.contracts import ObservationInput
 from zhili.indicators.evaluation import Status
 from zhili.indicators.models import EvaluationReport, Indicator, Plan, ReportStatus, TargetRevision
 from zhili.indicators.tests.factories import tianning_plan_create, user_create
@@ -38,7 +39,7 @@ REFERENCE = "天人常〔2023〕8号"
 
 def _demo_plan_with_figures(planner) -> Plan:  # type: ignore[no-untyped-def]
     plan = tianning_plan_create()
-    items = [services.ObservationInput(indicator_id=Indicator.objects.get(plan=plan, code=code).pk, year=year,
+    items = [ObservationInput(indicator_id=Indicator.objects.get(plan=plan, code=code).pk, year=year,
                                        value=value, source="测试")
              for code, series in FIGURES.items() for year, value in series.items()]
     services.observations_record_many(plan=plan, items=items, actor=planner)
@@ -218,7 +219,7 @@ def test_reminders_before_the_data_deadline_name_each_department() -> None:
 
     user_create("planner").__class__.objects.filter(username="planner").update(email="planner@example.org")
     plan = tianning_plan_create()
-    services.observations_record_many(plan=plan, items=[services.ObservationInput(
+    services.observations_record_many(plan=plan, items=[ObservationInput(
         indicator_id=Indicator.objects.get(plan=plan, code="TN16").pk, year=2025, value=31.4)], actor=None)
     assert services.indicator_data_reminders_send(today=dt.date(2026, 3, 2)) == []
     sent = services.indicator_data_reminders_send(today=dt.date(2026, 3, 24))

@@ -132,7 +132,7 @@ def test_page_upload_is_computed_by_the_queue_persisted_and_exported_as_xlsx(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(reverse("textintel:hot_issues"), {"source": "file", "messages": upload})
     # the job is queued once the run is committed (the others seal the audit chain)
-    assert [callback.__qualname__ for callback in callbacks].count("_hot_issue_run_queue.<locals>.<lambda>") == 1
+    assert [callback.__qualname__ for callback in callbacks].count("job_enqueue.<locals>.<lambda>") == 1
     run = HotIssueRun.objects.get()
     assert response.status_code == 302
     assert (run.status, run.message_count, run.issue_count) == (HotIssueRunStatus.SUCCEEDED, 6, 2)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from zhili.config.environment import personal_data_key_new, secret_key_new
+from zhili.core.environment import personal_data_key_new, secret_key_new
 
 
 class Command(BaseCommand):

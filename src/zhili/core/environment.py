@@ -4,7 +4,7 @@ A malformed value (``ZHILI_HSTS_SECONDS=abc``) stops every command at once with 
 variable; a *missing* production value is only recorded (settings ``ZHILI_MISSING_PRODUCTION_SETTINGS``)
 so that commands which neither serve nor migrate (``makemigrations --check``, ``check --deploy``,
 ``keys_generate``) still run, and the server, the job worker and ``migrate`` refuse to start
-(:mod:`zhili.config.startup`).
+(:mod:`zhili.core.startup`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from zhili.config.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
+from zhili.core.environment import GENERATE_KEYS_COMMAND, personal_data_key_problem
 
 _MISSING_MESSAGES = {
     "ZHILI_SECRET_KEY": ("ZHILI_SECRET_KEY 未设置：生产环境必须设置 Django 密钥（用 {command} 生成，存入密钥库）。"
@@ -64,6 +64,7 @@ def static_files_problems() -> list[str]:
 
 def database_problems() -> list[str]:
     """The database answers (for ``migrate`` and the job worker, which can do nothing without it)."""
+    # deferred: runs before (or while) Django is set up; importing at module level would need settings
     from django.db import DatabaseError, connections
 
     connection = connections["default"]
@@ -81,6 +82,7 @@ def queue_problems() -> list[str]:
     """Redis answers when ``REDIS_URL`` is set (the embedded SQLite queue needs nothing)."""
     if not settings.REDIS_URL:
         return []
+    # deferred: runs before (or while) Django is set up; importing at module level would need settings
     import redis
 
     try:

@@ -1,0 +1,1 @@
+"""Pure rules of the cases domain (no ORM): the KPI formulas."""
