@@ -34,6 +34,7 @@ from zhili.cases.services.importing import (
 )
 from zhili.cases.views import _denied_page, _user
 from zhili.core.errors import ApplicationError
+from zhili.core.parameters import integer_parameter
 from zhili.geo.models import Department, Matter, MatterCategory
 
 VALUE_ROWS_SHOWN = 100
@@ -112,12 +113,10 @@ def _step(request: HttpRequest, batch: CaseImportBatch, user: User) -> CaseImpor
             return batch
         return import_batch_check(batch_id=batch.pk, mapping=batch.mapping, actor=user)
     mapping = {item.key: request.POST.get(f"map_{item.key}", "") for item in IMPORT_FIELD_LIST}
-    tolerance = request.POST.get("close_tolerance_seconds", "").strip()
-    if tolerance and not tolerance.isdigit():
-        raise ApplicationError("import_tolerance_invalid", _("办结时间容差应是 0–3600 之间的整数秒。"))
+    tolerance = integer_parameter(request.POST, "close_tolerance_seconds", minimum=0, maximum=3600,
+                                  label=_("办结时间容差（秒）"))
     return import_batch_check(batch_id=batch.pk, mapping=mapping, actor=user, sheet=request.POST.get("sheet", ""),
-                              set_aside=request.POST.get("set_aside") == "on",
-                              close_tolerance_seconds=int(tolerance) if tolerance else None)
+                              set_aside=request.POST.get("set_aside") == "on", close_tolerance_seconds=tolerance)
 
 
 @login_required

@@ -19,9 +19,19 @@ from zhili.accounts.personal_data_policy import personal_text_for
 from zhili.cases import selectors, selectors_workbench
 from zhili.cases.models import CaseChannel
 from zhili.cases.selectors_operations import deadline_calendar_sources
-from zhili.cases.views import _denied_page, _float_or_none, _form_context, _user, form_token_new
+from zhili.cases.views import _denied_page, _form_context, _user, case_filters_from_query, form_token_new
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.core.parameters import (
+    identifier_list_parameter,
+    identifier_parameter,
+    integer_parameter,
+    latitude_parameter,
+    longitude_parameter,
+)
+
+BULK_DISPATCH_MAX_CASES = 200  # the triage queue shows 100 rows
+LONGEST_AGE_HOURS = 24 * 366 * 10
 
 # -- operator ---------------------------------------------------------------------------------------
 
@@ -40,8 +50,7 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
         assist = selectors_workbench.intake_assist(
             user=user, description=request.POST.get("description", "")[:4000],
             address_text=request.POST.get("address_text", "")[:300],
-            longitude=_float_or_none(request.POST.get("longitude")),
-            latitude=_float_or_none(request.POST.get("latitude")),
+            longitude=longitude_parameter(request.POST), latitude=latitude_parameter(request.POST),
             phone=request.POST.get("reporter_phone", "")[:40], at=clock.now())
     except ApplicationError as error:
         return render(request, "cases/intake.html#assist", {"assist_error": error})
@@ -50,10 +59,6 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
 
 # -- dispatcher -------------------------------------------------------------------------------------
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @login_required
 @_denied_page
 def triage(request: HttpRequest) -> HttpResponse:
@@ -61,8 +66,10 @@ def triage(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_DISPATCH)
     filters = selectors_workbench.TriageFilters(
-        category_id=_int(request.GET.get("category")), street_path=request.GET.get("street", ""),
-        channel=request.GET.get("channel", ""), older_than_hours=_int(request.GET.get("age")),
+        category_id=identifier_parameter(request.GET, "category", label=_("分类")),
+        street_path=request.GET.get("street", ""), channel=request.GET.get("channel", ""),
+        older_than_hours=integer_parameter(request.GET, "age", minimum=0, maximum=LONGEST_AGE_HOURS,
+                                           label=_("等待小时数")),
         low_confidence_only=request.GET.get("low") == "1")
     queue = selectors_workbench.triage_filtered(user=user, filters=filters, at=clock.now())
     shown = list(queue[:100])
@@ -89,10 +96,10 @@ def triage_bulk_dispatch(request: HttpRequest) -> HttpResponse:
 
     user = _user(request)
     require(user, Action.CASE_DISPATCH)
-    case_ids = [int(value) for value in request.POST.getlist("case") if value.isdigit()]
+    case_ids = identifier_list_parameter(request.POST, "case", max_items=BULK_DISPATCH_MAX_CASES, label=_("工单"))
+    department_id = identifier_parameter(request.POST, "department", label=_("部门"))
     try:
-        result = cases_dispatch_bulk(case_ids=case_ids, department_id=_int(request.POST.get("department")),
-                                     actor=user)
+        result = cases_dispatch_bulk(case_ids=case_ids, department_id=department_id, actor=user)
     except PermissionDeniedError:
         raise
     except ApplicationError as error:
@@ -218,10 +225,7 @@ def case_list_export(request: HttpRequest) -> HttpResponse:
 
     user = _user(request)
     require(user, Action.CASE_EXPORT)
-    filters = selectors.CaseFilters(
-        status=request.GET.get("status", ""), channel=request.GET.get("channel", ""),
-        department_id=_int(request.GET.get("department")), category_id=_int(request.GET.get("category")),
-        sla_state=request.GET.get("sla_state", ""), text=request.GET.get("q", ""))
+    filters = case_filters_from_query(request.GET)  # a bad filter is refused before anything is queued
     job_id = case_list_export_start(user=user, filters=filters)
     case_list_export_task(job_id)
     return redirect("cases:export_job", job_id=job_id)

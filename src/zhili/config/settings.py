@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "zhili.core.middleware.SecurityHeadersMiddleware",
+    "zhili.core.middleware.ApplicationErrorPageMiddleware",
     # last: turns a lockout flagged during sign-in into the sign-in page with its message (429)
     "axes.middleware.AxesMiddleware",
 ]
