@@ -110,7 +110,7 @@ def main() -> None:
 
     from django.test import Client
     from django.test.utils import setup_test_environment
-    from tests.fuzz.routes import all_routes, bad_request, page_roles, valid_request
+    from tests.fuzz.routes import LEFT_OUT, all_routes, bad_request, page_roles, valid_request
     from tests.fuzz.world import fuzz_world_create
 
     from zhili.cases.services.api_keys import api_key_issue
@@ -160,6 +160,7 @@ def main() -> None:
         "baseline_server_errors": sum(count for status, count in valid_statuses.items() if status >= 500),
         "baseline_seconds": round(valid_seconds, 1), "baseline_requests_per_second": round(baseline_rate, 1),
         "ratio": round(rate / baseline_rate, 3), "seed": arguments.seed,
+        "left_out": [f"{method} {route}" for method, route in LEFT_OUT],
         "total_seconds": round(time.perf_counter() - started, 1),
     }, ensure_ascii=False))
 
