@@ -42,6 +42,7 @@ from zhili.core import clock
 from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.parameters import (
+    choice_parameter,
     identifier_parameter,
     integer_parameter,
     latitude_parameter,
@@ -280,12 +281,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def case_filters_from_query(query: Any) -> selectors.CaseFilters:
-    """The case list's filter form (also the export's): ids checked by ``core.parameters`` (a bad one is a 400)."""
+    """The case list's filter form (also the export's), checked by ``core.parameters``: an unknown status,
+    channel or light, or an id that is not one, is a 400 that says what is allowed."""
     return selectors.CaseFilters(
-        status=query.get("status", ""), channel=query.get("channel", ""),
+        status=choice_parameter(query, "status", CaseStatus.values, label=_("状态")),
+        channel=choice_parameter(query, "channel", CaseChannel.values, label=_("渠道")),
         department_id=identifier_parameter(query, "department", label=_("部门")),
         category_id=identifier_parameter(query, "category", label=_("分类")),
-        sla_state=query.get("sla_state", ""), text=query.get("q", ""),
+        sla_state=choice_parameter(query, "sla_state", SlaState.values, label=_("时限状态")),
+        text=query.get("q", ""),
     )
 
 

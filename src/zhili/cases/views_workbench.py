@@ -23,6 +23,7 @@ from zhili.cases.views import _denied_page, _form_context, _user, case_filters_f
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.parameters import (
+    choice_parameter,
     identifier_list_parameter,
     identifier_parameter,
     integer_parameter,
@@ -67,7 +68,8 @@ def triage(request: HttpRequest) -> HttpResponse:
     require(user, Action.CASE_DISPATCH)
     filters = selectors_workbench.TriageFilters(
         category_id=identifier_parameter(request.GET, "category", label=_("分类")),
-        street_path=request.GET.get("street", ""), channel=request.GET.get("channel", ""),
+        street_path=request.GET.get("street", ""),
+        channel=choice_parameter(request.GET, "channel", CaseChannel.values, label=_("渠道")),
         older_than_hours=integer_parameter(request.GET, "age", minimum=0, maximum=LONGEST_AGE_HOURS,
                                            label=_("等待小时数")),
         low_confidence_only=request.GET.get("low") == "1")
