@@ -199,10 +199,17 @@ def test_a_csv_value_of_1e309_is_a_refused_row_not_a_500(world: World) -> None:
     assert EnterpriseYearValue.objects.count() == 0
 
 
-def test_an_export_job_that_fails_ends_failed_with_a_message(world: World) -> None:
+def test_an_export_job_that_fails_ends_failed_with_a_message(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job of the finding overflowed SQLite in the worker and stayed queued at 0 %; any failure of a job
+    now ends it failed, with a message, and the page stops polling."""
     admin = world.users[Role.ADMIN]
-    job_id = case_list_export_start(user=admin, filters=CaseFilters(department_id=int(HUGE)))
-    case_list_export_run(job_id=job_id)  # a filter only a forged job file could hold: the query overflows
+    job_id = case_list_export_start(user=admin, filters=CaseFilters())
+
+    def overflow(**_kwargs: object) -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    monkeypatch.setattr("zhili.cases.services.workbench.case_list", overflow)
+    case_list_export_run(job_id=job_id)
     job = export_progress(job_id)
     assert job["state"] == "failed"
     assert "导出失败" in job["error"]
@@ -213,3 +220,13 @@ def test_an_export_job_that_fails_ends_failed_with_a_message(world: World) -> No
     assert "hx-trigger" not in page  # the page stops polling
     assert "导出失败" in page
     assert client.get(f"/cases/exports/{job_id}/file/").status_code == 404
+
+
+def test_an_export_job_whose_owner_is_gone_ends_failed(world: World) -> None:
+    from zhili.accounts.models import User
+
+    owner = User.objects.create_user(username="departed", password=None, role=Role.ADMIN, display_name="已离职")
+    job_id = case_list_export_start(user=owner, filters=CaseFilters())
+    owner.delete()
+    case_list_export_run(job_id=job_id)
+    assert export_progress(job_id)["state"] == "failed"
