@@ -6,9 +6,12 @@ test client against a small seeded database. Every answer must be below 500.
 Same-run baseline: the same number of valid requests (the same routes and roles, real path values, no
 parameters), so ``ratio`` says what refusing bad input costs next to serving good input.
 
+The Django process runs with production settings (``bench_environment``: DEBUG off, caches on, rate limits
+counted but far above the load) and the hashed static files production serves.
+
 Usage: ``.venv/bin/python bench/fuzz_routes.py [--requests 5000] [--seed N] [--database-url URL]``
-(SQLite in a temporary directory by default). Progress and every server error on stderr, one JSON line
-on stdout.
+(SQLite in a temporary directory by default; a PostgreSQL database named in the URL is dropped and
+created afresh). Progress and every server error on stderr, one JSON line on stdout.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_environment import bench_environment_set, bench_static_collect
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
@@ -31,13 +36,23 @@ def _log(message: str) -> None:
     print(f"[bench/fuzz_routes] {message}", file=sys.stderr, flush=True)
 
 
+def _database_prepare(url: str) -> None:
+    """A fresh PostgreSQL database of that name (the seeded world must be the only data)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def _setup(database_url: str) -> None:
     os.environ["ZHILI_DATA_DIR"] = tempfile.mkdtemp(prefix="zhili-bench-fuzz-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhili.config.settings")
-    os.environ.setdefault("ZHILI_TESTING", "1")  # development keys in the temporary data directory, DEBUG off
+    bench_environment_set()
     os.environ["ZHILI_HUEY_IMMEDIATE"] = "1"  # queued jobs (exports, runs) run inside the request
     os.environ["ZHILI_LOG_LEVEL"] = "CRITICAL"
     if database_url:
+        _database_prepare(database_url)
         os.environ["DATABASE_URL"] = database_url
     else:
         os.environ.pop("DATABASE_URL", None)
@@ -51,6 +66,7 @@ def _setup(database_url: str) -> None:
     from django.core.management import call_command
 
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
+    bench_static_collect()  # pages render with the hashed names production serves
     for name in ("django.request", "django.security", "django.server", "huey", "zhili"):
         logging.getLogger(name).setLevel(logging.CRITICAL)  # every refusal would be a line
     call_command("migrate", verbosity=0)
