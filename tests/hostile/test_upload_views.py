@@ -94,7 +94,7 @@ def test_enterprise_import_page_refuses_a_100_megabyte_file(
     request = _post(_user(Role.ANALYST), "/enterprises/import/", "file_0", big_upload("tax.xlsx"),
                     {"year": "2025", "source_0": "tax"})
     response, peak = _measured(enterprise_views.import_page, request)
-    assert response.status_code == 302
+    assert response.status_code == 400  # the form again, with the reason
     assert "超过 20 MB" in _messages_text(request)
     assert peak < MEMORY_CEILING_BYTES
     assert ImportBatch.objects.count() == 0

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router
+from ninja import Header, Router
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
+from pydantic import Field
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require, user_can
@@ -55,6 +56,7 @@ from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import TRANSITIONS, CaseStatus
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
+from zhili.core.parameters import ApiDate, ApiOffset
 from zhili.core.personal_data import personal_data_mask, personal_text_mask
 from zhili.geo.models import Department, Matter, MatterCategory
 
@@ -162,8 +164,8 @@ def case_created_response(payload: dict[str, Any]) -> HttpResponse:
 
 @router.get("/", response=CaseListOut, summary="案件列表（按权限范围）")
 def case_list_route(request: HttpRequest, status: str = "", department_code: str = "", sla_state: str = "",
-                    text: str = "", limit: int = Query(50, le=200, ge=1),  # type: ignore[type-arg]
-                    offset: int = Query(0, ge=0)) -> dict[str, Any]:  # type: ignore[type-arg]
+                    text: str = "", limit: Annotated[int, Field(ge=1, le=200)] = 50,
+                    offset: ApiOffset = 0) -> dict[str, Any]:
     user = _user_or_403(request)
     require(user, Action.CASE_VIEW)
     department_id = None
@@ -194,7 +196,7 @@ def _id_for_code(model: Any, code: str, error_code: str, what: str) -> int | Non
 
 
 @router.get("/kpis", response=KpiOut, summary="考核指标（任意范围与时段）")
-def kpis_route(request: HttpRequest, start: dt.date, end: dt.date, area_path: str = "",
+def kpis_route(request: HttpRequest, start: ApiDate, end: ApiDate, area_path: str = "",
                department_code: str = "", category_code: str = "") -> dict[str, Any]:
     user = _user_or_403(request)
     require(user, Action.CASE_VIEW)

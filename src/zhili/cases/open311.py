@@ -21,6 +21,7 @@ GET answers anyone, so it publishes what a public map may show and nothing more 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Mapping
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from zhili.accounts.personal_data_policy import personal_text_for
@@ -42,6 +43,13 @@ from zhili.cases.states import OPEN311_CLOSED_STATUSES, CaseAction, CaseStatus
 from zhili.core import clock
 from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError
+from zhili.core.parameters import (
+    LARGEST_OFFSET,
+    datetime_parameter,
+    integer_parameter,
+    list_parameter,
+    number_value,
+)
 from zhili.core.personal_data import personal_text_mask
 from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
 from zhili.geo.models import Address, Matter, Urgency
@@ -51,6 +59,9 @@ DEFAULT_WINDOW_DAYS = 90
 DEFAULT_LIMIT = 1000
 MAX_PAGE_SIZE = 1000
 MAX_REQUEST_IDS = 50
+MAX_SERVICE_CODES = 50
+ATTRIBUTE_MAX_CHARACTERS = 200  # of an attribute's whole value: a list's items together
+ATTRIBUTE_MAX_ITEMS = 10  # items of a list-valued attribute (attribute[code][]=…)
 PUBLIC_COORDINATE_DECIMALS = 3  # the public map's precision (≈100 m)
 SUMMARY_CHARACTERS = 20
 # channels whose reporter published the report themselves (FixMyStreet-style); the others are private
@@ -125,6 +136,7 @@ def _rate_limit(request: HttpRequest) -> None:
 
 
 def _endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
     def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in FORMATS:
             return _errors("json", 400, f"不支持的格式 .{fmt}，请使用 .json 或 .xml")
@@ -140,8 +152,6 @@ def _endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             status = error.status_code if error.status_code in (403, 404) else 400
             return _errors(fmt, status, error.message)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -301,40 +311,21 @@ def request_payload(request: HttpRequest, case: Case, *, photos: list[CaseAttach
     return payload
 
 
-def _parse_w3c(name: str, value: str) -> dt.datetime:
-    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
-    if parsed is None or parsed.tzinfo is None:
-        raise Open311Error(400, f"{name} 必须是带时区的 W3C 时间，例如 2026-01-01T00:00:00Z")
-    return parsed
-
-
-def _positive_int(name: str, value: str, default: int, maximum: int) -> int:
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError as error:
-        raise Open311Error(400, f"{name} 必须是正整数") from error
-    if number < 1:
-        raise Open311Error(400, f"{name} 必须是正整数")
-    return min(number, maximum)
-
-
 def _requests_query(params: Mapping[str, str]) -> tuple[QuerySet[Case], int, int]:
+    """The cases a GET requests query asks for, with its page and page size (``page_size`` above 1000 is
+    read as 1000). Dates, numbers and lists are parsed by ``core.parameters``: a bad one is a 400."""
     cases = _public_cases().select_related("matter", "category", "department", "address", "grid", "master_case")
-    page = _positive_int("page", params.get("page", ""), 1, 1_000_000)
-    page_size = _positive_int("page_size", params.get("page_size", ""), DEFAULT_LIMIT, MAX_PAGE_SIZE)
-    ids = list(dict.fromkeys(part.strip() for part in params.get("service_request_id", "").split(",")
-                             if part.strip()))
-    if len(ids) > MAX_REQUEST_IDS:
-        raise Open311Error(400, f"service_request_id 一次最多 {MAX_REQUEST_IDS} 个，请分批查询")
+    page = integer_parameter(params, "page", default=1, minimum=1, maximum=LARGEST_OFFSET // MAX_PAGE_SIZE) or 1
+    page_size = min(integer_parameter(params, "page_size", default=DEFAULT_LIMIT, minimum=1,
+                                      maximum=LARGEST_OFFSET) or DEFAULT_LIMIT, MAX_PAGE_SIZE)
+    ids = list_parameter(params, "service_request_id", max_items=MAX_REQUEST_IDS, max_item_length=64)
     if ids:
         return cases.filter(number__in=ids).order_by("-created_at"), page, page_size
-    codes = [part.strip() for part in params.get("service_code", "").split(",") if part.strip()]
+    codes = list_parameter(params, "service_code", max_items=MAX_SERVICE_CODES, max_item_length=64)
     if codes:
         cases = cases.filter(matter__code__in=codes)
-    end = _parse_w3c("end_date", params["end_date"]) if params.get("end_date") else None
-    start = _parse_w3c("start_date", params["start_date"]) if params.get("start_date") else None
+    end = datetime_parameter(params, "end_date")
+    start = datetime_parameter(params, "start_date")
     if start is None and end is None:
         end = clock.now()
     if start is None and end is not None:
@@ -348,7 +339,7 @@ def _requests_query(params: Mapping[str, str]) -> tuple[QuerySet[Case], int, int
     if end - start > dt.timedelta(days=DEFAULT_WINDOW_DAYS):
         raise Open311Error(400, "start_date 与 end_date 的跨度不能超过 90 天")
     cases = cases.filter(created_at__gte=start, created_at__lte=end)
-    statuses = {part.strip() for part in params.get("status", "").split(",") if part.strip()}
+    statuses = set(list_parameter(params, "status", max_items=2, max_item_length=6))
     if statuses - {"open", "closed"}:
         raise Open311Error(400, "status 只能是 open 或 closed")
     if statuses == {"open"}:
@@ -358,32 +349,58 @@ def _requests_query(params: Mapping[str, str]) -> tuple[QuerySet[Case], int, int
     return cases.order_by("-created_at", "-id"), page, page_size
 
 
+def _attribute_value(code: str, value: str | list[str], definition: dict[str, Any]) -> str | list[str]:
+    """One attribute's value, checked as a whole: a list (``attribute[code][]=…``) holds at most
+    ATTRIBUTE_MAX_ITEMS items and ATTRIBUTE_MAX_CHARACTERS characters across them, like a single value;
+    a single-value list takes exactly one of its keys (a list of one is that value)."""
+    items = value if isinstance(value, list) else [value]
+    if len(items) > ATTRIBUTE_MAX_ITEMS:
+        raise Open311Error(400, _("attribute[%(code)s] 最多 %(maximum)s 项，收到 %(count)s 项。") % {
+            "code": code, "maximum": ATTRIBUTE_MAX_ITEMS, "count": len(items)})
+    characters = sum(len(item) for item in items)
+    if characters > ATTRIBUTE_MAX_CHARACTERS:
+        raise Open311Error(400, _("attribute[%(code)s] 过长：最多 %(maximum)s 个字符（列表各项合计），收到 %(count)s 个。") % {
+            "code": code, "maximum": ATTRIBUTE_MAX_CHARACTERS, "count": characters})
+    if definition["datatype"] != "singlevaluelist":
+        return value
+    keys = [allowed["key"] for allowed in definition["values"]]
+    if len(items) != 1:
+        raise Open311Error(400, _("attribute[%(code)s] 只能有一个取值（%(keys)s 之一），收到 %(count)s 个。") % {
+            "code": code, "keys": "、".join(keys), "count": len(items)})
+    if items[0] not in keys:
+        raise Open311Error(400, f"attribute[{code}] 的取值无效")
+    return items[0]
+
+
 def _attributes(post: Mapping[str, Any], getlist: Callable[[str], list[str]], matter: Matter) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in post:
         match = _ATTRIBUTE.match(key)
         if match:
-            values[match.group(1)] = getlist(key) if match.group(2) else post[key]
+            code = match.group(1)
+            value: str | list[str] = getlist(key) if match.group(2) else post[key]
+            if code in values:  # attribute[code] and attribute[code][] both given: one value, all of it
+                value = [*_as_list(values[code]), *_as_list(value)]
+            values[code] = value
     definitions = {attribute["code"]: attribute for attribute in service_attributes(matter)}
-    for code, value in values.items():
+    for code, value in list(values.items()):
         definition = definitions.get(code)
         if definition is None:
             raise Open311Error(400, f"attribute[{code}] 不是该服务定义的属性")
-        if definition["datatype"] == "singlevaluelist" and value not in {v["key"] for v in definition["values"]}:
-            raise Open311Error(400, f"attribute[{code}] 的取值无效")
-        if isinstance(value, str) and len(value) > 200:
-            raise Open311Error(400, f"attribute[{code}] 过长")
+        values[code] = _attribute_value(code, value, definition)
     for code, definition in definitions.items():
         if definition["required"] and not values.get(code):
             raise Open311Error(400, f"缺少必填属性 attribute[{code}]（{definition['description']}）")
     return values
 
 
+def _as_list(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
 def _float(name: str, value: str) -> float:
-    try:
-        return float(value)
-    except ValueError as error:
-        raise Open311Error(400, f"{name} 必须是数字") from error
+    return number_value(name, value, minimum=-180.0 if name == "long" else -90.0,
+                        maximum=180.0 if name == "long" else 90.0)
 
 
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -7,14 +7,16 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from zhili.core.parameters import ApiIdentifier, ApiLatitude, ApiLongitude
+
 
 class CaseCreateIn(Schema):
     description: str = Field(..., description="诉求内容（1–4000 字）")
     title: str = ""
     channel: str = Field("api", description="api | hotline | citizen_app | patrol")
     address_text: str = ""
-    longitude: float | None = None
-    latitude: float | None = None
+    longitude: ApiLongitude | None = None
+    latitude: ApiLatitude | None = None
     coordinate_system: str = Field("wgs84", description="wgs84 | gcj02 | bd09")
     reporter_name: str = ""
     reporter_phone: str = ""
@@ -70,7 +72,7 @@ class CaseListOut(Schema):
 
 class TransitionIn(Schema):
     note: str = ""
-    department_id: int | None = None
+    department_id: ApiIdentifier | None = None
     department_code: str = ""
     matter_code: str = ""
     extension_working_days: int | None = None

@@ -39,6 +39,13 @@ from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
 from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.pages import page_guard
+from zhili.core.parameters import (
+    choice_parameter,
+    identifier_parameter,
+    integer_parameter,
+    latitude_parameter,
+    longitude_parameter,
+)
 from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, retry_after_set
 from zhili.geo.models import Department, Matter, MatterCategory
 
@@ -47,13 +54,6 @@ View = Callable[..., HttpResponseBase]
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _float_or_none(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _uploads(request: HttpRequest, field: str) -> list[tuple[str, Any, int | None]]:
@@ -86,8 +86,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 request=IntakeRequest(
                     channel=CaseChannel.HOTLINE, description=request.POST.get("description", ""),
                     title=request.POST.get("title", ""), address_text=request.POST.get("address_text", ""),
-                    longitude=_float_or_none(request.POST.get("longitude")),
-                    latitude=_float_or_none(request.POST.get("latitude")),
+                    longitude=longitude_parameter(request.POST), latitude=latitude_parameter(request.POST),
                     reporter_name=request.POST.get("reporter_name", ""),
                     reporter_phone=request.POST.get("reporter_phone", ""),
                     matter_code=request.POST.get("matter_code", ""),
@@ -128,8 +127,7 @@ def citizen_report(request: HttpRequest) -> HttpResponse:
             return retry_after_set(render(request, "cases/report.html", context, status=429), error)
         try:
             photos = photos_validate(_uploads(request, "photos"))
-            longitude = _float_or_none(request.POST.get("longitude"))
-            latitude = _float_or_none(request.POST.get("latitude"))
+            longitude, latitude = longitude_parameter(request.POST), latitude_parameter(request.POST)
             location_source = LocationSource.GIVEN
             if longitude is None and photos and photos[0].gps is not None:
                 longitude, latitude = photos[0].gps
@@ -238,8 +236,7 @@ def patrol_report(request: HttpRequest, user: User) -> Any:
     return case_patrol_report(
         request=IntakeRequest(
             channel=CaseChannel.PATROL, description=request.POST.get("description", ""),
-            longitude=_float_or_none(request.POST.get("longitude")),
-            latitude=_float_or_none(request.POST.get("latitude")),
+            longitude=longitude_parameter(request.POST), latitude=latitude_parameter(request.POST),
             address_text=request.POST.get("address_text", ""), matter_code=request.POST.get("matter_code", ""),
         ),
         actor=user, photos=photos_validate(_uploads(request, "photos")),
@@ -256,16 +253,7 @@ def patrol_report(request: HttpRequest, user: User) -> Any:
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_VIEW)
-
-    def _int(name: str) -> int | None:
-        value = request.GET.get(name, "")
-        return int(value) if value.isdigit() else None
-
-    filters = selectors.CaseFilters(
-        status=request.GET.get("status", ""), channel=request.GET.get("channel", ""),
-        department_id=_int("department"), category_id=_int("category"), sla_state=request.GET.get("sla_state", ""),
-        text=request.GET.get("q", ""),
-    )
+    filters = case_filters_from_query(request.GET)
     page = Paginator(selectors.case_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -275,6 +263,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "can_export": user_can(user, Action.CASE_EXPORT),
         "can_see_kpi_report": user_can(user, Action.DASHBOARD_LEADER),
     })
+
+
+def case_filters_from_query(query: Any) -> selectors.CaseFilters:
+    """The case list's filter form (also the export's), checked by ``core.parameters``: an unknown status,
+    channel or light, or an id that is not one, is a 400 that says what is allowed."""
+    return selectors.CaseFilters(
+        status=choice_parameter(query, "status", CaseStatus.values, label=_("状态")),
+        channel=choice_parameter(query, "channel", CaseChannel.values, label=_("渠道")),
+        department_id=identifier_parameter(query, "department", label=_("部门")),
+        category_id=identifier_parameter(query, "category", label=_("分类")),
+        sla_state=choice_parameter(query, "sla_state", SlaState.values, label=_("时限状态")),
+        text=query.get("q", ""),
+    )
 
 
 # -- the case file ---------------------------------------------------------------------------------
@@ -309,10 +310,9 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     except ApplicationError as error:
         raise Http404(error.message) from error
 
-    def _int(name: str) -> int | None:
-        value = request.POST.get(name, "")
-        return int(value) if value.isdigit() else None
-
+    department_id = identifier_parameter(request.POST, "department", label=_("部门"))
+    matter_id = identifier_parameter(request.POST, "matter", label=_("事项"))
+    extension_days = integer_parameter(request.POST, "extension_working_days", label=_("延期工作日"))
     master_id = None
     if request.POST.get("master_case_number"):
         master = selectors.cases_visible_to(user).filter(number=request.POST["master_case_number"].strip()).first()
@@ -322,8 +322,8 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     try:
         photos = tuple(photos_validate(_uploads(request, "photos")))
         case_transition(case_id=case.pk, action=action, actor=user, details=TransitionDetails(
-            note=request.POST.get("note", ""), department_id=_int("department"), matter_id=_int("matter"),
-            extension_working_days=_int("extension_working_days"), approve=approve,
+            note=request.POST.get("note", ""), department_id=department_id, matter_id=matter_id,
+            extension_working_days=extension_days, approve=approve,
             rating=request.POST.get("rating", ""), resolved=resolved, master_case_id=master_id,
             photos=photos))
     except ApplicationError as error:

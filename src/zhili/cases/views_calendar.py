@@ -22,14 +22,16 @@ from zhili.cases.views import _user
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.pages import page_guard
+from zhili.core.parameters import year_parameter
 
 _CSV_MAX_BYTES = 64 * 1024
 
 
-def _year(raw: str) -> int:
-    if not raw.strip().isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ApplicationError("calendar_year_invalid", _("年份“%(raw)s”不对：请写四位年份，如 2027。") % {"raw": raw})
-    return int(raw)
+def _year(form: Any) -> int:
+    year = year_parameter(form, "year", earliest=2000, label=_("年份"))
+    if year is None:
+        raise ApplicationError("calendar_year_invalid", _("请写四位年份，如 2027。"))
+    return year
 
 
 def _context(**extra: Any) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = request.POST
         try:
-            year = _year(form.get("year", ""))
+            year = _year(form)
             upload = request.FILES.get("notice_csv")
             if upload is not None:
                 if (upload.size or 0) > _CSV_MAX_BYTES:

@@ -35,6 +35,7 @@ from zhili.cases.services.importing import (
 from zhili.cases.views import _user
 from zhili.core.errors import ApplicationError
 from zhili.core.pages import page_guard
+from zhili.core.parameters import integer_parameter
 from zhili.geo.models import Department, Matter, MatterCategory
 from zhili.textintel.selectors import active_classifier_models, classifier_training_job_list
 
@@ -114,12 +115,10 @@ def _step(request: HttpRequest, batch: CaseImportBatch, user: User) -> CaseImpor
             return batch
         return import_batch_check(batch_id=batch.pk, mapping=batch.mapping, actor=user)
     mapping = {item.key: request.POST.get(f"map_{item.key}", "") for item in IMPORT_FIELD_LIST}
-    tolerance = request.POST.get("close_tolerance_seconds", "").strip()
-    if tolerance and not tolerance.isdigit():
-        raise ApplicationError("import_tolerance_invalid", _("办结时间容差应是 0–3600 之间的整数秒。"))
+    tolerance = integer_parameter(request.POST, "close_tolerance_seconds", minimum=0, maximum=3600,
+                                  label=_("办结时间容差（秒）"))
     return import_batch_check(batch_id=batch.pk, mapping=mapping, actor=user, sheet=request.POST.get("sheet", ""),
-                              set_aside=request.POST.get("set_aside") == "on",
-                              close_tolerance_seconds=int(tolerance) if tolerance else None)
+                              set_aside=request.POST.get("set_aside") == "on", close_tolerance_seconds=tolerance)
 
 
 @login_required

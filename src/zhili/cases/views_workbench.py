@@ -25,10 +25,27 @@ from zhili.cases.services.workbench import (
     export_job_paths,
     export_progress,
 )
-from zhili.cases.views import _float_or_none, _form_context, _user, form_token_new, grid_worker
+from zhili.cases.views import (
+    _form_context,
+    _user,
+    case_filters_from_query,
+    form_token_new,
+    grid_worker,
+)
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.pages import page_guard
+from zhili.core.parameters import (
+    choice_parameter,
+    identifier_list_parameter,
+    identifier_parameter,
+    integer_parameter,
+    latitude_parameter,
+    longitude_parameter,
+)
+
+BULK_DISPATCH_MAX_CASES = 200  # the triage queue shows 100 rows
+LONGEST_AGE_HOURS = 24 * 366 * 10
 
 # -- operator ---------------------------------------------------------------------------------------
 
@@ -47,8 +64,7 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
         assist = selectors_workbench.intake_assist(
             user=user, description=request.POST.get("description", "")[:4000],
             address_text=request.POST.get("address_text", "")[:300],
-            longitude=_float_or_none(request.POST.get("longitude")),
-            latitude=_float_or_none(request.POST.get("latitude")),
+            longitude=longitude_parameter(request.POST), latitude=latitude_parameter(request.POST),
             phone=request.POST.get("reporter_phone", "")[:40], at=clock.now())
     except ApplicationError as error:
         return render(request, "cases/intake.html#assist", {"assist_error": error})
@@ -57,10 +73,6 @@ def intake_assist(request: HttpRequest) -> HttpResponse:
 
 # -- dispatcher -------------------------------------------------------------------------------------
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @login_required
 @page_guard
 def triage(request: HttpRequest) -> HttpResponse:
@@ -68,8 +80,11 @@ def triage(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_DISPATCH)
     filters = selectors_workbench.TriageFilters(
-        category_id=_int(request.GET.get("category")), street_path=request.GET.get("street", ""),
-        channel=request.GET.get("channel", ""), older_than_hours=_int(request.GET.get("age")),
+        category_id=identifier_parameter(request.GET, "category", label=_("分类")),
+        street_path=request.GET.get("street", ""),
+        channel=choice_parameter(request.GET, "channel", CaseChannel.values, label=_("渠道")),
+        older_than_hours=integer_parameter(request.GET, "age", minimum=0, maximum=LONGEST_AGE_HOURS,
+                                           label=_("等待小时数")),
         low_confidence_only=request.GET.get("low") == "1")
     queue = selectors_workbench.triage_filtered(user=user, filters=filters, at=clock.now())
     shown = list(queue[:100])
@@ -95,10 +110,10 @@ def triage_bulk_dispatch(request: HttpRequest) -> HttpResponse:
 
     user = _user(request)
     require(user, Action.CASE_DISPATCH)
-    case_ids = [int(value) for value in request.POST.getlist("case") if value.isdigit()]
+    case_ids = identifier_list_parameter(request.POST, "case", max_items=BULK_DISPATCH_MAX_CASES, label=_("工单"))
+    department_id = identifier_parameter(request.POST, "department", label=_("部门"))
     try:
-        result = cases_dispatch_bulk(case_ids=case_ids, department_id=_int(request.POST.get("department")),
-                                     actor=user)
+        result = cases_dispatch_bulk(case_ids=case_ids, department_id=department_id, actor=user)
     except PermissionDeniedError:
         raise
     except ApplicationError as error:
@@ -220,10 +235,7 @@ def case_list_export(request: HttpRequest) -> HttpResponse:
     """Start an .xlsx export of the list with its current filter; the job page shows progress."""
     user = _user(request)
     require(user, Action.CASE_EXPORT)
-    filters = selectors.CaseFilters(
-        status=request.GET.get("status", ""), channel=request.GET.get("channel", ""),
-        department_id=_int(request.GET.get("department")), category_id=_int(request.GET.get("category")),
-        sla_state=request.GET.get("sla_state", ""), text=request.GET.get("q", ""))
+    filters = case_filters_from_query(request.GET)  # a bad filter is refused before anything is queued
     job_id = case_list_export_start(user=user, filters=filters)
     return redirect("cases:export_job", job_id=job_id)
 

@@ -1,4 +1,7 @@
-"""The one API object: typed JSON API with an OpenAPI 3 schema at /api/v1/openapi.json."""
+"""The one API object: typed JSON API with an OpenAPI 3 schema at /api/v1/openapi.json.
+
+Every refusal uses the one error envelope: an :class:`ApplicationError` with its own status, and a request
+the schema refuses with 400 (``invalid_parameter``, worded by ``core.parameters``)."""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ import threading
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import Throttled
+from ninja.errors import Throttled, ValidationError
 from ninja.throttling import BaseThrottle
 
 from zhili.cases.api import router as cases_router
 from zhili.core.client_address import client_address
 from zhili.core.errors import ApplicationError
+from zhili.core.parameters import validation_errors_message
 from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, rate_limited_message
 from zhili.enterprises.api import router as enterprises_router
 from zhili.geo.api import router as geo_router
@@ -60,3 +64,12 @@ def throttled_handler(request: HttpRequest, error: Throttled) -> HttpResponse:
     envelope = {"error": {"code": "rate_limited", "message": rate_limited_message(retry_after),
                           "details": {"scope": "api_user", "retry_after": retry_after}}}
     return api.create_response(request, envelope, status=429)
+
+
+@api.exception_handler(ValidationError)
+def validation_error_handler(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    """A request the schema refuses (a bad parameter or body): 400 in the platform's error envelope, the
+    message in the request's language, instead of django-ninja's 422 with pydantic's English."""
+    message, details = validation_errors_message(error.errors)
+    envelope = ApplicationError("invalid_parameter", message, details={"errors": details}).envelope()
+    return api.create_response(request, envelope, status=400)

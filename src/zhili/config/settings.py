@@ -118,10 +118,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "zhili.core.middleware.ChineseFirstLocaleMiddleware",
+    "zhili.core.middleware.NulCharacterRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "zhili.core.middleware.SecurityHeadersMiddleware",
+    "zhili.core.middleware.ApplicationErrorPageMiddleware",
     # last: turns a lockout flagged during sign-in into the sign-in page with its message (429)
     "axes.middleware.AxesMiddleware",
 ]

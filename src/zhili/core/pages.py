@@ -16,13 +16,32 @@ from typing import Any, cast
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from zhili.core.errors import ApplicationError
+from zhili.core.rate_limits import RateLimitedError, retry_after_set
 
 
-def page_refusal(request: HttpRequest, error: ApplicationError) -> HttpResponse:
-    """The refusal page for ``error``, with its status (403, 400, 404, 409, 413…)."""
-    return render(request, "core/refused.html", {"error": error}, status=error.status_code)
+def page_refusal(request: HttpRequest, error: ApplicationError, *, back: bool = True) -> HttpResponse:
+    """The refusal page for ``error``, with its status (403, 400, 404, 409, 413, 429…); an htmx request
+    gets the message alone, to swap into the part of the page that asked; a rate limit says when to
+    come back (``Retry-After``)."""
+    template = "core/error.html#message" if request.headers.get("HX-Request") else "core/error.html"
+    response = render(request, template, {"error": error, "back_url": _back_url(request) if back else ""},
+                      status=error.status_code)
+    if isinstance(error, RateLimitedError):
+        retry_after_set(response, error)
+    return response
+
+
+def _back_url(request: HttpRequest) -> str:
+    """Where the person came from: the form page for a POST (when it is ours), the page itself without its
+    query for a GET."""
+    referer = request.headers.get("Referer", "")
+    if request.method != "GET" and referer and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return referer
+    return request.path if request.method == "GET" else ""
 
 
 def page_guard[PageView: Callable[..., HttpResponseBase]](view: PageView) -> PageView:
@@ -36,3 +55,4 @@ def page_guard[PageView: Callable[..., HttpResponseBase]](view: PageView) -> Pag
             return page_refusal(request, error)
 
     return cast(PageView, guarded)
+

@@ -5,12 +5,15 @@ electricity systems reads as well as .xlsx, and far faster than openpyxl). Cells
 ``str`` (``""`` when empty), ``float``/``int``, ``bool``, ``datetime``/``date``/``time``; merged
 cells are filled with their top-left value, so a value written once over a merged block counts for
 every row of it. A ".xls" that is really a web page (some systems export an HTML table under that
-name) is refused with a message that says so. Callers word their own errors about content.
+name) is refused with a message that says so, and so is an .xlsx whose XML declares a DTD (no
+spreadsheet program writes one; it is how entity-expansion and external-entity attacks start).
+Callers word their own errors about content.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -22,6 +25,8 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _HTML_MARKERS = (b"<html", b"<table", b"<!doctype", b"<?xml", b"<meta", b"<head", b"<body", b"<tr")
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_SIGNATURE = b"PK\x03\x04"
+_PROLOG_BYTES = 16 * 1024  # a DTD comes before the root element: the head of each XML part is enough
+_XML_PARTS_CHECKED = 2000
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,27 @@ def _filled(rows: list[list[object]], merged: list[tuple[tuple[int, int], tuple[
     return rows
 
 
+def workbook_document_type_refuse(content: bytes, *, file_name: str) -> None:
+    """Raise :class:`ApplicationError` ``file_has_dtd`` when an .xlsx/.xlsm (a zip of XML parts) declares a
+    DTD (``<!DOCTYPE``) in any part; anything that is not such a zip passes (other checks read it)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    with archive:
+        parts = [info for info in archive.infolist() if info.filename.lower().endswith((".xml", ".rels", ".vml"))]
+        for info in parts[:_XML_PARTS_CHECKED]:
+            try:
+                with archive.open(info) as member:
+                    head = member.read(_PROLOG_BYTES)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError, OSError, EOFError):
+                return  # damaged or encrypted: the reader says so
+            if b"<!doctype" in head.lower():
+                raise ApplicationError("file_has_dtd", _(
+                    "文件「%(name)s」的内容含有文档类型定义（DTD），Excel/WPS 保存的工作簿不会有这种内容，出于安全原因不予读取。"
+                    "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。") % {"name": PurePath(file_name).name or "upload"})
+
+
 def workbook_sheets_read(content: bytes, *, file_name: str, max_rows: int | None = None) -> list[WorkbookSheet]:
     """Every sheet of an .xlsx/.xlsm/.xls file, in workbook order, with merged cells filled.
 
@@ -79,6 +105,7 @@ def workbook_sheets_read(content: bytes, *, file_name: str, max_rows: int | None
         raise ApplicationError("file_unreadable", _(
             "无法读取文件「%(name)s」：它不是 Excel 工作簿（.xlsx 或 .xls）。请确认文件未损坏，或另存为 .xlsx 后重新上传。")
             % {"name": name})
+    workbook_document_type_refuse(content, file_name=name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         sheets: list[WorkbookSheet] = []

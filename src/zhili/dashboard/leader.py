@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from zhili.cases.contracts import CaseFilter
 from zhili.cases.rules.kpis import KpiCounts, kpi_labels
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.parameters import date_parameter, month_parameter
 from zhili.dashboard.selectors import (
     DashboardScope,
     Period,
@@ -32,7 +32,6 @@ from zhili.dashboard.selectors import (
 )
 from zhili.geo.models import AreaLevel, Department, MatterCategory
 
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _CHILD_LEVEL: dict[str, str] = {
     AreaLevel.DISTRICT: AreaLevel.STREET,
     AreaLevel.STREET: AreaLevel.COMMUNITY,
@@ -80,27 +79,21 @@ def _bad_filter(message: str) -> ApplicationError:
 
 
 def period_from_query(query: Mapping[str, str], *, today: dt.date | None = None) -> Period:
-    """``month=YYYY-MM`` (default: this month), or ``start``/``end`` dates (both included)."""
+    """``month=YYYY-MM`` (default: this month), or ``start``/``end`` dates (both included); years outside
+    ``core.parameters``' range and malformed values are refused (400) with a message saying what to fix."""
     today = today or clock.today()
-    start_text, end_text = query.get("start", "").strip(), query.get("end", "").strip()
-    if start_text or end_text:
-        try:
-            start = dt.date.fromisoformat(start_text) if start_text else today.replace(day=1)
-            end = dt.date.fromisoformat(end_text) if end_text else today
-        except ValueError as error:
-            raise _bad_filter(_("日期格式应为 YYYY-MM-DD，例如 2026-01-31。请修改后重新查询。")) from error
+    if query.get("start", "").strip() or query.get("end", "").strip():
+        start = date_parameter(query, "start", label=_("开始日期")) or today.replace(day=1)
+        end = date_parameter(query, "end", label=_("结束日期")) or today
         if end < start:
             raise _bad_filter(_("结束日期早于开始日期，请调换后重新查询。"))
         if (end - start).days + 1 > MAX_PERIOD_DAYS:
             raise _bad_filter(_("查询时段最长三年，请缩短时段。"))
         return Period(start, end)
-    month_text = query.get("month", "").strip()
-    if not month_text:
+    month = month_parameter(query, "month", label=_("月份"))
+    if month is None:
         return month_period(today.year, today.month, today=today)
-    match = _MONTH.match(month_text)
-    if match is None or not 1 <= int(match.group(2)) <= 12:
-        raise _bad_filter(_("月份格式应为 YYYY-MM，例如 2026-01。请修改后重新查询。"))
-    return month_period(int(match.group(1)), int(match.group(2)), today=today)
+    return month_period(*month, today=today)
 
 
 def leader_filter_from_query(user: User, query: Mapping[str, str], *, today: dt.date | None = None) -> LeaderFilter:

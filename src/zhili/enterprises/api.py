@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from zhili.accounts.permissions import Action, require
+from zhili.core.parameters import ApiIdentifier
 from zhili.enterprises import selectors
 from zhili.enterprises.credit_code import credit_code_check
 from zhili.enterprises.models import EvaluationRun
@@ -62,7 +63,7 @@ def run_list(request: HttpRequest) -> list[RunOut]:
 
 
 @router.get("/runs/{run_id}/results", response=list[ResultOut])
-def run_results(request: HttpRequest, run_id: int, class_code: str = "") -> list[ResultOut]:
+def run_results(request: HttpRequest, run_id: ApiIdentifier, class_code: str = "") -> list[ResultOut]:
     require(request.user, Action.ENTERPRISE_VIEW)
     run = get_object_or_404(EvaluationRun, pk=run_id)
     results = selectors.results_for_user(run, request.user)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -175,7 +176,15 @@ def source_year_detect(file_name: str, cells: list[list[object]], header_index: 
 
 
 def _number(text: object, field_name: str, factor: float) -> tuple[float | None, str]:
-    """(value, problem code) of one cell; problem is "" when fine."""
+    """(value, problem code) of one cell; problem is "" when fine. ``1e309``, ``inf`` and ``nan`` — or a
+    value the unit makes overflow — are not numbers (a JSON column cannot hold them)."""
+    value, problem = _number_unchecked(text, field_name, factor)
+    if value is not None and not math.isfinite(value):
+        return None, "invalid_number"
+    return value, problem
+
+
+def _number_unchecked(text: object, field_name: str, factor: float) -> tuple[float | None, str]:
     if text is None:
         return None, ""
     if isinstance(text, bool):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from functools import wraps
@@ -24,6 +25,14 @@ from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, user_can
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.parameters import (
+    date_parameter,
+    identifier_parameter,
+    integer_parameter,
+    number_parameter,
+    number_value,
+    year_parameter,
+)
 from zhili.core.uploads import upload_read_limited
 from zhili.enterprises import exports, files, selectors, services
 from zhili.enterprises.demo import demo_source_files
@@ -50,6 +59,7 @@ from zhili.enterprises.scheme import DATA_FIELDS, INDICATOR_CATALOGUE
 from zhili.geo.selectors import area_by_code, areas_for_map
 
 View = Callable[..., HttpResponse]
+_RESULT_KEY = re.compile(r"category-[0-9]{1,18}")  # a D-list row's form field: category-<result id>
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -199,11 +209,7 @@ def enterprise_sheet(request: HttpRequest, result_id: int, file_format: str) -> 
 def import_page(request: HttpRequest) -> HttpResponse:
     slots = range(3)
     if request.method == "POST":
-        year_text = request.POST.get("year", "").strip()
-        if year_text and not year_text.isdigit():
-            messages.error(request, _("数据年度应是四位数字，如 2025；留空则按文件名和内容识别。"))
-            return redirect("enterprises:import")
-        year = int(year_text) if year_text else None
+        year = year_parameter(request.POST, "year", label=_("数据年度"))  # blank: read from the files
         uploads = []
         try:
             for slot in slots:
@@ -216,15 +222,20 @@ def import_page(request: HttpRequest) -> HttpResponse:
             batch = services.import_batch_stage(actor=_user(request), year=year, files=uploads,
                                                 confirm_year_mismatch=request.POST.get("confirm_year") == "on")
         except ApplicationError as error:
+            # a refused file: the form again with the reason (400), nothing staged
             messages.error(request, error.message)
-            return redirect("enterprises:import")
+            return _import_page(request, status=400)
         messages.success(request, _("文件已暂存，请审核关联报告；接受前数据不会入库。"))
         return redirect("enterprises:import_batch", batch_id=batch.pk)
+    return _import_page(request)
+
+
+def _import_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     default_kinds = [SourceKind.TAX, SourceKind.ENERGY, SourceKind.ENVIRONMENT]
     return render(request, "enterprises/import.html", {
-        "slots": [(slot, default_kinds[slot]) for slot in slots], "source_kinds": SourceKind.choices,
+        "slots": [(slot, default_kinds[slot]) for slot in range(3)], "source_kinds": SourceKind.choices,
         "batches": selectors.import_batches_recent(10),
-    })
+    }, status=status)
 
 
 _PROBLEM_LABELS = {
@@ -302,7 +313,8 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
             config = PRESETS[preset] if preset in PRESETS else json.loads(request.POST.get("config", "") or "null")
             scheme = services.scheme_save(
                 actor=_user(request), code=request.POST.get("code", "").strip() or preset or "custom",
-                name=request.POST.get("name", "").strip(), year=int(request.POST.get("year", "0") or 0),
+                name=request.POST.get("name", "").strip(),
+                year=year_parameter(request.POST, "year", label=_("适用年度")) or 0,
                 config=config,
             )
             messages.success(request, _("已保存评价方案 %(scheme)s。") % {"scheme": scheme})
@@ -343,13 +355,14 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @guarded(Action.ENTERPRISE_EVALUATE)
 def run_execute(request: HttpRequest) -> HttpResponse:
-    scheme = get_object_or_404(EvaluationScheme, pk=request.POST.get("scheme") or 0)
-    try:
-        run = services.evaluation_run_execute(actor=_user(request), year=int(request.POST.get("year", "0")),
-                                              scheme=scheme, reason=request.POST.get("reason", ""))
-    except ValueError:
+    scheme = get_object_or_404(EvaluationScheme, pk=identifier_parameter(request.POST, "scheme", label=_("评价方案")) or 0)
+    year = year_parameter(request.POST, "year", label=_("评价年度"))
+    if year is None:
         messages.error(request, _("请填写评价年度。"))
         return redirect("enterprises:runs")
+    try:
+        run = services.evaluation_run_execute(actor=_user(request), year=year, scheme=scheme,
+                                              reason=request.POST.get("reason", ""))
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("enterprises:runs")
@@ -387,12 +400,11 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     try:
-        days_text = request.POST.get("objection_days", "") or str(services.DEFAULT_OBJECTION_DAYS)
-        if not days_text.isdigit():
-            raise ApplicationError("run_objection_days_invalid", _("异议期天数应为整数。"))
+        objection_days = integer_parameter(request.POST, "objection_days", default=services.DEFAULT_OBJECTION_DAYS,
+                                           label=_("异议期天数"))  # the service says how many days are allowed
         published = services.evaluation_run_publish(actor=_user(request), run=run,
                                                     sign_off_note=request.POST.get("sign_off_note", "").strip(),
-                                                    objection_days=int(days_text))
+                                                    objection_days=objection_days or 0)
         messages.success(request, _("%(run)s已签发并公示，结果不可再更改；异议截止%(deadline)s，期满且异议处理完毕后生效。")
                          % {"run": run, "deadline": _when(published.objection_deadline)})
     except ApplicationError as error:
@@ -467,7 +479,7 @@ def d_list_tasks(request: HttpRequest, run_id: int) -> HttpResponse:
                                         land_category=request.POST.get(key, ""),
                                         note=request.POST.get(f"note-{key.removeprefix('category-')}", ""))
              for key in request.POST
-             if key.startswith("category-") and key.removeprefix("category-").isdigit() and request.POST.get(key)]
+             if _RESULT_KEY.fullmatch(key) and request.POST.get(key)]
     try:
         measures = services.d_class_follow_up_tasks_create(actor=_user(request), run=run, tasks=tasks)
         messages.success(request, _("已生成%(count)d个低效用地跟踪工单：%(cases)s。")
@@ -482,16 +494,13 @@ def d_list_tasks(request: HttpRequest, run_id: int) -> HttpResponse:
 def measure_create(request: HttpRequest, result_id: int) -> HttpResponse:
     result = get_object_or_404(EvaluationResult.objects.select_related("run", "enterprise"), pk=result_id)
     try:
-        due_text = request.POST.get("due_date", "")
         services.policy_measure_create(
             actor=_user(request), result=result, kind=request.POST.get("kind", ""),
             description=request.POST.get("description", ""),
             responsible_department=request.POST.get("responsible_department", ""),
-            due_date=dt.date.fromisoformat(due_text) if due_text else None,
+            due_date=date_parameter(request.POST, "due_date", label=_("完成时限")),
         )
         messages.success(request, _("已为%(name)s部署差别化措施。") % {"name": result.enterprise.name})
-    except ValueError:
-        messages.error(request, _("完成时限日期格式应为YYYY-MM-DD。"))
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("enterprises:d_list", run_id=result.run_id)
@@ -544,11 +553,8 @@ def objection_resolve(request: HttpRequest, objection_id: int) -> HttpResponse:
         field_name = request.POST.get("correction_field", "")
         value_text = request.POST.get("correction_value", "").strip()
         if field_name and value_text:
-            try:
-                corrections[field_name] = float(value_text.replace(",", ""))
-            except ValueError as error:
-                raise ApplicationError("objection_correction_value",
-                                       _("更正数值“%(value)s”不是数字。") % {"value": value_text}) from error
+            corrections[field_name] = number_value("correction_value", value_text.replace(",", ""),
+                                                   label=_("更正数值"))
         objection = services.objection_resolve(actor=_user(request), objection=objection,
                                                upheld=request.POST.get("decision") == "upheld",
                                                resolution_note=request.POST.get("resolution_note", ""),
@@ -588,8 +594,8 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
             return HttpResponseForbidden(_("您没有权限修改差别化政策表。"))
         try:
             config = json.loads(request.POST.get("config", "") or "null")
-            table = services.policy_table_save(actor=_user(request), year=int(request.POST.get("year", "0") or 0),
-                                               config=config)
+            year = year_parameter(request.POST, "year", label=_("适用年度")) or 0
+            table = services.policy_table_save(actor=_user(request), year=year, config=config)
             messages.success(request, _("已保存 %(table)s。") % {"table": table})
         except (ValueError, json.JSONDecodeError):
             messages.error(request, _("政策配置不是有效的JSON，或年度不是数字。"))
@@ -644,19 +650,12 @@ def _simulation_inputs(request: HttpRequest, run: EvaluationRun) -> tuple[dict[s
     for item in run.scheme.config.get("indicators", []):
         raw = request.GET.get(f"weight-{item['key']}", "").strip()
         if raw:
-            try:
-                weights[item["key"]] = float(raw)
-            except ValueError as error:
-                raise ApplicationError("simulation_weight_invalid", _("权重“%(value)s”不是数字。") % {"value": raw}) from error
+            weights[item["key"]] = number_value(f"weight-{item['key']}", raw, minimum=0, label=_("权重"))
     limits: dict[str, float] = {}
     for code in ("A", "B", "C"):
         raw = request.GET.get(f"limit-{code}", "").strip()
         if raw:
-            try:
-                limits[code] = float(raw)
-            except ValueError as error:
-                raise ApplicationError("simulation_limit_invalid", _("分类标准“%(value)s”不是数字。")
-                                       % {"value": raw}) from error
+            limits[code] = number_value(f"limit-{code}", raw, label=_("分类标准"))
     method = run.scheme.config.get("classes", {}).get("method")
     if method == "rank_share":
         return weights, {}, {code: value / 100.0 for code, value in limits.items()}
@@ -737,17 +736,12 @@ def site_list(request: HttpRequest) -> HttpResponse:
                 if len(cells) != 3 or cells[1] not in ("亩", "平方米"):
                     raise ApplicationError("site_share_line_invalid", _(
                         "分摊行“%(line)s”格式应为：信用代码,亩,分摊面积 或 信用代码,平方米,建筑面积。未保存。") % {"line": line})
-                try:
-                    amount = float(cells[2])
-                except ValueError as error:
-                    raise ApplicationError("site_share_invalid", _("“%(value)s”不是数字，未保存。")
-                                           % {"value": cells[2]}) from error
+                amount = number_value("shares", cells[2], minimum=0, label=_("分摊面积"))
                 shares.append(services.SiteShareInput(credit_code=cells[0], stated_mu=amount if cells[1] == "亩" else None,
                                                       floor_area_m2=amount if cells[1] == "平方米" else None))
-            try:
-                area = float(request.POST.get("area_mu", ""))
-            except ValueError as error:
-                raise ApplicationError("site_area_invalid", _("宗地面积应为大于0的数字（亩），未保存。")) from error
+            area = number_parameter(request.POST, "area_mu", minimum=0, label=_("宗地面积（亩）"))
+            if area is None:
+                raise ApplicationError("site_area_invalid", _("宗地面积应为大于0的数字（亩），未保存。"))
             site = services.land_site_save(actor=_user(request), code=request.POST.get("code", ""),
                                            name=request.POST.get("name", ""), area_mu=area, shares=shares,
                                            address=request.POST.get("address", ""))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.security import django_auth
+from pydantic import Field
 
 from zhili.accounts.permissions import Action, require
 from zhili.core.errors import NotFoundError
+from zhili.core.parameters import ApiIdentifier, ApiLatitude, ApiLongitude
 from zhili.geo import selectors
 from zhili.geo.coordinates import to_wgs84
 from zhili.geo.models import Area, AreaLevel
@@ -21,8 +23,8 @@ router = Router(tags=["geo"], auth=django_auth)
 
 
 class LocateQuery(Schema):
-    longitude: float
-    latitude: float
+    longitude: ApiLongitude
+    latitude: ApiLatitude
     coordinate_system: str = "wgs84"
 
 
@@ -47,7 +49,7 @@ def locate_point(request: HttpRequest, query: Query[LocateQuery]) -> GridLocatio
 
 class AddressQuery(Schema):
     text: str
-    limit: int = 5
+    limit: Annotated[int, Field(ge=1, le=50)] = 5
 
 
 @router.get("/addresses/candidates", response=list[AddressCandidateOut], summary="地址文本 → 候选标准地址")
@@ -71,7 +73,7 @@ def areas_geojson(request: HttpRequest, query: Query[GeoJSONQuery]) -> dict[str,
 
 
 @router.get("/grids/{grid_id}/card", response=GridCardOut, summary="网格名片")
-def grid_card(request: HttpRequest, grid_id: int) -> GridCardOut:
+def grid_card(request: HttpRequest, grid_id: ApiIdentifier) -> GridCardOut:
     grid = Area.objects.filter(pk=grid_id, level=AreaLevel.GRID).first()
     if grid is None:
         raise NotFoundError("grid_not_found", _("网格不存在。"))

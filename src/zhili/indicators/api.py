@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from zhili.accounts.permissions import Action, require
+from zhili.core.parameters import ApiIdentifier, ApiYear
 from zhili.indicators import selectors
 
 router = Router(tags=["indicators"])
@@ -63,7 +64,7 @@ def plans(request: HttpRequest) -> list[PlanOut]:
 
 
 @router.get("/plans/{plan_id}/evaluation", response=PlanEvaluationOut, summary="规划某年的指标评估")
-def plan_evaluation(request: HttpRequest, plan_id: int, year: int | None = None) -> PlanEvaluationOut:
+def plan_evaluation(request: HttpRequest, plan_id: ApiIdentifier, year: ApiYear | None = None) -> PlanEvaluationOut:
     plan = selectors.plan_get(plan_id=plan_id)
     require(request.user, Action.INDICATOR_VIEW, plan)
     chosen = year if year is not None and year in plan.years else selectors.default_year(plan)

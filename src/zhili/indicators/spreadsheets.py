@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from zhili.core.errors import ApplicationError
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.core.uploads import upload_size_limit
-from zhili.core.workbooks import workbook_sheets_read
+from zhili.core.workbooks import workbook_document_type_refuse, workbook_sheets_read
 from zhili.indicators.contracts import ObservationInput
 from zhili.indicators.models import Indicator, IndicatorKind, Plan, QualitativeStatus
 from zhili.indicators.selectors import current_values
@@ -263,6 +263,7 @@ def _workbook_of(content: bytes, file_name: str) -> Workbook:
     """The uploaded template as an openpyxl workbook; a legacy .xls (or an .xlsx openpyxl cannot open) is read
     by the shared workbook reader and its values copied into one (number formats are not carried over)."""
     if not file_name.lower().endswith(".xls") and not content.startswith(b"\xd0\xcf\x11\xe0"):
+        workbook_document_type_refuse(content, file_name=file_name or "upload.xlsx")
         return load_workbook(io.BytesIO(content), data_only=True)
     workbook = Workbook()
     default = workbook.active

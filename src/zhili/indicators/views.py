@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhili.accounts.permissions import Action, user_can
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
+from zhili.core.parameters import identifier_parameter, integer_parameter, year_parameter
 from zhili.core.uploads import upload_read_limited
 from zhili.indicators import files, selectors, services
 from zhili.indicators.evaluation import Status
@@ -69,10 +70,9 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _year(request: HttpRequest, plan: Plan) -> int:
-    raw = request.GET.get("year", "")
-    if raw.isdigit() and int(raw) in plan.years:
-        return int(raw)
-    return selectors.default_year(plan)
+    """The year asked for when it lies in the plan, else the plan's default; a malformed year is a 400."""
+    year = year_parameter(request.GET, "year", label=_("年份"))
+    return year if year is not None and year in plan.years else selectors.default_year(plan)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -152,19 +152,18 @@ def observation_add(request: HttpRequest, indicator_id: int) -> HttpResponse:
     indicator = _indicator_or_404(indicator_id)
     _check(request, Action.INDICATOR_EDIT, indicator.plan)
     target = reverse("indicators:indicator_detail", args=[indicator.pk])
+    year = year_parameter(request.POST, "year", label=_("年份"))  # malformed: a 400 before anything is written
+    quarter = integer_parameter(request.POST, "quarter", default=0, minimum=0, maximum=4, label=_("季度"))
     try:
-        year_text = request.POST.get("year", "").strip()
-        if not year_text.isdigit():
-            raise ApplicationError("observation_year_invalid", _("年份“%(year)s”无效，请填写四位年份。") % {"year": year_text})
+        if year is None:
+            raise ApplicationError("observation_year_invalid", _("请填写四位年份。"))
         try:
             value = parse_number(request.POST.get("value") or None, unit=indicator.value_unit)
         except ValueError as error:
             raise ApplicationError("observation_value_not_number", _("“%(value)s”不是数字。请只填写数字，不带单位和文字。")
                                    % {"value": request.POST.get("value")}) from error
-        quarter_text = request.POST.get("quarter", "0") or "0"
         result = services.observation_record(
-            indicator=indicator, year=int(year_text), value=value,
-            quarter=int(quarter_text) if quarter_text.isdigit() else 99,
+            indicator=indicator, year=year, value=value, quarter=quarter or 0,
             qualitative_status=request.POST.get("qualitative_status", ""), source=request.POST.get("source", "")[:120],
             evidence=request.POST.get("evidence", ""), note=request.POST.get("note", "")[:200], actor=_actor(request),
         )
@@ -175,7 +174,7 @@ def observation_add(request: HttpRequest, indicator_id: int) -> HttpResponse:
         messages.info(request, _("数值与现有记录相同，未新增版本。"))
     else:
         messages.success(request, _("已保存（%(kind)s）。") % {"kind": _("修订") if result.revised else _("新增")})
-    return redirect(f"{target}?year={year_text}")
+    return redirect(f"{target}?year={year}")
 
 
 @login_required
@@ -311,9 +310,9 @@ def _stage(request: HttpRequest) -> str:
 
 
 def _report_year(request: HttpRequest, plan: Plan, stage: str) -> int:
-    raw = request.GET.get("year") or request.POST.get("year") or ""
-    if raw.isdigit() and int(raw) in plan.years:
-        return int(raw)
+    year = year_parameter(request.GET, "year", label=_("年份")) or year_parameter(request.POST, "year", label=_("年份"))
+    if year is not None and year in plan.years:
+        return year
     if stage == ReportStage.FINAL:
         return plan.target_year
     return selectors.default_year(plan)
@@ -352,7 +351,7 @@ def report_workspace(request: HttpRequest, plan_id: int) -> HttpResponse:
                 messages.success(request, _("已根据最新数据生成第%(version)s版（草稿），请审阅和修改文字。")
                                  % {"version": report.version})
             else:
-                report = _report_of_plan(request.POST.get("report", ""), plan)
+                report = _report_of_plan(identifier_parameter(request.POST, "report", label=_("报告")), plan)
                 if action == "save":
                     texts = {key.removeprefix("section-"): request.POST.get(key, "") for key in request.POST
                              if key.startswith("section-")}
@@ -378,11 +377,11 @@ def report_workspace(request: HttpRequest, plan_id: int) -> HttpResponse:
     })
 
 
-def _report_of_plan(raw_id: str, plan: Plan) -> EvaluationReport:
-    if not raw_id.isdigit():
+def _report_of_plan(report_id: int | None, plan: Plan) -> EvaluationReport:
+    if report_id is None:
         raise ApplicationError("report_not_found", _("找不到该评估报告版本。请刷新页面后重试。"))
     try:
-        report = selectors.report_get(report_id=int(raw_id))
+        report = selectors.report_get(report_id=report_id)
     except NotFoundError as error:
         raise ApplicationError(error.code, error.message) from error
     if report.plan_id != plan.pk:
@@ -424,16 +423,16 @@ def target_revise(request: HttpRequest, indicator_id: int) -> HttpResponse:
         except ValueError as error:
             raise ApplicationError("target_revision_value_not_number",
                                    _("“%(value)s”不是数字。请只填写数字，不带单位和文字。") % {"value": raw_value}) from error
-        year_text = request.POST.get("effective_from_year", "").strip()
-        if not year_text.isdigit():
+        year = year_parameter(request.POST, "effective_from_year", label=_("起始适用年份"))
+        if year is None:
             raise ApplicationError("target_revision_year_invalid", _("请选择起始适用年份。"))
         services.target_revision_record(
-            indicator=indicator, target_value=value, effective_from_year=int(year_text),
+            indicator=indicator, target_value=value, effective_from_year=year,
             decision_reference=request.POST.get("decision_reference", ""),
             target_text=request.POST.get("target_text", ""), reason=request.POST.get("reason", ""),
             actor=_actor(request),
         )
-        messages.success(request, _("已登记目标调整，自%(year)s年起按新目标评估，此前年份仍按原目标。") % {"year": year_text})
+        messages.success(request, _("已登记目标调整，自%(year)s年起按新目标评估，此前年份仍按原目标。") % {"year": year})
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect(target)

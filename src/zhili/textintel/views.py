@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhili.accounts.permissions import Action, require
 from zhili.core.errors import ApplicationError
 from zhili.core.pages import page_refusal
+from zhili.core.parameters import LARGEST_IDENTIFIER, identifier_parameter, integer_parameter
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
@@ -101,13 +102,13 @@ def model_activate(request: HttpRequest, model_id: int) -> HttpResponse:
         require(request.user, Action.CLASSIFIER_MANAGE)
     except ApplicationError as error:
         return page_refusal(request, error)  # a refusal is a 403 page, not a redirect
-    compared_with = request.POST.get("compared_with", "")
-    if not compared_with.isdigit():
+    compared_with = integer_parameter(request.POST, "compared_with", minimum=0, maximum=LARGEST_IDENTIFIER)
+    if compared_with is None:
         messages.error(request, _("请先在比较页查看新模型与当前在用模型、基线的对比，再从比较页启用。"))
         return redirect("textintel:model_compare", model_id=model_id)
     try:
         model = services.classifier_model_activate(model_id=model_id, actor_id=request.user.pk,
-                                                   compared_with=int(compared_with))
+                                                   compared_with=compared_with)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("textintel:model_compare", model_id=model_id)
@@ -179,8 +180,8 @@ def hot_issues_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("热点计算 #%(id)d 已提交，完成后本页自动显示结果。") % {"id": run.pk})
         return redirect(f"{reverse('textintel:hot_issues')}?run={run.pk}")
     runs = selectors.hot_issue_run_list()
-    run_id = request.GET.get("run", "")
-    chosen = (selectors.hot_issue_run_for(int(run_id)) if run_id.isdigit() else None) or (runs[0] if runs else None)
+    run_id = identifier_parameter(request.GET, "run", label=_("热点计算"))
+    chosen = (selectors.hot_issue_run_for(run_id) if run_id else None) or (runs[0] if runs else None)
     issues = selectors.hot_issues_of_run(chosen, limit=100) if chosen else []
     unfinished = selectors.hot_issue_runs_unfinished()
     return render(request, "textintel/hot_issues.html", {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from zhili.accounts.models import User
 
 BULK_DISPATCH_LIMIT = 200
+logger = logging.getLogger(__name__)
 
 CASE_LIST_EXPORT_JOB = "cases.case_list_export"
 
@@ -127,12 +129,28 @@ def _filters_dict(filters: CaseFilters) -> dict[str, Any]:
 
 def case_list_export_run(*, job_id: str) -> None:
     """Write the job's .xlsx with the stored filters, as its owner sees them (PII masked without
-    ``CASE_VIEW_PERSONAL``), updating the progress file every few hundred rows."""
+    ``CASE_VIEW_PERSONAL``), updating the progress file every few hundred rows.
+
+    A job that fails ends in the ``failed`` state with a message the page shows (the refusal's own
+    message, or a generic one — the cause goes to the log), never stays queued or running: the page
+    stops polling and offers a new export."""
+    job = export_progress(job_id)
+    try:
+        _case_list_export_write(job_id=job_id, job=job)
+    except Exception as error:
+        if isinstance(error, ApplicationError):
+            message = error.message
+        else:
+            logger.exception("case-list export %s failed", job_id)
+            message = _("导出失败（系统错误，已记录）。请稍后重新导出；如仍失败，请联系管理员。")
+        _progress_write(job_id, **{**job, "state": "failed", "error": message})
+
+
+def _case_list_export_write(*, job_id: str, job: dict[str, Any]) -> None:
 
     def local(value: dt.datetime | None) -> str:
         return value.astimezone(clock.CHINA_TIME_ZONE).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    job = export_progress(job_id)
     user = User.objects.get(pk=job["user_id"])
     filters = CaseFilters(**job["filters"])
     cases = case_list(user=user, filters=filters)

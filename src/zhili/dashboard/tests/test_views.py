@@ -101,7 +101,7 @@ def test_leader_dashboard_kpis_month_on_month_and_tables(world_with_cases: World
     assert fragment.lstrip().startswith('<div id="leader-body">')
     bad = client.get(reverse("dashboard:leader"), {"month": "2026-13"})
     assert bad.status_code == 400
-    assert "月份格式应为 YYYY-MM" in bad.content.decode()
+    assert "应为 YYYY-MM 格式的月份" in bad.content.decode()
 
 
 def test_leader_export_has_the_filtered_numbers(world_with_cases: World) -> None:
