@@ -44,6 +44,7 @@ import argparse
 import base64
 import csv
 import datetime as dt
+import io
 import json
 import os
 import platform
@@ -213,9 +214,9 @@ class Generator:
 
         world, rng = self.world, self.rng
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Case._meta.db_table}")
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Case._meta.db_table}")  # noqa: S608
             next_case_id = cursor.fetchone()[0] + 1
-            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {AuditRecord._meta.db_table}")
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {AuditRecord._meta.db_table}")  # noqa: S608
             next_audit_id = cursor.fetchone()[0] + 1
         for counter in CaseNumberCounter.objects.all():
             self.day_sequences[counter.day] = max(self.day_sequences.get(counter.day, 0), counter.last_value)
@@ -401,7 +402,7 @@ class Generator:
             cursor.execute("SET synchronous_commit = on")
             for model in (Case, AuditRecord, CaseEvent, Notification):
                 table = model._meta.db_table
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                                f"(SELECT coalesce(max(id), 1) FROM {table}))")
         AuditChainHead.objects.filter(pk=1).update(last_record_id=next_audit_id - 1, last_position=position,
                                                    last_hash=previous_hash)
@@ -612,10 +613,10 @@ def measure(stage: str, world: World, users: dict[str, Any], arguments: argparse
         from django.core.management import call_command
 
         figures["backup_s"] = seconds_of(lambda: call_command("backup", str(directory / "zhili.backup"),
-                                                              verbosity=0))
+                                                              verbosity=0, stdout=io.StringIO()))
         figures["backup_bytes"] = (directory / "zhili.backup").stat().st_size
-        figures["backup_baseline_s"] = seconds_of(lambda: subprocess.run(  # noqa: S603
-            ["pg_dump", "--format=custom", f"--file={directory / 'plain.dump'}", database_url],  # noqa: S607
+        figures["backup_baseline_s"] = seconds_of(lambda: subprocess.run(
+            ["pg_dump", "--format=custom", f"--file={directory / 'plain.dump'}", database_url],
             check=True, capture_output=True))
         for file in directory.iterdir():
             file.unlink()
@@ -778,7 +779,7 @@ def main() -> None:
     # every figure of the final size at the top level too, with its baseline ratio
     for key, value in final.items():
         result.setdefault(key, value)
-        if key.endswith("_baseline_p95_ms") or key.endswith("_baseline_s"):
+        if key.endswith(("_baseline_p95_ms", "_baseline_s")):
             figure = key.replace("_baseline", "")
             if final.get(figure) and value:
                 result[f"ratio_{figure_name(figure)}"] = round(final[figure] / value, 2)
