@@ -55,6 +55,7 @@ class CaseListPaginator(Paginator):  # type: ignore[type-arg]
 
     def __init__(self, object_list: QuerySet[Any], per_page: int, *, exact_limit: int = EXACT_COUNT_LIMIT) -> None:
         super().__init__(object_list, per_page, allow_empty_first_page=True)
+        self.queryset = object_list
         self.exact_limit = exact_limit
 
     @cached_property
@@ -67,7 +68,7 @@ class CaseListPaginator(Paginator):  # type: ignore[type-arg]
 
     @cached_property
     def _counted(self) -> tuple[int, bool]:
-        queryset: QuerySet[Any] = self.object_list
+        queryset = self.queryset
         bounded = queryset.order_by()[: self.exact_limit + 1].count()
         if bounded <= self.exact_limit:
             return bounded, False
@@ -90,6 +91,6 @@ class CaseListPaginator(Paginator):  # type: ignore[type-arg]
     def page(self, number: Any) -> CaseListPage:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom:bottom + self.per_page + 1])
+        rows = list(self.queryset[bottom:bottom + self.per_page + 1])
         more = len(rows) > self.per_page
         return CaseListPage(rows[: self.per_page], number, self, more=more)
