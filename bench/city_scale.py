@@ -41,7 +41,6 @@ Usage: nice -n 10 .venv/bin/python bench/city_scale.py [--cases 10000000] [--che
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
 import datetime as dt
 import io
@@ -702,6 +701,96 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def _environment_for(database: str) -> str:
+    bench_environment_set()
+    data_dir = tempfile.mkdtemp(prefix="zhili-bench-city-")
+    os.environ["ZHILI_DATA_DIR"] = data_dir
+    os.environ["ZHILI_STATIC_ROOT"] = str(Path(data_dir) / "static")
+    os.environ["ZHILI_HUEY_IMMEDIATE"] = "0"
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    os.environ["DATABASE_URL"] = url
+    sys.path.insert(0, str(REPOSITORY / "src"))
+    return url
+
+
+def _phone_hashes_rekeyed(world: World, count: int) -> None:
+    """A previous run hashed its reporters' phones with its own (random) key: give the cases of ``count``
+    of its phones the hashes of this run's pool phones, so a lookup finds as many cases as before."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT reporter_phone_hash FROM cases_case WHERE reporter_phone_hash <> '' "
+                       "AND id IN (SELECT id FROM cases_case ORDER BY id LIMIT 5000) LIMIT %s", [count])
+        old_hashes = [row[0] for row in cursor.fetchall()]
+        for index, old_hash in enumerate(old_hashes):
+            new_hash = world.phones[index * 37 % len(world.phones)][3]
+            cursor.execute("UPDATE cases_case SET reporter_phone_hash = %s WHERE reporter_phone_hash = %s",
+                           [new_hash, old_hash])
+
+
+def intake_into_empty(arguments: argparse.Namespace) -> None:
+    """Cases per second through ``case_intake`` into the demo district without a single case."""
+    _environment_for(arguments.database)
+    fresh_database(arguments.database)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("demo_load", "--only", "geo", "accounts", verbosity=0, stdout=io.StringIO())
+    world = World(random.Random(20261204))
+    users = users_prepare()
+    print(json.dumps({"intake_empty_per_s": intake_per_second(world, arguments.intake, users["operator"], seed=1)}))
+
+
+def measure_existing(arguments: argparse.Namespace) -> None:
+    """Measure a database left by a run that was stopped after loading (the figures of its checkpoint
+    come from that run's JSON), with the code as it is now."""
+    # the last line of a previous run's output (or a file holding just that JSON object)
+    checkpoint = json.loads(Path(arguments.measure_existing).read_text(encoding="utf-8").strip().splitlines()[-1])
+    database_url = _environment_for(arguments.database)
+    import django
+
+    django.setup()
+    bench_static_collect()
+    world = World(random.Random(20261204))
+    users = users_prepare()
+    _phone_hashes_rekeyed(world, arguments.runs + 2)
+    figures = measure("full", world, users, arguments, database_url)
+    # the empty database's intake, measured now (same load on the machine) in a process of its own
+    answer = subprocess.run([sys.executable, __file__, "--intake-only", "--intake", str(arguments.intake),
+                             "--database", f"{arguments.database}_empty"], check=True, capture_output=True,
+                            text=True)
+    intake_empty = json.loads(answer.stdout.strip().splitlines()[-1])["intake_empty_per_s"]
+    log(f"intake into an empty database, measured after the full size: {intake_empty}/s")
+    figures["intake_ratio_vs_empty"] = round(figures["intake_per_s"] / intake_empty, 3)
+    result: dict[str, Any] = {"cases": figures["cases"], "machine": machine(), "intake_empty_per_s": intake_empty,
+                              "search_term": SEARCH_TERM, "search_term_short": SEARCH_TERM_SHORT,
+                              **{key: value for key, value in checkpoint.items() if key.startswith("load_")},
+                              "checkpoint": checkpoint["checkpoint"], "full": figures}
+    _summarise(result)
+    print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+def _summarise(result: dict[str, Any]) -> None:
+    """growth_* (full / checkpoint), ratio_* (figure / its baseline) and the final figures at the top level."""
+    if "full" in result:
+        checkpoint, full = result["checkpoint"], result["full"]
+        for key, value in full.items():
+            if (key.endswith(("_p95_ms", "_s")) and "baseline" not in key and key in checkpoint
+                    and checkpoint[key]):
+                result[f"growth_{figure_name(key)}"] = round(value / checkpoint[key], 2)
+    final = result.get("full", result["checkpoint"])
+    result["intake_ratio_vs_empty"] = final["intake_ratio_vs_empty"]
+    for key, value in final.items():
+        result.setdefault(key, value)
+        if key.endswith(("_baseline_p95_ms", "_baseline_s")):
+            figure = key.replace("_baseline", "")
+            if final.get(figure) and value:
+                result[f"ratio_{figure_name(figure)}"] = round(final[figure] / value, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=10_000_000)
@@ -712,18 +801,22 @@ def main() -> None:
     parser.add_argument("--database", default="zhili_city_scale")
     parser.add_argument("--skip-backup", action="store_true")
     parser.add_argument("--verify-audit", action="store_true", help="walk the whole audit chain at each stage")
+    parser.add_argument("--measure-existing", metavar="CHECKPOINT_JSON", default="",
+                        help="measure the database a previous run left (--database) as the full size, without "
+                             "loading; growth against the checkpoint figures in this JSON file")
+    parser.add_argument("--intake-only", action="store_true",
+                        help="only the intake into an empty database (--database is dropped and re-created)")
     arguments = parser.parse_args()
+    if arguments.intake_only:
+        intake_into_empty(arguments)
+        return
+    if arguments.measure_existing:
+        measure_existing(arguments)
+        return
     if not 0 < arguments.checkpoint <= arguments.cases:
         raise SystemExit("--checkpoint must lie between 1 and --cases")
-    bench_environment_set()
-    data_dir = tempfile.mkdtemp(prefix="zhili-bench-city-")
-    os.environ["ZHILI_DATA_DIR"] = data_dir
-    os.environ["ZHILI_STATIC_ROOT"] = str(Path(data_dir) / "static")
-    os.environ["ZHILI_HUEY_IMMEDIATE"] = "0"
-    os.environ.setdefault("ZHILI_PII_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode("ascii"))
-    database_url = fresh_database(arguments.database)
-    os.environ["DATABASE_URL"] = database_url
-    sys.path.insert(0, str(REPOSITORY / "src"))
+    database_url = _environment_for(arguments.database)
+    fresh_database(arguments.database)
     import django
 
     django.setup()
@@ -734,7 +827,7 @@ def main() -> None:
 
     log("migrating, loading the demo district (zhili demo_load --only geo accounts), collecting static files …")
     call_command("migrate", verbosity=0)
-    call_command("demo_load", "--only", "geo", "accounts", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("demo_load", "--only", "geo", "accounts", verbosity=0, stdout=io.StringIO())
     bench_static_collect()
     rng = random.Random(20261204)
     world = World(rng)
@@ -766,23 +859,10 @@ def main() -> None:
         result[f"load_{stage}"] = load
         figures = measure(stage, world, users, arguments, database_url)
         result[stage] = figures
+        log(f"[{stage}] figures: {json.dumps(figures, ensure_ascii=False, default=str)}")
         result["cases"] = figures["cases"]
         figures["intake_ratio_vs_empty"] = round(figures["intake_per_s"] / intake_empty, 3)
-    if "full" in result:
-        checkpoint, full = result["checkpoint"], result["full"]
-        for key, value in full.items():
-            if (key.endswith(("_p95_ms", "_s")) and "baseline" not in key and key in checkpoint
-                    and checkpoint[key]):
-                result[f"growth_{figure_name(key)}"] = round(value / checkpoint[key], 2)
-    final = result.get("full", result["checkpoint"])
-    result["intake_ratio_vs_empty"] = final["intake_ratio_vs_empty"]
-    # every figure of the final size at the top level too, with its baseline ratio
-    for key, value in final.items():
-        result.setdefault(key, value)
-        if key.endswith(("_baseline_p95_ms", "_baseline_s")):
-            figure = key.replace("_baseline", "")
-            if final.get(figure) and value:
-                result[f"ratio_{figure_name(figure)}"] = round(final[figure] / value, 2)
+    _summarise(result)
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 

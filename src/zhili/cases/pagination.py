@@ -2,10 +2,11 @@
 
 Django's ``Paginator`` runs ``COUNT(*)`` over the whole filtered list on every page, so a
 department's list in a city with ten million cases counted a million rows before showing its
-first 50. :class:`CaseListPaginator` counts exactly only up to ``EXACT_COUNT_LIMIT`` rows (one
-``COUNT(*)`` over a ``LIMIT``ed subquery, cheap whatever the history); beyond that, on
-PostgreSQL, it takes the planner's row estimate of the same query (``EXPLAIN``, no rows read) and
-says the count is approximate. SQLite installations are district-sized and keep the exact count.
+first 50. :class:`CaseListPaginator` asks PostgreSQL's planner first (``EXPLAIN``, no rows read):
+above ``EXACT_COUNT_LIMIT`` rows it shows that estimate and says the count is approximate; below it
+counts exactly, at most ``EXACT_COUNT_LIMIT + 1`` rows (one ``COUNT(*)`` over a ``LIMIT``ed subquery),
+and if that finds more than the planner thought, it keeps the estimate (or the bounded count, the
+larger). SQLite installations are district-sized and keep Django's exact count.
 
 With an estimated count a page past the real end is simply empty, and "next" is decided by
 fetching one row more than the page holds, so the pager never offers a page that does not exist
@@ -69,12 +70,16 @@ class CaseListPaginator(Paginator):  # type: ignore[type-arg]
     @cached_property
     def _counted(self) -> tuple[int, bool]:
         queryset = self.queryset
-        bounded = queryset.order_by()[: self.exact_limit + 1].count()
-        if bounded <= self.exact_limit:
-            return bounded, False
         estimate = queryset_row_estimate(queryset)
         if estimate is None:
             return queryset.count(), False
+        # Estimated first: a filter no index answers (a two-character text) would otherwise read
+        # the table until it had counted exact_limit matches.
+        if estimate > self.exact_limit:
+            return estimate, True
+        bounded = queryset.order_by()[: self.exact_limit + 1].count()
+        if bounded <= self.exact_limit:
+            return bounded, False
         return max(estimate, bounded), True
 
     def validate_number(self, number: Any) -> int:
