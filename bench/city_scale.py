@@ -753,6 +753,9 @@ def measure_existing(arguments: argparse.Namespace) -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # the code may have moved on since the database was loaded
     bench_static_collect()
     world = World(random.Random(20261204))
     users = users_prepare()
