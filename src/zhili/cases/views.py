@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -30,6 +29,7 @@ from zhili.cases.models import (
     Rating,
     SlaState,
 )
+from zhili.cases.pagination import CaseListPaginator
 from zhili.cases.selectors_operations import deadline_calendar_sources
 from zhili.cases.services.attachments import photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
@@ -254,7 +254,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_VIEW)
     filters = case_filters_from_query(request.GET)
-    page = Paginator(selectors.case_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
+    page = CaseListPaginator(selectors.case_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cases/list.html", {
