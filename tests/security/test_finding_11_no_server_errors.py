@@ -38,6 +38,12 @@ pytestmark = pytest.mark.django_db
 HUGE = "99999999999999999999"
 
 
+@pytest.fixture(autouse=True)
+def _own_data_directory(settings: Any, tmp_path: Any) -> None:
+    """Export jobs of this test only (other workers write theirs into the shared data directory meanwhile)."""
+    settings.DATA_DIR = tmp_path
+
+
 @dataclass(frozen=True)
 class BadInput:
     """One request of the finding: who sends what, and the parameter the 400's message must name."""
