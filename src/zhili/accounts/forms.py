@@ -28,7 +28,9 @@ class ZhiliAuthenticationForm(AuthenticationForm):
         if self.request is not None:
             services.login_address_wait(remote_address=client_address(self.request))
         cleaned = super().clean()
-        user: User = self.get_user()
+        user: User | None = self.get_user()
+        if user is None:  # no password given: the form's own "required" errors say what is missing
+            return cleaned
         if not services.totp_code_use(user=user, code=self.cleaned_data.get("totp_code") or ""):
             # counted by django-axes (and the failed-login metric) like a wrong password
             user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},

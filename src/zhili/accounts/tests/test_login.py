@@ -92,3 +92,10 @@ def test_sign_in_records_are_kept_for_the_retention_period_only(client: Client) 
     purged = sign_in_records_purge(at=later)
     assert (purged.access_logs, purged.failure_logs) == (1, 2)
     assert (AccessLog.objects.count(), AccessFailureLog.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_a_sign_in_without_a_password_is_a_form_error_not_a_server_error(client: Client) -> None:
+    response = client.post("/accounts/login/", {"username": "somebody"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
