@@ -299,28 +299,23 @@ def _path_condition(field_name: str, paths: tuple[str, ...]) -> Q:
     return condition
 
 
-def cases_filtered(queryset: QuerySet[Case], case_filter: CaseFilter) -> QuerySet[Case]:
-    """``queryset`` narrowed to ``case_filter`` (area subtrees, department, category, grid)."""
+def rows_filtered(queryset: QuerySet[Any], case_filter: CaseFilter) -> QuerySet[Any]:
+    """Any table with ``area_path``, ``department_id`` and ``category_id`` columns (cases, the
+    dashboard's rollup) narrowed to ``case_filter``'s area subtrees, department and category."""
     if case_filter.area_paths:
         queryset = queryset.filter(_path_condition("area_path", case_filter.area_paths))
     if case_filter.department_id is not None:
         queryset = queryset.filter(department_id=case_filter.department_id)
     if case_filter.category_id is not None:
         queryset = queryset.filter(category_id=case_filter.category_id)
-    if case_filter.grid_id is not None:
-        queryset = queryset.filter(grid_id=case_filter.grid_id)
     return queryset
 
 
-def rows_filtered(queryset: QuerySet[Any], case_filter: CaseFilter) -> QuerySet[Any]:
-    """Any table with ``area_path``, ``department_id`` and ``category_id`` columns (the dashboard's
-    rollup) narrowed to ``case_filter`` the way :func:`cases_filtered` narrows cases (no grid column)."""
-    if case_filter.area_paths:
-        queryset = queryset.filter(_path_condition("area_path", case_filter.area_paths))
-    if case_filter.department_id is not None:
-        queryset = queryset.filter(department_id=case_filter.department_id)
-    if case_filter.category_id is not None:
-        queryset = queryset.filter(category_id=case_filter.category_id)
+def cases_filtered(queryset: QuerySet[Case], case_filter: CaseFilter) -> QuerySet[Case]:
+    """``queryset`` narrowed to ``case_filter`` (area subtrees, department, category, grid)."""
+    queryset = rows_filtered(queryset, case_filter)
+    if case_filter.grid_id is not None:
+        queryset = queryset.filter(grid_id=case_filter.grid_id)
     return queryset
 
 
