@@ -19,6 +19,12 @@ def _cases(count: int) -> list[Case]:
 
 def test_small_list_is_counted_exactly_and_pages_like_django(world: World, people: People) -> None:
     created = _cases(5)
+    if connection.vendor == "postgresql":
+        # The planner's estimate for a table it never analysed comes from its size on disk, which
+        # other tests' rolled-back rows inflate (CI saw 19 for these 5 rows); with statistics, as
+        # autovacuum keeps them in a running installation, the small list is counted exactly.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cases_case")
     paginator = CaseListPaginator(case_list(user=people.admin), 2, exact_limit=10)
     assert (paginator.count, paginator.count_is_estimate, paginator.num_pages) == (5, False, 3)
     first = paginator.get_page(1)
