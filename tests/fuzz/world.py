@@ -13,8 +13,8 @@ from PIL import Image
 from tests.authorization.world import World, world_create
 from zhili.accounts.models import User
 from zhili.accounts.roles import Role
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import CaseAttachment
-from zhili.cases.selectors import CaseFilters
 from zhili.cases.services.api_keys import api_key_issue
 from zhili.cases.services.attachments import attachments_build, photos_validate
 from zhili.cases.services.workbench import case_list_export_start
@@ -75,7 +75,7 @@ def fuzz_world_create() -> FuzzWorld:
     world = world_create()
     admin = world.users[Role.ADMIN]
     attachment = _photo_attach(world)
-    job_id = case_list_export_start(user=admin, filters=CaseFilters())
+    job_id = case_list_export_start(user=admin, filters=CaseFilter())
     report = evaluation_report_generate(plan=world.plan, stage="midterm", year=world.plan.base_year + 2,
                                         actor=world.users[Role.PLANNER])
     reviewer = User.objects.create_user(username="fuzz-reviewer", password=None, role=Role.ANALYST,

@@ -26,8 +26,8 @@ from openpyxl import Workbook
 from tests.authorization.world import POINT_WEST, World
 from zhili.accounts.roles import Role
 from zhili.audit.models import AuditRecord
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import Case, CaseEvent
-from zhili.cases.selectors import CaseFilters
 from zhili.cases.services.api_keys import api_key_issue
 from zhili.cases.services.workbench import case_list_export_run, case_list_export_start, export_progress
 from zhili.enterprises.models import EnterpriseYearValue, ImportBatch, StagedRow
@@ -209,7 +209,7 @@ def test_an_export_job_that_fails_ends_failed_with_a_message(world: World, monke
     """The job of the finding overflowed SQLite in the worker and stayed queued at 0 %; any failure of a job
     now ends it failed, with a message, and the page stops polling."""
     admin = world.users[Role.ADMIN]
-    job_id = case_list_export_start(user=admin, filters=CaseFilters())
+    job_id = case_list_export_start(user=admin, filters=CaseFilter())
 
     def overflow(**_kwargs: object) -> None:
         raise OverflowError("Python int too large to convert to SQLite INTEGER")
@@ -232,7 +232,7 @@ def test_an_export_job_whose_owner_is_gone_ends_failed(world: World) -> None:
     from zhili.accounts.models import User
 
     owner = User.objects.create_user(username="departed", password=None, role=Role.ADMIN, display_name="已离职")
-    job_id = case_list_export_start(user=owner, filters=CaseFilters())
+    job_id = case_list_export_start(user=owner, filters=CaseFilter())
     owner.delete()
     case_list_export_run(job_id=job_id)
     assert export_progress(job_id)["state"] == "failed"

@@ -19,8 +19,8 @@ from tests.authorization.world import World
 from tests.security.conftest import client_for
 from zhili.accounts.roles import Role
 from zhili.audit.models import AuditRecord
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import CaseAttachment, CaseImportBatch, ImportStatus
-from zhili.cases.selectors import CaseFilters
 from zhili.cases.services.attachments import attachments_build, photos_validate
 from zhili.cases.services.retention import case_files_retention_sweep
 from zhili.cases.services.workbench import case_list_export_run, case_list_export_start, export_job_paths
@@ -39,7 +39,7 @@ def _age(path: Path, days: int) -> None:
 
 
 def test_exports_are_private_and_removed_after_seven_days(world: World) -> None:
-    job_id = case_list_export_start(user=world.users[Role.DISPATCHER], filters=CaseFilters())
+    job_id = case_list_export_start(user=world.users[Role.DISPATCHER], filters=CaseFilter())
     case_list_export_run(job_id=job_id)
     progress, file_path = export_job_paths(job_id)
     assert file_path.exists()

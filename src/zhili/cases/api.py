@@ -42,7 +42,6 @@ from zhili.cases.schemas import (
     TransitionIn,
 )
 from zhili.cases.selectors import (
-    CaseFilters,
     ReporterView,
     case_kpis,
     case_list,
@@ -171,8 +170,8 @@ def case_list_route(request: HttpRequest, status: str = "", department_code: str
     department_id = None
     if department_code:
         department_id = Department.objects.filter(code=department_code).values_list("pk", flat=True).first() or -1
-    cases = case_list(user=user, filters=CaseFilters(status=status, department_id=department_id,
-                                                     sla_state=sla_state, text=text))
+    cases = case_list(user=user, case_filter=CaseFilter(status=status, department_id=department_id,
+                                                         sla_state=sla_state, text=text))
     page = list(cases.select_related("master_case")[offset:offset + limit])
     return {"count": cases.count(), "results": [case_payload(case, user) for case in page]}
 

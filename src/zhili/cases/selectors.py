@@ -76,41 +76,10 @@ def case_visible_or_404(*, user: User | AnonymousUser, case_id: int | None = Non
     return case
 
 
-@dataclass(frozen=True)
-class CaseFilters:
-    status: str = ""
-    channel: str = ""
-    department_id: int | None = None
-    category_id: int | None = None
-    sla_state: str = ""
-    text: str = ""
-    created_from: dt.datetime | None = None
-    created_to: dt.datetime | None = None
-    open_only: bool = False
-
-
-def case_list(*, user: User | AnonymousUser, filters: CaseFilters | None = None) -> QuerySet[Case]:
-    filters = filters or CaseFilters()
+def case_list(*, user: User | AnonymousUser, case_filter: CaseFilter | None = None) -> QuerySet[Case]:
+    """The cases ``user`` may see narrowed by ``case_filter``, newest first (the case list, its export, the API)."""
     cases = cases_visible_to(user).select_related("department", "category", "matter", "grid")
-    if filters.status:
-        cases = cases.filter(status=filters.status)
-    if filters.open_only:
-        cases = cases.filter(status__in=sorted(OPEN_STATUSES))
-    if filters.channel:
-        cases = cases.filter(channel=filters.channel)
-    if filters.department_id:
-        cases = cases.filter(department_id=filters.department_id)
-    if filters.category_id:
-        cases = cases.filter(category_id=filters.category_id)
-    if filters.sla_state:
-        cases = cases.filter(sla_state=filters.sla_state)
-    if filters.created_from:
-        cases = cases.filter(created_at__gte=filters.created_from)
-    if filters.created_to:
-        cases = cases.filter(created_at__lt=filters.created_to)
-    if filters.text:
-        cases = _text_matching(cases, filters.text.strip())
-    return cases.order_by("-created_at", "-id")
+    return cases_filtered(cases, case_filter or CaseFilter()).order_by("-created_at", "-id")
 
 
 # The one expression the trigram index of migration cases/0007 is built on (PostgreSQL): the planner
@@ -312,10 +281,26 @@ def rows_filtered(queryset: QuerySet[Any], case_filter: CaseFilter) -> QuerySet[
 
 
 def cases_filtered(queryset: QuerySet[Case], case_filter: CaseFilter) -> QuerySet[Case]:
-    """``queryset`` narrowed to ``case_filter`` (area subtrees, department, category, grid)."""
+    """``queryset`` narrowed to every field of ``case_filter`` (see :class:`CaseFilter`)."""
     queryset = rows_filtered(queryset, case_filter)
     if case_filter.grid_id is not None:
         queryset = queryset.filter(grid_id=case_filter.grid_id)
+    if case_filter.status:
+        queryset = queryset.filter(status=case_filter.status)
+    if case_filter.open_only:
+        queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
+    if case_filter.channel:
+        queryset = queryset.filter(channel=case_filter.channel)
+    if case_filter.sla_state:
+        queryset = queryset.filter(sla_state=case_filter.sla_state)
+    if case_filter.created_from is not None:
+        queryset = queryset.filter(created_at__gte=case_filter.created_from)
+    if case_filter.created_to is not None:
+        queryset = queryset.filter(created_at__lt=case_filter.created_to)
+    if case_filter.confidence_below is not None:
+        queryset = queryset.filter(classification_confidence__lt=case_filter.confidence_below)
+    if case_filter.text:
+        queryset = _text_matching(queryset, case_filter.text.strip())
     return queryset
 
 

@@ -14,8 +14,9 @@ from django.db.models import Q, QuerySet
 from zhili.accounts.models import GridAssignment
 from zhili.cases import policy
 from zhili.cases.classification import MatterProposal, matter_proposals
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import Case
-from zhili.cases.selectors import caller_history, cases_visible_to, triage_queue
+from zhili.cases.selectors import caller_history, cases_filtered, cases_visible_to, triage_queue
 from zhili.cases.states import OPEN_STATUSES, CaseStatus
 from zhili.cases.working_time import working_calendar_current, working_minutes_between
 from zhili.core import clock
@@ -148,30 +149,14 @@ def intake_assist(*, user: User, description: str, address_text: str, longitude:
 
 # -- dispatcher ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class TriageFilters:
-    category_id: int | None = None
-    street_path: str = ""
-    channel: str = ""
-    older_than_hours: int | None = None
-    low_confidence_only: bool = False
-
-
-def triage_filtered(*, user: User, filters: TriageFilters, at: dt.datetime) -> QuerySet[Case]:
+def triage_filtered(*, user: User, case_filter: CaseFilter) -> QuerySet[Case]:
     """The triage queue (received and returned cases) narrowed by the dispatcher's filters."""
+    return cases_filtered(triage_queue(user=user).select_related("matter__department"), case_filter)
 
-    cases = triage_queue(user=user).select_related("matter__department")
-    if filters.category_id:
-        cases = cases.filter(category_id=filters.category_id)
-    if filters.street_path:
-        cases = cases.filter(area_path__startswith=filters.street_path)
-    if filters.channel:
-        cases = cases.filter(channel=filters.channel)
-    if filters.older_than_hours:
-        cases = cases.filter(created_at__lte=at - dt.timedelta(hours=filters.older_than_hours))
-    if filters.low_confidence_only:
-        cases = cases.filter(classification_confidence__lt=policy.auto_dispatch_threshold())
-    return cases
+
+def triage_confidence_below() -> float:
+    """The "low confidence only" filter's bound: below the automatic dispatch threshold."""
+    return policy.auto_dispatch_threshold()
 
 
 def streets() -> QuerySet[Area]:

@@ -21,6 +21,7 @@ from zhili.accounts.personal_data_policy import Disclosure, PersonalField, perso
 from zhili.accounts.roles import Role
 from zhili.cases import selectors
 from zhili.cases.classification import matter_proposals
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.exports import case_file_docx, case_file_xlsx
 from zhili.cases.models import (
     CaseAttachment,
@@ -254,7 +255,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require(user, Action.CASE_VIEW)
     filters = case_filters_from_query(request.GET)
-    page = CaseListPaginator(selectors.case_list(user=user, filters=filters), 50).get_page(request.GET.get("page"))
+    page = CaseListPaginator(selectors.case_list(user=user, case_filter=filters), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cases/list.html", {
@@ -265,10 +266,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def case_filters_from_query(query: Any) -> selectors.CaseFilters:
+def case_filters_from_query(query: Any) -> CaseFilter:
     """The case list's filter form (also the export's), checked by ``core.parameters``: an unknown status,
     channel or light, or an id that is not one, is a 400 that says what is allowed."""
-    return selectors.CaseFilters(
+    return CaseFilter(
         status=choice_parameter(query, "status", CaseStatus.values, label=_("状态")),
         channel=choice_parameter(query, "channel", CaseChannel.values, label=_("渠道")),
         department_id=identifier_parameter(query, "department", label=_("部门")),

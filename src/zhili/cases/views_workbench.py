@@ -3,6 +3,7 @@ countdowns, the grid worker's phone page, the public map and the case-list expor
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from zhili.accounts.permissions import Action, require, user_can
 from zhili.accounts.personal_data_policy import personal_text_for
 from zhili.cases import selectors, selectors_workbench
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import CaseChannel
 from zhili.cases.selectors_operations import deadline_calendar_sources
 from zhili.cases.services.workbench import (
@@ -79,19 +81,24 @@ def triage(request: HttpRequest) -> HttpResponse:
     """派单与督办: filtered triage queue with bulk dispatch, extensions, red/yellow lights, callbacks."""
     user = _user(request)
     require(user, Action.CASE_DISPATCH)
-    filters = selectors_workbench.TriageFilters(
+    now = clock.now()
+    street_path = request.GET.get("street", "")
+    older_than_hours = integer_parameter(request.GET, "age", minimum=0, maximum=LONGEST_AGE_HOURS,
+                                         label=_("等待小时数"))
+    low_confidence_only = request.GET.get("low") == "1"
+    filters = CaseFilter(
         category_id=identifier_parameter(request.GET, "category", label=_("分类")),
-        street_path=request.GET.get("street", ""),
+        area_paths=(street_path,) if street_path else (),
         channel=choice_parameter(request.GET, "channel", CaseChannel.values, label=_("渠道")),
-        older_than_hours=integer_parameter(request.GET, "age", minimum=0, maximum=LONGEST_AGE_HOURS,
-                                           label=_("等待小时数")),
-        low_confidence_only=request.GET.get("low") == "1")
-    queue = selectors_workbench.triage_filtered(user=user, filters=filters, at=clock.now())
+        created_to=now - dt.timedelta(hours=older_than_hours) if older_than_hours else None,
+        confidence_below=selectors_workbench.triage_confidence_below() if low_confidence_only else None)
+    queue = selectors_workbench.triage_filtered(user=user, case_filter=filters)
     shown = list(queue[:100])
     lights = list(selectors.supervision_queue(user=user)[:50])
     follow_ups = list(selectors.follow_up_queue(user=user)[:50])
     return render(request, "cases/triage.html", {
-        "queue": shown, "queue_count": queue.count(), "filters": filters,
+        "queue": shown, "queue_count": queue.count(), "filters": filters, "street_path": street_path,
+        "older_than_hours": older_than_hours, "low_confidence_only": low_confidence_only,
         "streets": selectors_workbench.streets(), "channels": CaseChannel.choices,
         "ages": [(2, _("超过 2 小时")), (8, _("超过 8 小时")), (24, _("超过 1 天")), (72, _("超过 3 天"))],
         "extensions": selectors.extension_requests(user=user)[:50],

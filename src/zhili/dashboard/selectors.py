@@ -134,8 +134,9 @@ def date_value(value: Any) -> Any:
 
 
 def _rollup_serves(case_filter: CaseFilter, group_by: tuple[GroupField, ...]) -> bool:
-    """Whether the rollup holds what is asked: no grid grouping, no filter below a street."""
-    if "grid" in group_by:
+    """Whether the rollup holds what is asked: no grid grouping, no filter below a street, nothing
+    narrowed that the rollup does not hold (a grid, a status, a text…)."""
+    if "grid" in group_by or not case_filter.rollup_answerable:
         return False
     tree = area_tree()
     return all(path in tree.by_path and tree.by_path[path].level in _ROLLUP_SERVED_LEVELS

@@ -23,7 +23,8 @@ from openpyxl import Workbook
 from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, require
 from zhili.accounts.personal_data_policy import personal_text_shown_to
-from zhili.cases.selectors import CaseFilters, case_list, case_reporter_for, cases_visible_to
+from zhili.cases.contracts import CaseFilter
+from zhili.cases.selectors import case_list, case_reporter_for, cases_visible_to
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction
 from zhili.core import clock
@@ -112,19 +113,14 @@ def _progress_write(job_id: str, **values: Any) -> None:
     private_file_write(progress_path, json.dumps(values, ensure_ascii=False).encode("utf-8"))
 
 
-def case_list_export_start(*, user: User, filters: CaseFilters) -> str:
+def case_list_export_start(*, user: User, filters: CaseFilter) -> str:
     """Record a new export job for ``user`` (owner and filters stored) and queue it; returns its id."""
     require(user, Action.CASE_EXPORT)
     job_id = secrets.token_hex(16)
-    _progress_write(job_id, user_id=user.pk, state="queued", done=0, total=0, filters=_filters_dict(filters),
+    _progress_write(job_id, user_id=user.pk, state="queued", done=0, total=0, filters=filters.as_json(),
                     created_at=clock.now().isoformat())
     job_enqueue(CASE_LIST_EXPORT_JOB, job_id)
     return job_id
-
-
-def _filters_dict(filters: CaseFilters) -> dict[str, Any]:
-    return {"status": filters.status, "channel": filters.channel, "department_id": filters.department_id,
-            "category_id": filters.category_id, "sla_state": filters.sla_state, "text": filters.text}
 
 
 def case_list_export_run(*, job_id: str) -> None:
@@ -152,8 +148,7 @@ def _case_list_export_write(*, job_id: str, job: dict[str, Any]) -> None:
         return value.astimezone(clock.CHINA_TIME_ZONE).strftime("%Y-%m-%d %H:%M") if value else ""
 
     user = User.objects.get(pk=job["user_id"])
-    filters = CaseFilters(**job["filters"])
-    cases = case_list(user=user, filters=filters)
+    cases = case_list(user=user, case_filter=CaseFilter.from_json(job["filters"]))
     total = min(cases.count(), EXPORT_ROW_LIMIT)
     _progress_write(job_id, **{**job, "state": "running", "total": total, "done": 0})
     workbook = Workbook(write_only=True)

@@ -7,9 +7,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from zhili.cases.contracts import CaseFilter
 from zhili.cases.models import Case
 from zhili.cases.pagination import CaseListPaginator, queryset_row_estimate
-from zhili.cases.selectors import CaseFilters, case_list
+from zhili.cases.selectors import case_list
 from zhili.cases.tests.factories import People, World, case_create
 
 
@@ -88,19 +89,19 @@ def test_text_search_finds_words_of_the_description(world: World, people: People
     lamp = case_create(description="小区东门的路灯已经坏了一个多星期，晚上整条路都很黑，走路看不清楚，老人出行不便")
     case_create(description="垃圾桶满了没人清运")
     assert "老人出行" not in lamp.title
-    found = list(case_list(user=people.admin, filters=CaseFilters(text="老人出行")))
+    found = list(case_list(user=people.admin, case_filter=CaseFilter(text="老人出行")))
     assert [case.pk for case in found] == [lamp.pk]
-    assert [case.pk for case in case_list(user=people.admin, filters=CaseFilters(text=lamp.number))] == [lamp.pk]
+    assert [case.pk for case in case_list(user=people.admin, case_filter=CaseFilter(text=lamp.number))] == [lamp.pk]
     # case-insensitive, and LIKE's wildcards in the text are matched literally
     latin = case_create(description="The street lamp in front of our building is broken near Gate 100%")
     assert "Gate" not in latin.title
-    assert [case.pk for case in case_list(user=people.admin, filters=CaseFilters(text="gate 100%"))] == [latin.pk]
-    assert list(case_list(user=people.admin, filters=CaseFilters(text="gate_100"))) == []
+    assert [case.pk for case in case_list(user=people.admin, case_filter=CaseFilter(text="gate 100%"))] == [latin.pk]
+    assert list(case_list(user=people.admin, case_filter=CaseFilter(text="gate_100"))) == []
 
 
 def test_text_search_is_answered_by_the_trigram_index_on_postgresql(world: World, people: People) -> None:
     case_create(description="小区东门路灯不亮，晚上很黑")
-    query = case_list(user=people.admin, filters=CaseFilters(text="路灯不亮"))
+    query = case_list(user=people.admin, case_filter=CaseFilter(text="路灯不亮"))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # a two-row table is otherwise scanned, or walked in created_at order

@@ -2,20 +2,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 
 from zhili.cases import demo
 from zhili.cases.contracts import CaseFilter
-from zhili.cases.models import Case, Rating
+from zhili.cases.models import Case, CaseChannel, Rating
 from zhili.cases.selectors import (
     caller_history,
     case_kpis,
     case_kpis_by,
+    case_list,
     cases_visible_to,
     department_inbox,
     triage_queue,
 )
+from zhili.cases.selectors_workbench import triage_filtered
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction, CaseStatus
 from zhili.cases.tests.factories import POINT_IN_GRID_B, People, World, case_create
@@ -105,3 +108,39 @@ def test_demo_cases_are_deterministic_and_idempotent(world: World, people: Peopl
         demo.load_demo(seed=7, stdout=io.StringIO())
     again = list(Case.objects.order_by("number").values_list("number", "status", "description"))
     assert again == first
+
+
+def test_one_case_filter_narrows_every_list_the_same_way(world: World, people: People) -> None:
+    """The case list, triage and the export read one CaseFilter; each field narrows, and the filter
+    survives the export job's JSON unchanged."""
+    from_grid_a = case_create(description="路灯不亮，晚上很黑", channel=CaseChannel.HOTLINE)
+    from_grid_b = case_create(description="噪声扰民，夜里施工", point=POINT_IN_GRID_B, channel=CaseChannel.CITIZEN_APP)
+    Case.objects.filter(pk=from_grid_a.pk).update(created_at=dt.datetime(2026, 3, 2, 9, tzinfo=CHINA_TIME_ZONE),
+                                                  classification_confidence=0.2, status=CaseStatus.RECEIVED)
+    Case.objects.filter(pk=from_grid_b.pk).update(created_at=dt.datetime(2026, 3, 9, 9, tzinfo=CHINA_TIME_ZONE),
+                                                  classification_confidence=0.9, status=CaseStatus.RECEIVED)
+
+    def listed(case_filter: CaseFilter) -> list[int]:
+        return [case.pk for case in case_list(user=people.admin, case_filter=case_filter)]
+
+    assert listed(CaseFilter()) == [from_grid_b.pk, from_grid_a.pk]
+    assert listed(CaseFilter(grid_id=world.grid_b.pk)) == [from_grid_b.pk]
+    assert listed(CaseFilter(area_paths=(world.grid_a.path,))) == [from_grid_a.pk]
+    assert listed(CaseFilter(channel=CaseChannel.CITIZEN_APP)) == [from_grid_b.pk]
+    assert listed(CaseFilter(text="噪声")) == [from_grid_b.pk]
+    assert listed(CaseFilter(created_to=dt.datetime(2026, 3, 5, tzinfo=CHINA_TIME_ZONE))) == [from_grid_a.pk]
+    assert listed(CaseFilter(created_from=dt.datetime(2026, 3, 5, tzinfo=CHINA_TIME_ZONE))) == [from_grid_b.pk]
+    assert listed(CaseFilter(confidence_below=0.5)) == [from_grid_a.pk]
+    assert listed(CaseFilter(status=CaseStatus.FINISHED)) == []
+    triaged = triage_filtered(user=people.dispatcher, case_filter=CaseFilter(confidence_below=0.5))
+    assert [case.pk for case in triaged] == [from_grid_a.pk]
+
+    stored = CaseFilter(area_paths=(world.street.path,), text="路灯", open_only=True,
+                        created_from=dt.datetime(2026, 3, 1, tzinfo=CHINA_TIME_ZONE))
+    assert CaseFilter.from_json(json.loads(json.dumps(stored.as_json()))) == stored
+    # a job written before the filter had more fields still reads
+    assert CaseFilter.from_json({"status": "", "text": "路灯"}) == CaseFilter(text="路灯")
+    # only the rollup's own dimensions let the rollup answer
+    assert CaseFilter(area_paths=(world.street.path,), department_id=1).rollup_answerable
+    assert not CaseFilter(grid_id=world.grid_a.pk).rollup_answerable
+    assert not CaseFilter(text="路灯").rollup_answerable
