@@ -11,10 +11,12 @@ formula in Excel or WPS. Every .xlsx and .csv the platform writes passes its row
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,3 +73,19 @@ def xlsx_bytes(workbook: Any) -> bytes:
 def sheet_append(sheet: Any, values: Iterable[Any]) -> None:
     """Append one row to ``sheet``, formula-like text written as text (see :func:`xlsx_row`)."""
     sheet.append(xlsx_row(sheet, values))
+
+
+def table_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A one-sheet workbook: a title row, a header row and the rows (every list page's download)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None  # noqa: S101 - a new workbook always has one sheet
+    sheet.title = title[:31].replace("/", "-")
+    sheet_append(sheet, [title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet_append(sheet, list(headers))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet_append(sheet, list(row))
+    return xlsx_bytes(workbook)

@@ -33,8 +33,9 @@ from zhili.core.parameters import (
     number_value,
     year_parameter,
 )
+from zhili.core.spreadsheets import table_xlsx
 from zhili.core.uploads import upload_read_limited
-from zhili.enterprises import exports, files, selectors, services
+from zhili.enterprises import exports, selectors, services
 from zhili.enterprises.demo import demo_source_files
 from zhili.enterprises.engine import NOT_RATED_REASON_LABELS
 from zhili.enterprises.industry import industry_label
@@ -129,7 +130,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     if query:
         enterprises = enterprises.filter(Q(name__icontains=query) | Q(credit_code__icontains=query.upper()))
     if request.GET.get("format") == "xlsx":
-        content = files.table_xlsx(_("企业名录"), [_("统一社会信用代码"), _("企业名称"), _("行业代码"), _("规模"),
+        content = table_xlsx(_("企业名录"), [_("统一社会信用代码"), _("企业名称"), _("行业代码"), _("规模"),
                                                  _("用地(亩)"), _("网格"), _("开发区"), _("投产年份"), _("状态")], [
             (enterprise.credit_code, enterprise.name, enterprise.industry_code, enterprise.get_scale_display(),
              enterprise.land_area_mu, enterprise.grid.name if enterprise.grid else "",
@@ -252,7 +253,7 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     rows = [row for row in
             selectors.staged_rows_with_findings(batch) if not problem_filter or problem_filter in row.codes]
     if request.GET.get("format") == "xlsx":
-        content = files.table_xlsx(_("关联报告问题与提示"), [_("文件"), _("行"), _("信用代码"), _("名称"), _("问题（不入库）"),
+        content = table_xlsx(_("关联报告问题与提示"), [_("文件"), _("行"), _("信用代码"), _("名称"), _("问题（不入库）"),
                                                          _("提示")], [
             (row.file_name, row.row.row_number, row.row.credit_code, row.row.name,
              "；".join(problem["message"] for problem in row.row.problems),
@@ -325,7 +326,7 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
         return redirect("enterprises:schemes")
     schemes = EvaluationScheme.objects.order_by("-year", "code", "-version")
     if request.GET.get("format") == "xlsx":
-        content = files.table_xlsx(_("评价方案"), [_("方案代码"), _("版本"), _("名称"), _("适用年度"), _("创建时间")], [
+        content = table_xlsx(_("评价方案"), [_("方案代码"), _("版本"), _("名称"), _("适用年度"), _("创建时间")], [
             (scheme.code, scheme.version, scheme.name, scheme.year, _when(scheme.created_at)) for scheme in schemes])
         return _download(content, "评价方案.xlsx", XLSX)
     return render(request, "enterprises/schemes.html", {
@@ -338,7 +339,7 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
 @guarded(Action.ENTERPRISE_VIEW)
 def run_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
-        content = files.table_xlsx(_("评价批次"), [_("年度"), _("版次"), _("方案"), "A", "B", "C", "D", "T", _("状态"),
+        content = table_xlsx(_("评价批次"), [_("年度"), _("版次"), _("方案"), "A", "B", "C", "D", "T", _("状态"),
                                                  _("评价人"), _("评价时间"), _("签发人"), _("签发时间"), _("异议截止")], [
             (run.year, run.version, f"{run.scheme.name} v{run.scheme.version}",
              *[run.summary.get("classes", {}).get(code, 0) for code in "ABCDT"], run.get_status_display(),
@@ -458,7 +459,7 @@ def d_list(request: HttpRequest, run_id: int) -> HttpResponse:
                                   f"（{measure.get_status_display()}{'，工单' + measure.case_number if measure.case_number else ''}"
                                   f"{'，时限' + measure.due_date.isoformat() if measure.due_date else ''}）"
                                   for measure in measures)))
-        content = files.table_xlsx(_("%(year)d年度D类企业清单") % {"year": run.year},
+        content = table_xlsx(_("%(year)d年度D类企业清单") % {"year": run.year},
                                    [_("排名"), _("统一社会信用代码"), _("企业名称"), _("得分"), _("上年类别"), _("原因"),
                                     _("措施与跟踪")], rows)
         return _download(content, f"{run.year}年度D类企业清单-第{run.version}版.xlsx", XLSX)
@@ -576,7 +577,7 @@ def objection_resolve(request: HttpRequest, objection_id: int) -> HttpResponse:
 def objection_list(request: HttpRequest) -> HttpResponse:
     objections = list(selectors.objections_recent())
     if request.GET.get("format") == "xlsx":
-        content = files.table_xlsx(_("异议登记"), [_("登记时间"), _("年度/版次"), _("企业"), _("信用代码"), _("提出方"),
+        content = table_xlsx(_("异议登记"), [_("登记时间"), _("年度/版次"), _("企业"), _("信用代码"), _("提出方"),
                                                  _("提出人"), _("异议内容"), _("佐证材料"), _("状态"), _("处理意见")], [
             (_when(objection.recorded_at), str(objection.result.run), objection.result.enterprise.name,
              objection.result.enterprise.credit_code, objection.get_objector_kind_display()
@@ -611,7 +612,7 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
                  policy.adjustments[resource.key], parsed.price(code, resource.key),
                  _("是") if policy.support_eligible else _("否"), policy.credit, policy.land_measure)
                 for code, policy in parsed.classes.items() for resource in RESOURCES]
-        content = files.table_xlsx(str(current), [_("类别"), _("资源"), _("单位"), _("基准价"), _("加减价"), _("执行价"),
+        content = table_xlsx(str(current), [_("类别"), _("资源"), _("单位"), _("基准价"), _("加减价"), _("执行价"),
                                                    _("可享受奖补"), _("信贷"), _("用地")], rows)
         return _download(content, f"差别化政策表-{current.year}-v{current.version}.xlsx", XLSX)
     return render(request, "enterprises/policy.html", {
@@ -629,7 +630,7 @@ def run_policy(request: HttpRequest, run_id: int) -> HttpResponse:
     table, rows = selectors.run_policy_effects(run, selectors.results_for_user(run, _user(request)))
     if request.GET.get("format") == "xlsx":
 
-        content = files.table_xlsx(_("%(year)d年度差别化政策测算") % {"year": run.year}, [
+        content = table_xlsx(_("%(year)d年度差别化政策测算") % {"year": run.year}, [
             _("统一社会信用代码"), _("企业名称"), _("类别"), *[f"{resource.label}（元）" for resource in RESOURCES],
             _("合计（元）"), _("可享受奖补"), _("信贷"), _("用地")], [
             (row.result.enterprise.credit_code, row.result.enterprise.name, row.result.class_code,
@@ -687,7 +688,7 @@ def run_simulate(request: HttpRequest, run_id: int) -> HttpResponse:
             messages.error(request, error.message)
         else:
             if request.GET.get("format") == "xlsx":
-                content = files.table_xlsx(_("%(year)d年度调整模拟") % {"year": run.year}, [
+                content = table_xlsx(_("%(year)d年度调整模拟") % {"year": run.year}, [
                     _("统一社会信用代码"), _("企业名称"), _("原类别"), _("模拟类别"), _("原得分"), _("模拟得分"),
                     _("原类别政策影响（元）"), _("模拟类别政策影响（元）"), _("变化（元）")], [
                     (result.enterprises[move.enterprise_id].credit_code, result.enterprises[move.enterprise_id].name,
@@ -709,7 +710,7 @@ def run_migration(request: HttpRequest, run_id: int) -> HttpResponse:
     moved = results.exclude(previous_class="").exclude(previous_class=F("class_code")).select_related(
         "enterprise").order_by("class_code", "rank")
     if request.GET.get("format") == "xlsx":
-        content = files.table_xlsx(_("%(year)d年度类别变化") % {"year": run.year},
+        content = table_xlsx(_("%(year)d年度类别变化") % {"year": run.year},
                                    [_("统一社会信用代码"), _("企业名称"), _("上年类别"), _("本年类别"), _("得分")], [
             (result.enterprise.credit_code, result.enterprise.name, result.previous_class, result.class_code,
              None if result.total is None else round(result.total, 2)) for result in moved])
@@ -751,7 +752,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         return redirect("enterprises:sites")
     sites = list(selectors.land_sites())
     if request.GET.get("format") == "xlsx":
-        content = files.table_xlsx(_("共用宗地用地分摊"), [_("宗地编号"), _("名称"), _("宗地面积(亩)"), _("企业"), _("信用代码"),
+        content = table_xlsx(_("共用宗地用地分摊"), [_("宗地编号"), _("名称"), _("宗地面积(亩)"), _("企业"), _("信用代码"),
                                                        _("约定面积(亩)"), _("建筑面积(平方米)"), _("分摊用地(亩)")], [
             (site.code, site.name, site.area_mu, share.enterprise.name, share.enterprise.credit_code, share.stated_mu,
              share.floor_area_m2, round(share.share_mu, 4)) for site in sites for share in site.shares.all()])

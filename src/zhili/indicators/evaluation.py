@@ -166,6 +166,21 @@ def violation_ratio(value: float, bound: float) -> float:
     return 1.0 - abs(value - bound) / abs(bound)
 
 
+def cagr_ratio(*, base_value: float, current_value: float, target: float, base_year: int, current_year: int,
+               target_year: int, direction: int) -> float | None:
+    """Open SDG's progress value p (observed CAGR ÷ required CAGR, signed); None when undefined."""
+    if base_value == 0 or current_year - base_year < 1 or target_year <= base_year:
+        return None
+    if (base_value > 0) != (current_value > 0) or current_value == 0 or (base_value > 0) != (target > 0):
+        return None
+    observed = (current_value / base_value) ** (1.0 / (current_year - base_year)) - 1.0
+    required = (target / base_value) ** (1.0 / (target_year - base_year)) - 1.0
+    if required == 0:
+        return None
+    sign = -1.0 if base_value < 0 else 1.0
+    return float(sign * direction * observed / abs(required))
+
+
 def open_sdg_score(*, base_value: float, current_value: float, target: float, base_year: int, current_year: int,
                    target_year: int, direction: int) -> float | None:
     """The Open SDG progress score (−5…5) by the CAGR-ratio method (sdg-build ``ProgressMeasure``).
@@ -176,16 +191,10 @@ def open_sdg_score(*, base_value: float, current_value: float, target: float, ba
     """
     if direction * (current_value - target) >= 0:
         return 5.0
-    if base_value == 0 or current_year - base_year < 1 or target_year <= base_year:
+    progress = cagr_ratio(base_value=base_value, current_value=current_value, target=target, base_year=base_year,
+                          current_year=current_year, target_year=target_year, direction=direction)
+    if progress is None:
         return None
-    if (base_value > 0) != (current_value > 0) or current_value == 0 or (base_value > 0) != (target > 0):
-        return None
-    observed = (current_value / base_value) ** (1.0 / (current_year - base_year)) - 1.0
-    required = (target / base_value) ** (1.0 / (target_year - base_year)) - 1.0
-    if required == 0:
-        return None
-    sign = -1.0 if base_value < 0 else 1.0
-    progress = sign * direction * observed / abs(required)
     if progress >= 0.6:
         return float(min(7.1429 * progress - 4.2857, 5.0))
     return float(max(4.1667 * progress - 2.5, -5.0))

@@ -23,7 +23,7 @@ from zhili.core.spreadsheets import sheet_append, xlsx_bytes
 from zhili.indicators.evaluation import Status
 from zhili.indicators.models import EvaluationReport, ReportStage
 from zhili.indicators.reports import indicator_chart_png, status_chart_png
-from zhili.indicators.rules import FINAL_VERDICT_LABELS, final_verdict
+from zhili.indicators.rules import FINAL_VERDICT_LABELS, final_verdict, number_text, percent_text
 from zhili.indicators.selectors import ReportFigures, indicator_detail, plan_evaluation, report_figures
 
 if TYPE_CHECKING:
@@ -32,37 +32,6 @@ if TYPE_CHECKING:
 
 # Text that a spreadsheet program would read as a formula (or a DDE command) when it starts so.
 PDF_TIMEOUT_SECONDS = 180
-
-
-def table_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A one-sheet workbook: a title row, a header row and the rows (every list page's download)."""
-    # deferred: openpyxl is imported only when a workbook is written
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None  # noqa: S101 - a new workbook always has one sheet
-    sheet.title = title[:31].replace("/", "-")
-    sheet_append(sheet, [title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet_append(sheet, list(headers))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet_append(sheet, list(row))
-    return xlsx_bytes(workbook)
-
-
-def _format(value: float | None, digits: int = 2) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value * 100:.0f}%"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,7 +64,7 @@ def _lagging_table(document: Any, figures: ReportFigures) -> None:
     for row in figures.evaluation.off_track:
         result = row.evaluation
         rows.append((row.indicator.name, row.indicator.get_attribute_display(), result.status.label,
-                     _format(result.realised_value), _format(result.expected_value), _percent(result.ratio)))
+                     number_text(result.realised_value), number_text(result.expected_value), percent_text(result.ratio)))
     if rows:
         _table(document, ("指标", "属性", "状态", "实际", "序时应达", "进度/序时"), rows)
 
@@ -104,8 +73,8 @@ def _revisions_table(document: Any, figures: ReportFigures) -> None:
     if not figures.revisions:
         return
     _table(document, ("指标", "原目标", "调整后目标", "起始适用年份", "决定文号"), [
-        (revision.indicator.name, _format(revision.previous_value),
-         revision.target_text or _format(revision.target_value), str(revision.effective_from_year),
+        (revision.indicator.name, number_text(revision.previous_value),
+         revision.target_text or number_text(revision.target_value), str(revision.effective_from_year),
          revision.decision_reference)
         for revision in figures.revisions
     ])
@@ -119,8 +88,8 @@ def _group_tables(document: Any, figures: ReportFigures, paragraphs: Sequence[st
         _table(document, ("序号", "指标", "单位", "属性", "适用目标", "实际/累计", "进度/序时", "状态"), [
             (str(row.indicator.number), row.indicator.name, row.indicator.unit,
              row.indicator.get_attribute_display(), row.target_display + ("（已调整）" if row.target_revised else ""),
-             row.evaluation.status.label if row.qualitative else _format(row.evaluation.realised_value),
-             _percent(row.evaluation.ratio),
+             row.evaluation.status.label if row.qualitative else number_text(row.evaluation.realised_value),
+             percent_text(row.evaluation.ratio),
              row.evaluation.status.label + (f"（{row.evaluation.reason_message}）"
                                             if row.evaluation.status == Status.NO_DATA else ""))
             for row in group.rows
@@ -134,7 +103,7 @@ def _final_targets_table(document: Any, figures: ReportFigures, target_year: int
     for item in sorted(figures.items, key=lambda item: item.number):
         verdict = final_verdict(item, target_year)
         rows.append((str(item.number), item.name, "约束性" if item.binding else "预期性",
-                     _format(item.start_value), item.value_text if item.evaluation.realised_value is not None
+                     number_text(item.start_value), item.value_text if item.evaluation.realised_value is not None
                      else item.evaluation.status.label, item.target_value_text, FINAL_VERDICT_LABELS[verdict]))
     _table(document, ("序号", "指标", "属性", "基期值", "期末值", "目标（适用）", "结论"), rows)
 
@@ -151,8 +120,8 @@ def _appendix(document: Any, figures: ReportFigures) -> None:
         cagr = "—" if measures.cagr_ratio is None else f"{measures.cagr_ratio:.2f}"
         rows.append((
             str(item.number), item.name, f"{cagr}（{measures.cagr_label}）",
-            f"{_percent(measures.schedule_ratio)}（{measures.schedule_status.label}）",
-            f"{_format(measures.projected_value)}（{measures.projection_label}）",
+            f"{percent_text(measures.schedule_ratio)}（{measures.schedule_status.label}）",
+            f"{number_text(measures.projected_value)}（{measures.projection_label}）",
             measures.reason if measures.disagree else ("一致" if item.evaluation.status != Status.NO_DATA
                                                        else item.evaluation.reason_message),
         ))

@@ -35,6 +35,7 @@ from zhili.indicators.evaluation import (
     Evaluation,
     IndicatorSpec,
     Status,
+    cagr_ratio,
 )
 
 CAGR_SUBSTANTIAL = 0.95
@@ -125,21 +126,6 @@ class ProgressMeasures:
     @property
     def projection_label(self) -> str:
         return PROJECTION_STATUS_LABELS[self.projection_status]
-
-
-def cagr_ratio(*, base_value: float, current_value: float, target: float, base_year: int, current_year: int,
-               target_year: int, direction: int) -> float | None:
-    """Open SDG's progress value p (observed CAGR ÷ required CAGR, signed); None when undefined."""
-    if base_value == 0 or current_year - base_year < 1 or target_year <= base_year:
-        return None
-    if (base_value > 0) != (current_value > 0) or current_value == 0 or (base_value > 0) != (target > 0):
-        return None
-    observed = (current_value / base_value) ** (1.0 / (current_year - base_year)) - 1.0
-    required = (target / base_value) ** (1.0 / (target_year - base_year)) - 1.0
-    if required == 0:
-        return None
-    sign = -1.0 if base_value < 0 else 1.0
-    return float(sign * direction * observed / abs(required))
 
 
 def cagr_status(ratio: float | None, *, achieved: bool) -> str:
@@ -259,14 +245,16 @@ def _path_projection_ratio(start_value: float, projected: float, target: float, 
     return (projected - start_value) / required
 
 
-def _number(value: float | None, digits: int = 2) -> str:
+def number_text(value: float | None, digits: int = 2) -> str:
+    """A figure as the reports write it: thousands separated, trailing zeros dropped, "—" when there is none."""
     if value is None or not math.isfinite(value):
         return "—"
     text = f"{value:,.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _percent(value: float | None) -> str:
+def percent_text(value: float | None) -> str:
+    """A ratio as a whole percentage ("—" when there is none)."""
     return "—" if value is None or not math.isfinite(value) else f"{value * 100:.0f}%"
 
 
@@ -278,32 +266,32 @@ def disagreement_reason(spec: IndicatorSpec, evaluation: Evaluation, measures: P
         parts.append("累计类指标没有复合增速（CAGR）口径；")
     if spec.kind == KIND_BOUND and schedule_verdict == Verdict.GOOD and projection_verdict != Verdict.GOOD:
         parts.append(
-            f"当年值{_number(evaluation.realised_value)}符合约束值{_number(spec.target)}，"
-            f"但按基期以来的变化趋势外推至{spec.target_year}年为{_number(measures.projected_value)}，将突破约束。")
+            f"当年值{number_text(evaluation.realised_value)}符合约束值{number_text(spec.target)}，"
+            f"但按基期以来的变化趋势外推至{spec.target_year}年为{number_text(measures.projected_value)}，将突破约束。")
     elif spec.kind == KIND_BOUND and schedule_verdict != Verdict.GOOD and projection_verdict == Verdict.GOOD:
         parts.append(
-            f"当年值{_number(evaluation.realised_value)}未达约束值{_number(spec.target)}，"
-            f"但变化方向正确，按趋势外推至{spec.target_year}年为{_number(measures.projected_value)}，可回到约束以内。")
+            f"当年值{number_text(evaluation.realised_value)}未达约束值{number_text(spec.target)}，"
+            f"但变化方向正确，按趋势外推至{spec.target_year}年为{number_text(measures.projected_value)}，可回到约束以内。")
     elif (cagr_verdict not in (Verdict.UNKNOWN, schedule_verdict) and spec.kind != KIND_GROWTH
           and schedule_verdict != Verdict.UNKNOWN):
         parts.append(
-            f"序时进度按基期到目标的直线路径衡量（进度/序时{_percent(measures.schedule_ratio)}），"
-            f"CAGR按复合增速衡量（实际增速为所需增速的{_percent(measures.cagr_ratio)}）："
+            f"序时进度按基期到目标的直线路径衡量（进度/序时{percent_text(measures.schedule_ratio)}），"
+            f"CAGR按复合增速衡量（实际增速为所需增速的{percent_text(measures.cagr_ratio)}）："
             + ("直线路径对规划期前段的要求高于复合增速路径，实际值介于两条路径之间。"
                if cagr_verdict == Verdict.GOOD else "复合增速口径下所需年均增速更高，实际增速未达到。"))
     if projection_verdict != schedule_verdict and projection_verdict != Verdict.UNKNOWN and spec.kind != KIND_BOUND:
-        projected = _number(measures.projected_value)
+        projected = number_text(measures.projected_value)
         if spec.kind == KIND_GROWTH:
             projected = f"年均{projected}%"
         if projection_verdict == Verdict.GOOD:
             parts.append(f"按最近的增长趋势外推，{spec.target_year}年预计为{projected}，可以达到目标"
-                         f"{_number(spec.target)}：前期起步慢，但近期增速已足够。")
+                         f"{number_text(spec.target)}：前期起步慢，但近期增速已足够。")
         elif schedule_verdict == Verdict.GOOD:
             parts.append(f"当前已达到序时进度，但按现有趋势外推，{spec.target_year}年预计为{projected}，"
-                         f"只完成所需变化的{_percent(measures.projection_ratio)}，后期需保持或加快。")
+                         f"只完成所需变化的{percent_text(measures.projection_ratio)}，后期需保持或加快。")
         else:
             parts.append(f"按现有趋势外推，{spec.target_year}年预计为{projected}，"
-                         f"完成所需变化的{_percent(measures.projection_ratio)}。")
+                         f"完成所需变化的{percent_text(measures.projection_ratio)}。")
     if not parts:
         parts.append("三种方法口径不同：CAGR看复合增速，序时进度看直线路径，趋势外推看目标年的预计值。")
     return "".join(parts)
@@ -339,20 +327,20 @@ class NarrativeIndicator:
     def value_text(self) -> str:
         value = self.evaluation.realised_value
         if self.kind == KIND_GROWTH:
-            return f"年均{_number(value)}%"
+            return f"年均{number_text(value)}%"
         if self.kind == KIND_CUMULATIVE:
-            return f"累计{_number(value)}{self.unit}"
-        return f"{_number(value)}{self.unit}"
+            return f"累计{number_text(value)}{self.unit}"
+        return f"{number_text(value)}{self.unit}"
 
     @property
     def target_value_text(self) -> str:
         if self.target is None:
             return self.target_text or "—"
         if self.kind == KIND_GROWTH:
-            return f"年均{_number(self.target)}%"
+            return f"年均{number_text(self.target)}%"
         if self.kind == KIND_BOUND:
-            return f"{'不高于' if self.direction < 0 else '不低于'}{_number(self.target)}{self.unit}"
-        return f"{_number(self.target)}{self.unit}"
+            return f"{'不高于' if self.direction < 0 else '不低于'}{number_text(self.target)}{self.unit}"
+        return f"{number_text(self.target)}{self.unit}"
 
 
 @dataclass
@@ -370,19 +358,19 @@ def rise_sentence(item: NarrativeIndicator) -> str:
     evaluation = item.evaluation
     start = item.start_value
     if item.kind == KIND_GROWTH:
-        return (f"{item.name}基期以来年均增长{_number(evaluation.realised_value)}%，"
+        return (f"{item.name}基期以来年均增长{number_text(evaluation.realised_value)}%，"
                 f"目标为{item.target_value_text}，{evaluation.status.label}。")
     if item.kind == KIND_CUMULATIVE:
         share = (evaluation.realised_value or 0.0) / item.target if item.target else None
-        return (f"{item.name}规划期累计完成{_number(evaluation.realised_value)}{item.unit}，占目标"
-                f"{_number(item.target)}{item.unit}的{_percent(share)}，时序进度{_percent(evaluation.expected_share)}，"
+        return (f"{item.name}规划期累计完成{number_text(evaluation.realised_value)}{item.unit}，占目标"
+                f"{number_text(item.target)}{item.unit}的{percent_text(share)}，时序进度{percent_text(evaluation.expected_share)}，"
                 f"{evaluation.status.label}。")
     if start is None:
         return f"{item.name}{evaluation.year}年为{item.value_text}，目标{item.target_value_text}，{evaluation.status.label}。"
     change = (evaluation.realised_value or 0.0) - start
     verb = ("提高" if item.direction > 0 else "上升") if change >= 0 else "下降"
-    return (f"{item.name}由{item.start_year}年的{_number(start)}{item.unit}{verb}到{evaluation.year}年的"
-            f"{item.value_text}，{verb}{_number(abs(change))}{item.unit}，目标{item.target_value_text}，"
+    return (f"{item.name}由{item.start_year}年的{number_text(start)}{item.unit}{verb}到{evaluation.year}年的"
+            f"{item.value_text}，{verb}{number_text(abs(change))}{item.unit}，目标{item.target_value_text}，"
             f"{evaluation.status.label}。")
 
 
@@ -391,15 +379,15 @@ def lag_sentence(item: NarrativeIndicator) -> str:
     evaluation = item.evaluation
     if item.kind == KIND_BOUND:
         return (f"{item.name}{evaluation.year}年为{item.value_text}，未达到约束值{item.target_value_text}，"
-                f"偏离{_number(abs((evaluation.realised_value or 0.0) - (item.target or 0.0)))}{item.unit}。")
+                f"偏离{number_text(abs((evaluation.realised_value or 0.0) - (item.target or 0.0)))}{item.unit}。")
     gap = ""
     if evaluation.expected_value is not None and evaluation.realised_value is not None:
         difference = evaluation.expected_value - evaluation.realised_value
         unit = "个百分点" if item.kind == KIND_GROWTH else item.unit
-        gap = f"，低于序时应达值{_number(evaluation.expected_value)}{'' if item.kind == KIND_GROWTH else item.unit}" \
-              f"（差{_number(abs(difference))}{unit}）"
+        gap = f"，低于序时应达值{number_text(evaluation.expected_value)}{'' if item.kind == KIND_GROWTH else item.unit}" \
+              f"（差{number_text(abs(difference))}{unit}）"
     return (f"{item.name}{evaluation.year}年为{item.value_text}{gap}，完成进度为序时进度的"
-            f"{_percent(evaluation.ratio)}，{evaluation.status.label}。")
+            f"{percent_text(evaluation.ratio)}，{evaluation.status.label}。")
 
 
 def binding_risk_sentence(item: NarrativeIndicator) -> str:
@@ -408,7 +396,7 @@ def binding_risk_sentence(item: NarrativeIndicator) -> str:
     if evaluation.status.off_track:
         return f"约束性指标{lag_sentence(item)}必须确保完成，列为红色预警。"
     return (f"约束性指标{item.name}当前{evaluation.status.label}，但按趋势外推至目标年为"
-            f"{_number(item.measures.projected_value)}{'' if item.kind == KIND_GROWTH else item.unit}，"
+            f"{number_text(item.measures.projected_value)}{'' if item.kind == KIND_GROWTH else item.unit}，"
             f"存在不能完成的风险，列为红色预警。")
 
 
@@ -433,13 +421,13 @@ def revision_proposal(item: NarrativeIndicator, target_year: int) -> str | None:
             and measures.projected_value is not None):
         proposed = _rounded_target(measures.projected_value)
         return (f"{item.name}已提前完成目标{item.target_value_text}，建议将目标上调至"
-                f"{_number(proposed)}{'%' if item.kind == KIND_GROWTH else item.unit}（按趋势外推值取整）。")
+                f"{number_text(proposed)}{'%' if item.kind == KIND_GROWTH else item.unit}（按趋势外推值取整）。")
     if measures.projection_ratio is not None and measures.projection_ratio < CAGR_MODERATE \
             and measures.projected_value is not None:
         proposed = _rounded_target(measures.projected_value)
-        return (f"{item.name}按趋势外推至{target_year}年为{_number(measures.projected_value)}，只完成所需变化的"
-                f"{_percent(measures.projection_ratio)}，建议在加大推进力度的同时，研究将目标调整为"
-                f"{_number(proposed)}{'%' if item.kind == KIND_GROWTH else item.unit}，报区人大常委会审议。")
+        return (f"{item.name}按趋势外推至{target_year}年为{number_text(measures.projected_value)}，只完成所需变化的"
+                f"{percent_text(measures.projection_ratio)}，建议在加大推进力度的同时，研究将目标调整为"
+                f"{number_text(proposed)}{'%' if item.kind == KIND_GROWTH else item.unit}，报区人大常委会审议。")
     return None
 
 
@@ -470,11 +458,11 @@ def group_sentence(group: str, items: Sequence[NarrativeIndicator]) -> str:
         sentence += f"{completed[0].name}已完成目标{completed[0].target_value_text}。"
     elif rated:
         best = max(rated, key=lambda item: item.evaluation.ratio or 0.0)
-        sentence += f"进度最快的是{best.name}，为序时进度的{_percent(best.evaluation.ratio)}。"
+        sentence += f"进度最快的是{best.name}，为序时进度的{percent_text(best.evaluation.ratio)}。"
     lagging = [item for item in rated if item.evaluation.status.off_track]
     if lagging:
         worst = min(lagging, key=lambda item: item.evaluation.ratio or 0.0)
-        sentence += f"最慢的是{worst.name}，为序时进度的{_percent(worst.evaluation.ratio)}。"
+        sentence += f"最慢的是{worst.name}，为序时进度的{percent_text(worst.evaluation.ratio)}。"
     return sentence
 
 
@@ -493,7 +481,7 @@ def midterm_sections(*, plan_name: str, base_year: int, target_year: int, year: 
     overall = ReportSection("overall", "一、总体评价", [
         f"{plan_name}实施至{year}年，时序进度为{share * 100:.0f}%。纳入评估的{len(items)}项指标中，"
         f"有数据的{len(evaluated)}项，{_status_counts_sentence(items)}；达到或超过序时进度的{len(green)}项，"
-        f"占有数据指标的{_percent(len(green) / len(evaluated) if evaluated else None)}。"
+        f"占有数据指标的{percent_text(len(green) / len(evaluated) if evaluated else None)}。"
         f"约束性指标{len(binding)}项，其中{len(risks)}项存在不能完成的风险。",
     ])
     achievements = ReportSection("achievements", "二、主要成效")
@@ -560,21 +548,21 @@ FINAL_VERDICT_LABELS = {"met": "完成", "missed": "未完成", "unknown": "无�
 def final_sentence(item: NarrativeIndicator, target_year: int) -> str:
     verdict = final_verdict(item, target_year)
     evaluation = item.evaluation
-    revised = (f"（目标经{item.decision_reference}由{_number(item.target_revised_from)}调整为"
-               f"{_number(item.target)}）") if item.target_revised_from is not None else ""
+    revised = (f"（目标经{item.decision_reference}由{number_text(item.target_revised_from)}调整为"
+               f"{number_text(item.target)}）") if item.target_revised_from is not None else ""
     if verdict == "unknown":
         return f"{item.name}：缺少{target_year}年数据，无法判断是否完成目标{item.target_value_text}{revised}。"
     if item.kind == KIND_QUALITATIVE:
         return f"{item.name}：{FINAL_VERDICT_LABELS[verdict]}（填报情况：{evaluation.status.label}）。"
     start = ""
     if item.start_value is not None and item.kind not in (KIND_GROWTH, KIND_CUMULATIVE):
-        start = f"由{item.start_year}年的{_number(item.start_value)}{item.unit}变为"
+        start = f"由{item.start_year}年的{number_text(item.start_value)}{item.unit}变为"
     if verdict == "met":
         return f"{item.name}：{start}{item.value_text}，目标{item.target_value_text}{revised}，完成。"
     gap = abs((evaluation.realised_value or 0.0) - (item.target or 0.0))
     unit = "个百分点" if item.kind == KIND_GROWTH else item.unit
     return (f"{item.name}：{start}{item.value_text}，目标{item.target_value_text}{revised}，未完成，"
-            f"差{_number(gap)}{unit}。")
+            f"差{number_text(gap)}{unit}。")
 
 
 def final_sections(*, plan_name: str, base_year: int, target_year: int, items: Sequence[NarrativeIndicator],
@@ -590,7 +578,7 @@ def final_sections(*, plan_name: str, base_year: int, target_year: int, items: S
     conclusion = ReportSection("conclusion", "一、总体结论", [
         f"{plan_name}实施期（{base_year}—{target_year}年）已结束。{len(items)}项指标中，完成目标的{len(met)}项、"
         f"未完成的{len(missed)}项、缺少数据无法判断的{len(unknown)}项，完成率"
-        f"{_percent(len(met) / (len(met) + len(missed)) if met or missed else None)}。"
+        f"{percent_text(len(met) / (len(met) + len(missed)) if met or missed else None)}。"
         f"约束性指标{len(binding)}项，完成{len(binding_met)}项"
         + ("，全部完成。" if binding and len(binding_met) == len(binding) else "。"),
     ])
@@ -608,9 +596,9 @@ def final_sections(*, plan_name: str, base_year: int, target_year: int, items: S
     causes = ReportSection("causes", "四、未完成目标原因分析")
     for item in sorted(missed, key=lambda item: (not item.binding, item.number)):
         measures = item.measures
-        trend = (f"CAGR口径下实际增速为所需增速的{_percent(measures.cagr_ratio)}"
+        trend = (f"CAGR口径下实际增速为所需增速的{percent_text(measures.cagr_ratio)}"
                  if measures.cagr_ratio is not None else "")
-        schedule = f"完成进度为序时进度的{_percent(item.evaluation.ratio)}" if item.evaluation.ratio is not None else ""
+        schedule = f"完成进度为序时进度的{percent_text(item.evaluation.ratio)}" if item.evaluation.ratio is not None else ""
         detail = "，".join(part for part in (trend, schedule) if part)
         causes.paragraphs.append(f"{'约束性指标' if item.binding else ''}{item.name}未完成"
                                  f"{('：' + detail) if detail else ''}。责任部门：{item.department or '未明确'}。")

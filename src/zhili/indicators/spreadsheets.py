@@ -314,6 +314,22 @@ def _header_columns(sheet: Worksheet) -> dict[str, int]:
     return columns
 
 
+def _row_indicator(parsed: ParsedWorkbook, sheet_name: str, coordinate: str, code: str,
+                   indicators: dict[str, Indicator], seen: set[str], *, unknown_hint: str) -> Indicator | None:
+    """The plan's indicator a template row names, once; a problem recorded for an unknown or repeated code."""
+    indicator = indicators.get(code)
+    if indicator is None:
+        parsed.problems.append(CellProblem(sheet_name, coordinate, _("指标编号“%(code)s”不属于本规划") % {"code": code},
+                                           unknown_hint))
+        return None
+    if code in seen:
+        parsed.problems.append(CellProblem(sheet_name, coordinate, _("指标编号“%(code)s”重复出现") % {"code": code},
+                                           _("请删除重复的行")))
+        return None
+    seen.add(code)
+    return indicator
+
+
 def _parse_indicator_sheet(sheet: Worksheet, indicators: dict[str, Indicator], parsed: ParsedWorkbook) -> None:
     columns = _header_columns(sheet)
     missing = [title for title in ("指标编号", "基期值", "数据来源部门") if title not in columns]
@@ -327,17 +343,10 @@ def _parse_indicator_sheet(sheet: Worksheet, indicators: dict[str, Indicator], p
         code = str(code_cell.value).strip() if code_cell.value is not None else ""
         if not code:
             continue
-        indicator = indicators.get(code)
+        indicator = _row_indicator(parsed, INDICATOR_SHEET, code_cell.coordinate, code, indicators, seen,
+                                   unknown_hint=_("不要修改指标编号；新增指标请使用“粘贴指标表”功能"))
         if indicator is None:
-            parsed.problems.append(CellProblem(INDICATOR_SHEET, code_cell.coordinate,
-                                               _("指标编号“%(code)s”不属于本规划") % {"code": code},
-                                               _("不要修改指标编号；新增指标请使用“粘贴指标表”功能")))
             continue
-        if code in seen:
-            parsed.problems.append(CellProblem(INDICATOR_SHEET, code_cell.coordinate,
-                                               _("指标编号“%(code)s”重复出现") % {"code": code}, _("请删除重复的行")))
-            continue
-        seen.add(code)
         baseline_cell = row[columns["基期值"] - 1]
         try:
             baseline = parse_number(baseline_cell.value, unit=indicator.unit)
@@ -388,17 +397,10 @@ def _parse_observation_sheet(plan: Plan, sheet: Worksheet, indicators: dict[str,
                 parsed.problems.append(CellProblem(OBSERVATION_SHEET, code_cell.coordinate, _("该行有数值但没有指标编号"),
                                                    _("请填写指标编号，或删除该行数值")))
             continue
-        indicator = indicators.get(code)
+        indicator = _row_indicator(parsed, OBSERVATION_SHEET, code_cell.coordinate, code, indicators, seen,
+                                   unknown_hint=_("不要修改指标编号；请重新下载模板"))
         if indicator is None:
-            parsed.problems.append(CellProblem(OBSERVATION_SHEET, code_cell.coordinate,
-                                               _("指标编号“%(code)s”不属于本规划") % {"code": code},
-                                               _("不要修改指标编号；请重新下载模板")))
             continue
-        if code in seen:
-            parsed.problems.append(CellProblem(OBSERVATION_SHEET, code_cell.coordinate,
-                                               _("指标编号“%(code)s”重复出现") % {"code": code}, _("请删除重复的行")))
-            continue
-        seen.add(code)
         factor = 1.0
         entered_unit = indicator.value_unit
         if unit_column is not None:

@@ -19,6 +19,7 @@ from zhili.accounts.permissions import Action, user_can
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.parameters import identifier_parameter, integer_parameter, year_parameter
+from zhili.core.spreadsheets import table_xlsx
 from zhili.core.uploads import upload_read_limited
 from zhili.indicators import files, selectors, services
 from zhili.indicators.evaluation import Status
@@ -101,7 +102,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     _check(request, Action.INDICATOR_VIEW)
     plans = [plan for plan in selectors.plan_list() if user_can(request.user, Action.INDICATOR_VIEW, plan)]
     if _wants_xlsx(request):
-        content = files.table_xlsx(_("规划列表"), [_("规划代码"), _("规划名称"), _("基期年"), _("目标年"), _("指标数")], [
+        content = table_xlsx(_("规划列表"), [_("规划代码"), _("规划名称"), _("基期年"), _("目标年"), _("指标数")], [
             (plan.code, plan.name, plan.base_year, plan.target_year, getattr(plan, "indicator_count", 0))
             for plan in plans])
         return _download(content, XLSX_TYPE, "plans.xlsx")
@@ -269,7 +270,7 @@ def plan_drafts(request: HttpRequest, plan_id: int) -> HttpResponse:
             messages.success(request, _("从文档中抽取出%(count)s条目标，请逐条审核。") % {"count": len(drafts)})
         return redirect("indicators:plan_drafts", plan_id=plan.pk)
     if _wants_xlsx(request):
-        content = files.table_xlsx(_("指标草稿"), [_("指标名称"), _("目标表述"), _("单位"), _("类型"), _("状态"), _("原文")], [
+        content = table_xlsx(_("指标草稿"), [_("指标名称"), _("目标表述"), _("单位"), _("类型"), _("状态"), _("原文")], [
             (draft.name, draft.target_text, draft.unit, draft.get_kind_display(), draft.get_status_display(), draft.quote)
             for draft in selectors.plan_drafts(plan)])
         return _download(content, XLSX_TYPE, f"{plan.code}-drafts.xlsx")
@@ -451,7 +452,7 @@ def plan_departments(request: HttpRequest, plan_id: int) -> HttpResponse:
         rows = [(department.department, row.indicator.number, row.indicator.name,
                  row.indicator.get_attribute_display(), row.evaluation.status.label,
                  row.evaluation.reason_message or "") for department in departments for row in department.rows]
-        content = files.table_xlsx(_("%(year)s年分部门进度") % {"year": year},
+        content = table_xlsx(_("%(year)s年分部门进度") % {"year": year},
                                    [_("责任部门"), _("序号"), _("指标"), _("属性"), _("状态"), _("说明")], rows)
         return _download(content, XLSX_TYPE, f"{plan.code}-departments-{year}.xlsx")
 

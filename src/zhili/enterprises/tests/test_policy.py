@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from zhili.audit.models import AuditRecord
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
+from zhili.core.spreadsheets import table_xlsx
 from zhili.enterprises import rules, selectors, services
 from zhili.enterprises.models import (
     EvaluationRun,
@@ -332,8 +333,6 @@ def test_unrated_firm_shows_its_values_not_a_drag() -> None:
 
 
 def test_exports_write_text_as_data_never_formulas() -> None:
-    from zhili.enterprises.files import table_xlsx
-
     content = table_xlsx("测试", ["名称", "说明"], [("=HYPERLINK(\"http://x\")", "+1"), ("-2", "@SUM(A1)"),
                                                    ("\tx", 3.5)])
     sheet = load_workbook(io.BytesIO(content)).active
