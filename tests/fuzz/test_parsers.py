@@ -18,11 +18,11 @@ from zhili.cases.files import SheetTable, history_file_read
 from zhili.cases.services.importing import KNOWN_HEADERS, import_mapping_guess
 from zhili.core.errors import ApplicationError
 from zhili.core.personal_data import phone_digits, phone_mask
-from zhili.enterprises.importing import decode_text, source_table_read
+from zhili.enterprises.files import decode_text, source_table_read
 from zhili.geo.models import Area
 from zhili.geo.services import grid_import_geojson
+from zhili.indicators.files.plan_workbook import parse_number
 from zhili.indicators.services import pasted_table_parse
-from zhili.indicators.spreadsheets import parse_number
 from zhili.textintel.labelled_files import decode_csv_bytes, labelled_texts_read
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

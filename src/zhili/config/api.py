@@ -20,7 +20,6 @@ from zhili.core.rate_limits import RateLimitedError, rate_limit_hit, rate_limite
 from zhili.enterprises.api import router as enterprises_router
 from zhili.geo.api import router as geo_router
 from zhili.indicators.api import router as indicators_router
-from zhili.textintel.api import router as textintel_router
 
 
 class UserRateThrottle(BaseThrottle):
@@ -47,7 +46,6 @@ class UserRateThrottle(BaseThrottle):
 api = NinjaAPI(title="zhili API", version="1", urls_namespace="api", docs_url="/docs", throttle=[UserRateThrottle()])
 api.add_router("/geo", geo_router)
 api.add_router("/cases", cases_router)
-api.add_router("/textintel", textintel_router)
 api.add_router("/indicators", indicators_router)
 api.add_router("/enterprises", enterprises_router)
 

@@ -24,7 +24,7 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import engine, selectors
 from zhili.enterprises.credit_code import credit_code_check
-from zhili.enterprises.importing import SourceTable, source_table_read
+from zhili.enterprises.files import SourceTable, source_table_read
 from zhili.enterprises.industry import PUBLIC_UTILITY_DIVISIONS, industry_for_code
 from zhili.enterprises.models import (
     Enterprise,

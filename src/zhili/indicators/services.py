@@ -20,6 +20,7 @@ from zhili.audit.services import audit_record_append
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.indicators.contracts import ObservationInput
+from zhili.indicators.files.plan_workbook import parse_plan_workbook
 from zhili.indicators.models import (
     Attribute,
     Direction,
@@ -40,7 +41,6 @@ from zhili.indicators.models import (
 from zhili.indicators.platform_metrics import platform_metric_get
 from zhili.indicators.rules import data_deadline_for, data_year_for, reminder_due
 from zhili.indicators.selectors import missing_data_by_department, report_sections_generated
-from zhili.indicators.spreadsheets import parse_plan_workbook
 from zhili.textintel.targets import extract_targets
 
 if TYPE_CHECKING:

@@ -21,8 +21,10 @@ from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.parameters import identifier_parameter, integer_parameter, year_parameter
 from zhili.core.spreadsheets import table_xlsx
 from zhili.core.uploads import upload_read_limited
-from zhili.indicators import files, selectors, services
+from zhili.indicators import selectors, services
 from zhili.indicators.evaluation import Status
+from zhili.indicators.files import reports as report_files
+from zhili.indicators.files.plan_workbook import parse_number, plan_template_workbook
 from zhili.indicators.models import (
     Direction,
     EvaluationReport,
@@ -36,7 +38,6 @@ from zhili.indicators.models import (
 )
 from zhili.indicators.platform_metrics import platform_metric_choices
 from zhili.indicators.rules import data_deadline_for, data_year_for
-from zhili.indicators.spreadsheets import parse_number, plan_template_workbook
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -328,11 +329,11 @@ def plan_report(request: HttpRequest, plan_id: int) -> HttpResponse:
     stage = _stage(request)
     year = _report_year(request, plan, stage)
     if request.GET.get("format") == "xlsx":
-        return _download(files.evaluation_report_xlsx(plan, year, stage), XLSX_TYPE,
+        return _download(report_files.evaluation_report_xlsx(plan, year, stage), XLSX_TYPE,
                          f"{plan.code}-{stage}-{year}.xlsx")
     preview = EvaluationReport(plan=plan, stage=stage, year=year, version=0, status=ReportStatus.DRAFT,
                                sections=selectors.report_sections_generated(plan, stage, year))
-    return _download(files.evaluation_report_docx(preview), DOCX_TYPE, f"{plan.code}-{stage}-{year}.docx")
+    return _download(report_files.evaluation_report_docx(preview), DOCX_TYPE, f"{plan.code}-{stage}-{year}.docx")
 
 
 @login_required
@@ -399,16 +400,16 @@ def report_download(request: HttpRequest, report_id: int, file_format: str) -> H
     except NotFoundError as error:
         raise Http404(error.message) from error
     _check(request, Action.INDICATOR_REPORT, report.plan)
-    content = files.evaluation_report_docx(report)
+    content = report_files.evaluation_report_docx(report)
     if file_format == "pdf":
         try:
-            pdf = files.docx_to_pdf(content, stem=f"report-{report.pk}")
+            pdf = report_files.docx_to_pdf(content, stem=f"report-{report.pk}")
         except ApplicationError as error:
             messages.error(request, error.message)
             return redirect(f"{reverse('indicators:report_workspace', args=[report.plan_id])}"
                             f"?stage={report.stage}&year={report.year}")
-        return _download(pdf, PDF_TYPE, files.report_filename(report, "pdf"))
-    return _download(content, DOCX_TYPE, files.report_filename(report, "docx"))
+        return _download(pdf, PDF_TYPE, report_files.report_filename(report, "pdf"))
+    return _download(content, DOCX_TYPE, report_files.report_filename(report, "docx"))
 
 
 @login_required

@@ -9,7 +9,7 @@ import xlwt
 
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import selectors, services
-from zhili.enterprises.importing import source_table_read
+from zhili.enterprises.files import source_table_read
 from zhili.enterprises.models import EnterpriseYearValue, ImportBatch, SourceKind
 from zhili.enterprises.tests.factories import credit_code_for, district_create, enterprise_create, user_create
 from zhili.enterprises.tests.test_services import csv_bytes, xlsx_bytes

@@ -10,8 +10,8 @@ import xlwt
 from zhili.core.errors import ApplicationError
 from zhili.core.workbooks import workbook_sheets_read
 from zhili.indicators import selectors, services
+from zhili.indicators.files.plan_workbook import jump_from, number_read, plan_template_workbook
 from zhili.indicators.models import Observation
-from zhili.indicators.spreadsheets import jump_from, number_read, plan_template_workbook
 from zhili.indicators.tests.factories import observation_row, tianning_plan_create, workbook_bytes
 
 pytestmark = pytest.mark.django_db

@@ -22,9 +22,10 @@ import pytest
 
 from zhili.audit.models import AuditRecord
 from zhili.core.errors import ApplicationError
-from zhili.indicators import files, selectors, services
+from zhili.indicators import selectors, services
 from zhili.indicators.contracts import ObservationInput
 from zhili.indicators.evaluation import Status
+from zhili.indicators.files import reports as report_files
 from zhili.indicators.models import EvaluationReport, Indicator, Plan, ReportStatus, TargetRevision
 from zhili.indicators.tests.factories import tianning_plan_create, user_create
 
@@ -132,8 +133,8 @@ def test_midterm_and_final_reports_of_the_demo_plan_differ_in_structure_and_text
     plan = _demo_plan_with_figures(planner)
     midterm = services.evaluation_report_generate(plan=plan, stage="midterm", year=2023, actor=planner)
     final = services.evaluation_report_generate(plan=plan, stage="final", year=2025, actor=planner)
-    mid_headings, mid_texts, mid_tables = _paragraphs(files.evaluation_report_docx(midterm))
-    final_headings, final_texts, final_tables = _paragraphs(files.evaluation_report_docx(final))
+    mid_headings, mid_texts, mid_tables = _paragraphs(report_files.evaluation_report_docx(midterm))
+    final_headings, final_texts, final_tables = _paragraphs(report_files.evaluation_report_docx(final))
 
     assert mid_texts[0] == "天宁区“十四五”规划中期评估报告（2023年）"
     assert final_texts[0] == "天宁区“十四五”规划末期评估（总结评估）报告"
@@ -206,7 +207,7 @@ def test_a_report_exports_as_pdf() -> None:
     planner = user_create("planner")
     plan = _demo_plan_with_figures(planner)
     report = services.evaluation_report_generate(plan=plan, stage="final", year=2025, actor=planner)
-    pdf = files.docx_to_pdf(files.evaluation_report_docx(report), stem="final")
+    pdf = report_files.docx_to_pdf(report_files.evaluation_report_docx(report), stem="final")
     assert pdf.startswith(b"%PDF-")
     assert len(pdf) > 20_000  # text, tables and the status chart
 

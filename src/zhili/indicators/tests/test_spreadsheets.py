@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from zhili.core.errors import ApplicationError
 from zhili.indicators import selectors, services
 from zhili.indicators.evaluation import Status
+from zhili.indicators.files.plan_workbook import parse_number, plan_template_workbook
 from zhili.indicators.models import Observation
-from zhili.indicators.spreadsheets import parse_number, plan_template_workbook
 from zhili.indicators.tests.factories import (
     observation_row,
     small_plan_create,
