@@ -14,9 +14,9 @@ from zhili.cases.rules.kpis import KpiCounts, kpi_labels
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.parameters import date_parameter, month_parameter
+from zhili.dashboard.rules import Period, month_period
 from zhili.dashboard.selectors import (
     DashboardScope,
-    Period,
     RankingRow,
     TrendPoint,
     area_rankings_from_cubes,
@@ -26,7 +26,6 @@ from zhili.dashboard.selectors import (
     dashboard_scope_for,
     department_for_code,
     kpi_cube,
-    month_period,
     rankings_from_cubes,
     red_black_lists,
 )

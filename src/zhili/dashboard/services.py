@@ -14,7 +14,8 @@ from zhili.cases.models import Case
 from zhili.core import clock
 from zhili.dashboard.areas import area_tree
 from zhili.dashboard.models import ROLLUP_COUNTERS, DailyCaseRollup, RollupState
-from zhili.dashboard.selectors import case_counter_rows, cases_received_between, date_value, day_start
+from zhili.dashboard.rules import day_start
+from zhili.dashboard.selectors import case_counter_rows, cases_received_between, date_value
 from zhili.geo.models import AreaLevel
 
 RECENT_DAYS_DEFAULT = 40

@@ -30,11 +30,11 @@ from zhili.dashboard.leader import (
     monthly_report,
     period_from_query,
 )
+from zhili.dashboard.rules import Period, recent_period
 from zhili.dashboard.selectors import (
     MAP_METRICS,
     DashboardScope,
     MapMetric,
-    Period,
     case_feed,
     category_choices,
     daily_trend,
@@ -49,7 +49,6 @@ from zhili.dashboard.selectors import (
     map_values,
     open_cube,
     rankings_from_cubes,
-    recent_period,
 )
 
 

@@ -19,7 +19,8 @@ from zhili.cases.rules.kpis import KpiCounts
 from zhili.cases.selectors import case_kpis
 from zhili.cases.states import CaseStatus
 from zhili.core import clock
-from zhili.dashboard.selectors import Period, day_start, kpi_total
+from zhili.dashboard.rules import Period, day_start
+from zhili.dashboard.selectors import kpi_total
 from zhili.dashboard.services import case_rollup_rebuild
 from zhili.dashboard.tests.factories import World, case_create, local, user_create
 

@@ -10,7 +10,8 @@ from zhili.cases.models import Case, Rating
 from zhili.cases.rules.kpis import KpiCounts
 from zhili.core import clock
 from zhili.dashboard.models import DailyCaseRollup, RollupState
-from zhili.dashboard.selectors import Period, kpi_counts_by, kpi_total
+from zhili.dashboard.rules import Period
+from zhili.dashboard.selectors import kpi_counts_by, kpi_total
 from zhili.dashboard.services import case_rollup_rebuild, case_rollup_refresh_recent
 from zhili.dashboard.tests.factories import World, case_create, local
 

@@ -6,14 +6,13 @@ import pytest
 
 from zhili.accounts.roles import Role
 from zhili.core.errors import NotFoundError, PermissionDeniedError
+from zhili.dashboard.rules import Period, month_period
 from zhili.dashboard.selectors import (
-    Period,
     case_feed,
     daily_trend,
     dashboard_scope_for,
     hot_spots,
     map_values,
-    month_period,
     open_total,
     ranking_by,
     ranking_by_area,
