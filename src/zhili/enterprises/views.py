@@ -16,15 +16,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhili.accounts.models import User
-from zhili.accounts.permissions import Action, user_can
+from zhili.accounts.permissions import Action, require, user_can
 from zhili.core import clock
-from zhili.core.errors import ApplicationError
+from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.parameters import (
     date_parameter,
     identifier_parameter,
@@ -66,14 +66,14 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def guarded(action: Action) -> Callable[[View], View]:
-    """Signed in, and the role grants ``action``; otherwise a 403 page."""
+    """Signed in, and the role grants ``action``; otherwise the platform's refusal page (403, rendered
+    by ``core.middleware.ApplicationErrorPageMiddleware`` like every other refusal)."""
 
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not user_can(request.user, action):
-                return HttpResponseForbidden(_("您没有权限访问此页面（%(action)s）。") % {"action": action})
+            require(request.user, action)
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -149,7 +149,7 @@ def _enterprise_for(request: HttpRequest, credit_code: str) -> Enterprise:
 def enterprise_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
     enterprise = _enterprise_for(request, credit_code)
     if not user_can(request.user, Action.ENTERPRISE_VIEW, enterprise):
-        return HttpResponseForbidden(_("该企业不在您的管辖范围内。"))
+        raise PermissionDeniedError("permission_denied", _("该企业不在您的管辖范围内。"))
     results = list(selectors.enterprise_results(enterprise))
     year_values = [
         (year, [(DATA_FIELDS.get(value.field, (value.field, ""))[0], DATA_FIELDS.get(value.field, ("", ""))[1],
@@ -196,7 +196,7 @@ def enterprise_sheet(request: HttpRequest, result_id: int, file_format: str) -> 
     result = get_object_or_404(EvaluationResult.objects.select_related("enterprise", "run", "run__scheme"),
                                pk=result_id)
     if not user_can(request.user, Action.ENTERPRISE_VIEW, result):
-        return HttpResponseForbidden(_("该企业不在您的管辖范围内。"))
+        raise PermissionDeniedError("permission_denied", _("该企业不在您的管辖范围内。"))
     stem = f"{result.run.year}年度评价表-{result.enterprise.name}"
     if file_format == "docx":
         return _download(exports.enterprise_sheet_docx(result), f"{stem}.docx", DOCX)
@@ -308,7 +308,7 @@ def demo_files(request: HttpRequest) -> HttpResponse:
 def scheme_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user_can(request.user, Action.ENTERPRISE_EVALUATE):
-            return HttpResponseForbidden(_("您没有权限修改评价方案。"))
+            raise PermissionDeniedError("permission_denied", _("您没有权限修改评价方案。"))
         try:
             preset = request.POST.get("preset", "")
             config = PRESETS[preset] if preset in PRESETS else json.loads(request.POST.get("config", "") or "null")
@@ -592,7 +592,7 @@ def objection_list(request: HttpRequest) -> HttpResponse:
 def policy_tables(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user_can(request.user, Action.ENTERPRISE_EVALUATE):
-            return HttpResponseForbidden(_("您没有权限修改差别化政策表。"))
+            raise PermissionDeniedError("permission_denied", _("您没有权限修改差别化政策表。"))
         try:
             config = json.loads(request.POST.get("config", "") or "null")
             year = year_parameter(request.POST, "year", label=_("适用年度")) or 0
@@ -727,7 +727,7 @@ def run_migration(request: HttpRequest, run_id: int) -> HttpResponse:
 def site_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user_can(request.user, Action.ENTERPRISE_EVALUATE):
-            return HttpResponseForbidden(_("您没有权限修改用地分摊。"))
+            raise PermissionDeniedError("permission_denied", _("您没有权限修改用地分摊。"))
         try:
             shares = []
             for line in request.POST.get("shares", "").replace("\r\n", "\n").split("\n"):

@@ -8,14 +8,13 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zhili.accounts.permissions import Action, user_can
+from zhili.accounts.permissions import Action, require, user_can
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.parameters import identifier_parameter, integer_parameter, year_parameter
@@ -61,11 +60,6 @@ def _indicator_or_404(indicator_id: int) -> Indicator:
         raise Http404(error.message) from error
 
 
-def _check(request: HttpRequest, action: Action, plan: Plan | None = None) -> None:
-    if not user_can(request.user, action, plan):
-        raise PermissionDenied(_("您没有权限执行此操作。如需办理，请联系管理员调整角色或管辖范围。"))
-
-
 def _actor(request: HttpRequest) -> User:
     """The signed-in user (views are behind ``login_required``)."""
     return cast("User", request.user)
@@ -100,7 +94,7 @@ def _permissions(request: HttpRequest, plan: Plan) -> dict[str, bool]:
 @login_required
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
-    _check(request, Action.INDICATOR_VIEW)
+    require(request.user, Action.INDICATOR_VIEW)
     plans = [plan for plan in selectors.plan_list() if user_can(request.user, Action.INDICATOR_VIEW, plan)]
     if _wants_xlsx(request):
         content = table_xlsx(_("规划列表"), [_("规划代码"), _("规划名称"), _("基期年"), _("目标年"), _("指标数")], [
@@ -114,7 +108,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_VIEW, plan)
+    require(request.user, Action.INDICATOR_VIEW, plan)
     year = _year(request, plan)
     evaluation = selectors.plan_evaluation(plan, year)
     context: dict[str, Any] = {"plan": plan, "year": year, "evaluation": evaluation, "statuses": list(Status),
@@ -129,7 +123,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
     indicator = _indicator_or_404(indicator_id)
     plan = indicator.plan
-    _check(request, Action.INDICATOR_VIEW, plan)
+    require(request.user, Action.INDICATOR_VIEW, plan)
     year = _year(request, plan)
     detail = selectors.indicator_detail(indicator, year)
     chart = detail.chart
@@ -152,7 +146,7 @@ def indicator_detail(request: HttpRequest, indicator_id: int) -> HttpResponse:
 @require_POST
 def observation_add(request: HttpRequest, indicator_id: int) -> HttpResponse:
     indicator = _indicator_or_404(indicator_id)
-    _check(request, Action.INDICATOR_EDIT, indicator.plan)
+    require(request.user, Action.INDICATOR_EDIT, indicator.plan)
     target = reverse("indicators:indicator_detail", args=[indicator.pk])
     year = year_parameter(request.POST, "year", label=_("年份"))  # malformed: a 400 before anything is written
     quarter = integer_parameter(request.POST, "quarter", default=0, minimum=0, maximum=4, label=_("季度"))
@@ -183,7 +177,7 @@ def observation_add(request: HttpRequest, indicator_id: int) -> HttpResponse:
 @require_POST
 def indicator_bind_metric(request: HttpRequest, indicator_id: int) -> HttpResponse:
     indicator = _indicator_or_404(indicator_id)
-    _check(request, Action.INDICATOR_EDIT, indicator.plan)
+    require(request.user, Action.INDICATOR_EDIT, indicator.plan)
     try:
         services.indicator_bind_platform_metric(indicator=indicator, metric_name=request.POST.get("metric", ""),
                                                 actor=_actor(request))
@@ -197,7 +191,7 @@ def indicator_bind_metric(request: HttpRequest, indicator_id: int) -> HttpRespon
 @require_GET
 def plan_template(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_EDIT, plan)
+    require(request.user, Action.INDICATOR_EDIT, plan)
     return _download(plan_template_workbook(plan), XLSX_TYPE, f"{plan.code}-template.xlsx")
 
 
@@ -205,7 +199,7 @@ def plan_template(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_EDIT, plan)
+    require(request.user, Action.INDICATOR_EDIT, plan)
     context: dict[str, Any] = {"plan": plan, "problems": []}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -237,7 +231,7 @@ def plan_upload(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_paste(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_EDIT, plan)
+    require(request.user, Action.INDICATOR_EDIT, plan)
     context: dict[str, Any] = {"plan": plan, "problems": [], "text": ""}
     if request.method == "POST":
         text = request.POST.get("text", "")
@@ -257,7 +251,7 @@ def plan_paste(request: HttpRequest, plan_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_drafts(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_EDIT, plan)
+    require(request.user, Action.INDICATOR_EDIT, plan)
     if request.method == "POST":
         text = request.POST.get("text", "")
         upload = request.FILES.get("file")
@@ -284,12 +278,12 @@ def plan_drafts(request: HttpRequest, plan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def draft_decide(request: HttpRequest, draft_id: int) -> HttpResponse:
-    _check(request, Action.INDICATOR_EDIT)  # refuse before saying whether the draft exists
+    require(request.user, Action.INDICATOR_EDIT)  # refuse before saying whether the draft exists
     draft = IndicatorDraft.objects.select_related("plan").filter(pk=draft_id).first()
     if draft is None:
         messages.error(request, _("找不到该草稿。"))
         return redirect("indicators:plan_list")
-    _check(request, Action.INDICATOR_EDIT, draft.plan)
+    require(request.user, Action.INDICATOR_EDIT, draft.plan)
     try:
         if request.POST.get("decision") == "accept":
             indicator = services.indicator_draft_accept(
@@ -325,7 +319,7 @@ def _report_year(request: HttpRequest, plan: Plan, stage: str) -> int:
 def plan_report(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Quick downloads: the evaluation workbook, or the generated report as it would be now (not saved)."""
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_REPORT, plan)
+    require(request.user, Action.INDICATOR_REPORT, plan)
     stage = _stage(request)
     year = _report_year(request, plan, stage)
     if request.GET.get("format") == "xlsx":
@@ -341,7 +335,7 @@ def plan_report(request: HttpRequest, plan_id: int) -> HttpResponse:
 def report_workspace(request: HttpRequest, plan_id: int) -> HttpResponse:
     """A stage's report: its versions, the latest one's narrative to edit, issue and download."""
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_REPORT, plan)
+    require(request.user, Action.INDICATOR_REPORT, plan)
     stage = _stage(request)
     year = _report_year(request, plan, stage)
     here = f"{reverse('indicators:report_workspace', args=[plan.pk])}?stage={stage}&year={year}"
@@ -394,12 +388,12 @@ def _report_of_plan(report_id: int | None, plan: Plan) -> EvaluationReport:
 @login_required
 @require_GET
 def report_download(request: HttpRequest, report_id: int, file_format: str) -> HttpResponse:
-    _check(request, Action.INDICATOR_REPORT)  # refuse before saying whether the report exists
+    require(request.user, Action.INDICATOR_REPORT)  # refuse before saying whether the report exists
     try:
         report = selectors.report_get(report_id=report_id)
     except NotFoundError as error:
         raise Http404(error.message) from error
-    _check(request, Action.INDICATOR_REPORT, report.plan)
+    require(request.user, Action.INDICATOR_REPORT, report.plan)
     content = report_files.evaluation_report_docx(report)
     if file_format == "pdf":
         try:
@@ -416,7 +410,7 @@ def report_download(request: HttpRequest, report_id: int, file_format: str) -> H
 @require_POST
 def target_revise(request: HttpRequest, indicator_id: int) -> HttpResponse:
     indicator = _indicator_or_404(indicator_id)
-    _check(request, Action.INDICATOR_EDIT, indicator.plan)
+    require(request.user, Action.INDICATOR_EDIT, indicator.plan)
     target = reverse("indicators:indicator_detail", args=[indicator.pk])
     try:
         raw_value = request.POST.get("target_value", "").strip()
@@ -446,7 +440,7 @@ def plan_departments(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Progress by responsible department: status counts, lagging and missing indicators, the deadline."""
 
     plan = _plan_or_404(plan_id)
-    _check(request, Action.INDICATOR_VIEW, plan)
+    require(request.user, Action.INDICATOR_VIEW, plan)
     year = _year(request, plan)
     departments = selectors.plan_progress_by_department(plan, year)
     if _wants_xlsx(request):
