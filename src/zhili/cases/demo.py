@@ -161,7 +161,7 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
                 note = "经核实不属于本部门职责，请改派。"
                 case.return_count = 1
                 case.department = None
-                case.stage_due_at = deadline_after(at, sla.dispatch_limit(), calendar)
+                case.stage_due_at = deadline_after(at, sla.dispatch_limit(matter=matter, priority=case.priority), calendar)
             elif action == CaseAction.REPLY:
                 note = case.reply_text = "已安排人员现场处理完毕，并与反映人电话沟通。"
                 case.status_note = note
