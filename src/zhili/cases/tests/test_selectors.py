@@ -53,7 +53,7 @@ def test_kpis_have_exact_definitions(world: World, people: People) -> None:
         case_transition(case_id=cases[3].pk, action=CaseAction.DISPATCH, actor=people.admin,
                         details=TransitionDetails(department_id=world.department_cg.pk))
     case_transition(case_id=cases[3].pk, action=CaseAction.RETURN, actor=people.admin,
-                    details=TransitionDetails(note="非本部门"))
+                    details=TransitionDetails(note="非本部门", return_basis="职责清单第 3 条"))
     case_transition(case_id=duplicate.pk, action=CaseAction.MERGE, actor=people.admin,
                     details=TransitionDetails(master_case_id=noise.pk))
     kpis = case_kpis(case_filter=CaseFilter(), start=START, end=END)
