@@ -27,8 +27,8 @@ from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.geo.models import Urgency
 
 
-def china(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=CHINA_TIME_ZONE)
+def china(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=CHINA_TIME_ZONE)
 
 
 def _dispatched(world: World, people: People, *, at: dt.datetime, appeal_type: str = "",
