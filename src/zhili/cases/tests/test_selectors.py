@@ -105,3 +105,18 @@ def test_demo_cases_are_deterministic_and_idempotent(world: World, people: Peopl
         demo.load_demo(seed=7, stdout=io.StringIO())
     again = list(Case.objects.order_by("number").values_list("number", "status", "description"))
     assert again == first
+
+
+def test_demo_cases_show_the_new_states_with_reasons_types_urgings_and_yellow_lights(
+        world: World, people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "DEMO_CASE_COUNT", 600)
+    with clock.frozen(dt.datetime(2026, 3, 2, 10, tzinfo=CHINA_TIME_ZONE)):
+        demo.load_demo(seed=7, stdout=io.StringIO())
+    returned = Case.objects.filter(status=CaseStatus.RETURNED)
+    assert returned.exists()
+    assert not returned.filter(status_note="").exists()  # every return says why, and on what basis
+    assert not returned.filter(returned_by_department__isnull=True).exists()
+    assert Case.objects.filter(status=CaseStatus.REVIEWING, replied_at__isnull=False).exists()
+    assert Case.objects.filter(urge_count__gt=0).exists()
+    assert Case.objects.exclude(appeal_type="").exists()
+    assert Case.objects.filter(sla_state="warning").exists()
