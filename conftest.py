@@ -24,3 +24,13 @@ def _default_language() -> Iterator[None]:
     translation.activate("zh-hans")
     yield
     translation.activate("zh-hans")
+
+
+@pytest.fixture(autouse=True)
+def _workflow_rules_fresh() -> Iterator[None]:
+    """The centre's workflow rules are cached per process: a test that changed them must not leak them."""
+    from zhili.cases.services.workflow_settings import workflow_rules_cache_clear
+
+    workflow_rules_cache_clear()
+    yield
+    workflow_rules_cache_clear()

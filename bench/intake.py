@@ -52,7 +52,7 @@ PYTHON = sys.executable
 ZHILI = str(Path(PYTHON).parent / "zhili")
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 PG_ADMIN_URL = os.environ.get("ZHILI_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
-PG_BENCH_DB = "zhili_bench_intake"
+PG_BENCH_DB = os.environ.get("ZHILI_BENCH_PG_DB", "zhili_bench_intake")  # one per concurrent run
 
 # The bench-only settings and URLconf live in a temporary directory: the product never ships them.
 BENCH_SETTINGS = """

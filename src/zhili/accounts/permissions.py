@@ -45,6 +45,8 @@ class Action(StrEnum):
     CASE_EXTENSION_REQUEST = "case.extension_request"
     CASE_EXTENSION_DECIDE = "case.extension_decide"
     CASE_SUPERVISE = "case.supervise"
+    CASE_REVIEW = "case.review"  # 审核 a unit's reply before the case is finished (the centre)
+    CASE_URGE = "case.urge"  # merge a repeat call into the open case as 催办
     CASE_MERGE = "case.merge"
     CASE_SELF_HANDLE = "case.self_handle"
     CASE_FOLLOW_UP = "case.follow_up"
@@ -79,11 +81,11 @@ _READ_CASES = {Action.CASE_VIEW, Action.GEO_VIEW, Action.HOT_ISSUE_VIEW}
 ROLE_GRANTS: dict[str, frozenset[Action]] = {
     Role.OPERATOR: frozenset(_READ_CASES | {
         Action.CASE_CREATE, Action.CASE_VIEW_PERSONAL, Action.CASE_VIEW_CONFIDENTIAL, Action.CASE_FOLLOW_UP,
-        Action.CASE_EXPORT, Action.CASE_IMPORT,
+        Action.CASE_EXPORT, Action.CASE_IMPORT, Action.CASE_URGE,
     }),
     Role.DISPATCHER: frozenset(_READ_CASES | {
         Action.CASE_CREATE, Action.CASE_VIEW_PERSONAL, Action.CASE_VIEW_CONFIDENTIAL, Action.CASE_DISPATCH,
-        Action.CASE_EXTENSION_DECIDE,
+        Action.CASE_EXTENSION_DECIDE, Action.CASE_REVIEW, Action.CASE_URGE,
         Action.CASE_SUPERVISE, Action.CASE_MERGE, Action.CASE_FOLLOW_UP, Action.CASE_REOPEN,
         Action.CASE_ARCHIVE, Action.CASE_EXPORT, Action.CASE_IMPORT, Action.DASHBOARD_COMMAND_CENTER,
     }),

@@ -6,7 +6,7 @@ hot issues, the command-center feed — and masks with the one masker,
 
 | field | may see personal data (``case.view_personal``) | the reporter (citizen account) | other staff | anonymous |
 |---|---|---|---|---|
-| reporter name / phone / ID | shown (保密 case: only with ``case.view_confidential``, else withheld) | masked | masked | withheld |
+| reporter name / phone / ID | shown (保密 case: only with ``case.view_confidential``, else withheld) | masked | masked (保密 case: withheld) | withheld |
 | free text (description, title, notes, replies, addresses typed by people) | shown (保密 case: masked without ``case.view_confidential``) | masked | masked | masked |
 | tracking code | withheld | shown | withheld | withheld |
 | exact location | shown | shown | shown | masked (rounded) |
@@ -49,6 +49,10 @@ class Disclosure(StrEnum):
     WITHHOLD = "withhold"
 
 
+_REPORTER_IDENTITY = frozenset({PersonalField.REPORTER_NAME, PersonalField.REPORTER_PHONE,
+                                PersonalField.REPORTER_ID_NUMBER})
+
+
 def _scope_of(target: object | None) -> ObjectScope | None:
     return None if target is None else object_scope(target)
 
@@ -71,6 +75,9 @@ def personal_disclosure(viewer: User | AnonymousUser | None, field: PersonalFiel
     if field == PersonalField.TRACKING_CODE:
         return Disclosure.WITHHOLD
     personal = user_can(viewer, Action.CASE_VIEW_PERSONAL, target)
+    if (not personal and not is_reporter and scope is not None and scope.confidential
+            and field in _REPORTER_IDENTITY):
+        return Disclosure.WITHHOLD  # 保密: not even the masked name or phone outside the centre
     if personal and scope is not None and scope.confidential and not user_can(
             viewer, Action.CASE_VIEW_CONFIDENTIAL, target):
         # 保密: the handling unit works on the matter without learning who reported it

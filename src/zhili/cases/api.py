@@ -116,7 +116,8 @@ def case_payload(case: Case, user: User | None, *, grid_code: str | None = None)
         "category": case.category.name if case.category_id and case.category else None,
         "matter_code": case.matter.code if case.matter_id and case.matter else None,
         "department_code": case.department.code if case.department_id and case.department else None,
-        "priority": case.priority, "classification_confidence": case.classification_confidence,
+        "priority": case.priority, "appeal_type": case.appeal_type, "urge_count": case.urge_count,
+        "return_count": case.return_count, "classification_confidence": case.classification_confidence,
         "sla_state": case.sla_state, "created_at": _utc(case.created_at), "dispatched_at": _utc(case.dispatched_at),
         "accept_due_at": _utc(case.accept_due_at), "handle_due_at": _utc(case.handle_due_at),
         "stage_due_at": _utc(case.stage_due_at), "finished_at": _utc(case.finished_at),
@@ -143,7 +144,7 @@ def case_create(request: HttpRequest, payload: CaseCreateIn,
             address_text=payload.address_text, longitude=payload.longitude, latitude=payload.latitude,
             coordinate_system=payload.coordinate_system, reporter_name=payload.reporter_name,
             reporter_phone=payload.reporter_phone, matter_code=payload.matter_code, external_id=payload.external_id,
-            confidential=payload.confidential,
+            confidential=payload.confidential, appeal_type=payload.appeal_type,
         ),
         actor=user, client_key=client_key, idempotency_key=idempotency_key,
         actor_label=str(user) if user else f"接口:{client_key}",
@@ -251,6 +252,12 @@ def case_transition_route(request: HttpRequest, number: str, action: str, payloa
         matter_id = Matter.objects.filter(code=payload.matter_code).values_list("pk", flat=True).first()
         if matter_id is None:
             raise ApplicationError("matter_not_found", _("事项编码「%(code)s」不存在。") % {"code": payload.matter_code})
+    return_matter_id = None
+    if payload.return_matter_code:
+        return_matter_id = Matter.objects.filter(code=payload.return_matter_code).values_list("pk", flat=True).first()
+        if return_matter_id is None:
+            raise ApplicationError("return_matter_not_found", _("退回依据的事项编码「%(code)s」不存在。") % {
+                "code": payload.return_matter_code[:32]})
     master_id = None
     if payload.master_case_number:
         master_id = Case.objects.filter(number=payload.master_case_number).values_list("pk", flat=True).first()
@@ -260,7 +267,8 @@ def case_transition_route(request: HttpRequest, number: str, action: str, payloa
     case_transition(case_id=case.pk, action=action, actor=user, details=TransitionDetails(
         note=payload.note, department_id=department_id, matter_id=matter_id,
         extension_working_days=payload.extension_working_days, approve=payload.approve, rating=payload.rating,
-        resolved=payload.resolved, master_case_id=master_id))
+        resolved=payload.resolved, master_case_id=master_id, return_matter_id=return_matter_id,
+        return_basis=payload.return_basis))
     # read back without the scope filter: a department that just returned the case no longer sees it
     updated = Case.objects.select_related("grid", "category", "matter", "department", "master_case").get(pk=case.pk)
     return case_payload(updated, user)

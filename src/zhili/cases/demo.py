@@ -17,6 +17,7 @@ from django.db import transaction
 from zhili.accounts.models import User
 from zhili.audit.services import audit_record_append
 from zhili.cases.models import (
+    AppealType,
     Case,
     CaseChannel,
     CaseEvent,
@@ -29,7 +30,7 @@ from zhili.cases.personal_data import personal_encrypt, phone_lookup_hash
 from zhili.cases.services import sla
 from zhili.cases.services.events import case_event_new
 from zhili.cases.services.intake import tracking_code_new
-from zhili.cases.states import CaseAction, CaseStatus
+from zhili.cases.states import OPEN_STATUSES, CaseAction, CaseStatus
 from zhili.cases.working_time import WorkingCalendar, deadline_after
 from zhili.core import clock
 from zhili.core.personal_data import name_mask, phone_mask
@@ -46,6 +47,10 @@ _TEMPLATES = (
 _WHEN = ("晚上", "早上", "周末", "雨天", "上下班高峰")
 _EXTRA = ("老人小孩出行不便。", "存在安全隐患。", "希望尽快安排。", "附近商户也有意见。", "请及时回复。")
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_APPEAL_TYPES = (("", 20), (AppealType.COMPLAINT, 30), (AppealType.HELP, 25), (AppealType.CONSULTATION, 10),
+                 (AppealType.REPORT, 6), (AppealType.SUGGESTION, 7), (AppealType.PRAISE, 2))
+_RETURN_BASES = ("《区城市管理职责清单》第 12 条：该事项由属地街道负责", "权责清单：小区内部设施由物业服务企业负责",
+                 "《物业管理条例》第 35 条")
 
 
 def _text(rng: random.Random, matter: Matter, place: str) -> str:
@@ -63,7 +68,7 @@ def _status_for_age(rng: random.Random, age_days: float) -> str:
         return rng.choices([CaseStatus.ARCHIVED, CaseStatus.FOLLOWED_UP, CaseStatus.FINISHED, CaseStatus.HANDLING,
                             CaseStatus.MERGED], [35, 25, 15, 20, 5])[0]
     return rng.choices([CaseStatus.RECEIVED, CaseStatus.DISPATCHED, CaseStatus.HANDLING, CaseStatus.RETURNED,
-                        CaseStatus.FINISHED], [15, 25, 40, 5, 15])[0]
+                        CaseStatus.REVIEWING, CaseStatus.FINISHED], [15, 25, 37, 5, 4, 14])[0]
 
 
 _PATHS: dict[str, tuple[str, ...]] = {
@@ -71,6 +76,7 @@ _PATHS: dict[str, tuple[str, ...]] = {
     CaseStatus.DISPATCHED: (CaseAction.DISPATCH,),
     CaseStatus.HANDLING: (CaseAction.DISPATCH, CaseAction.ACCEPT),
     CaseStatus.RETURNED: (CaseAction.DISPATCH, CaseAction.RETURN),
+    CaseStatus.REVIEWING: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY),
     CaseStatus.FINISHED: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY),
     CaseStatus.FOLLOWED_UP: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY, CaseAction.FOLLOW_UP),
     CaseStatus.ARCHIVED: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY, CaseAction.FOLLOW_UP,
@@ -134,7 +140,7 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
             reporter_name_encrypted=personal_encrypt(name), reporter_phone_encrypted=personal_encrypt(phone),
             reporter_name_masked=name_mask(name), reporter_phone_masked=phone_mask(phone),
             reporter_phone_hash=phone_lookup_hash(phone), created_at=created, updated_at=created,
-            is_synthetic=True,
+            is_synthetic=True, appeal_type=rng.choices([t for t, _w in _APPEAL_TYPES], [w for _t, w in _APPEAL_TYPES])[0],
         )
         case.title = case.description[:30]
         if channel == CaseChannel.CITIZEN_APP and "citizen" in users and rng.random() < 0.05:
@@ -151,7 +157,8 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
             if action == CaseAction.DISPATCH:
                 case.dispatched_at = at
                 case.accept_due_at = deadline_after(at, sla.accept_limit(matter, urgent=urgent), calendar)
-                case.handle_due_at = deadline_after(at, sla.handle_limit(matter, urgent=urgent), calendar)
+                case.handle_due_at = deadline_after(at, sla.handle_limit(matter, urgent=urgent,
+                                                                         appeal_type=case.appeal_type), calendar)
                 case.stage_due_at = case.accept_due_at
             elif action == CaseAction.ACCEPT:
                 case.accepted_at = at
@@ -159,11 +166,20 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
                 case.stage_due_at = case.handle_due_at
             elif action == CaseAction.RETURN:
                 note = "经核实不属于本部门职责，请改派。"
+                basis = rng.choice(_RETURN_BASES)
+                case.status_note = f"{note}（依据：{basis}）"
                 case.return_count = 1
+                case.returned_by_department = case.department
                 case.department = None
-                case.stage_due_at = deadline_after(at, sla.dispatch_limit(), calendar)
+                case.stage_due_at = deadline_after(at, sla.dispatch_limit(matter=matter, priority=case.priority), calendar)
+            elif action == CaseAction.REPLY and status == CaseStatus.REVIEWING:
+                note = case.reply_text = case.status_note = "已安排人员现场处理完毕，请指挥中心审核。"
+                case.replied_at = at
+                case.finished_on_time = at <= (case.handle_due_at or at)
+                case.stage_due_at = deadline_after(at, sla.review_limit(), calendar)
             elif action == CaseAction.REPLY:
                 note = case.reply_text = "已安排人员现场处理完毕，并与反映人电话沟通。"
+                case.replied_at = at
                 case.status_note = note
                 case.finished_at = at
                 case.finished_on_time = at <= (case.handle_due_at or at)
@@ -181,9 +197,19 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
                 case.closed_at = at
                 case.stage_due_at = None
             steps.append((action, at, note, str(CaseAction(action).label)))
+        stage_start = steps[-1][1]  # when the current stage began (before any repeat call)
+        if status in OPEN_STATUSES and rng.random() < 0.06:  # repeat callers about the open case (催办)
+            case.urge_count = rng.randrange(1, 4)
+            for _call in range(case.urge_count):
+                at = min(now, at + dt.timedelta(minutes=rng.randrange(30, 600)))
+                steps.append((CaseAction.URGE, at, "市民再次来电催促：问题仍未解决。", str(CaseAction.URGE.label)))
         case.updated_at = at
         if case.stage_due_at is not None:
-            case.sla_state = (SlaState.OVERDUE if case.stage_due_at <= now else SlaState.NORMAL)
+            # the yellow light at the warning share of the stage (so 黄灯预警 has real cases)
+            if case.stage_due_at > stage_start:
+                case.stage_warn_at = stage_start + (case.stage_due_at - stage_start) * 0.8
+            case.sla_state = (SlaState.OVERDUE if case.stage_due_at <= now else SlaState.WARNING
+                              if case.stage_warn_at is not None and case.stage_warn_at <= now else SlaState.NORMAL)
         cases.append(case)
         steps_by_index.append(steps)
     with transaction.atomic():
@@ -201,8 +227,10 @@ def load_demo(*, seed: int, stdout: TextIO) -> None:
                 from_status = status
                 status = {
                     "create": CaseStatus.RECEIVED, "dispatch": CaseStatus.DISPATCHED, "accept": CaseStatus.HANDLING,
-                    "return": CaseStatus.RETURNED, "reply": CaseStatus.FINISHED, "follow_up": CaseStatus.FOLLOWED_UP,
-                    "archive": CaseStatus.ARCHIVED, "merge": CaseStatus.MERGED, "cancel": CaseStatus.CANCELLED,
+                    "return": CaseStatus.RETURNED,
+                    "reply": CaseStatus.REVIEWING if case.status == CaseStatus.REVIEWING else CaseStatus.FINISHED,
+                    "follow_up": CaseStatus.FOLLOWED_UP, "archive": CaseStatus.ARCHIVED, "merge": CaseStatus.MERGED,
+                    "cancel": CaseStatus.CANCELLED, "urge": from_status,
                 }[action]
                 events.append(case_event_new(case=case, action=action, from_status=from_status, to_status=status,
                                              department_id=case.department_id if action != "create" else None,

@@ -54,6 +54,17 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
+class AppealType(models.TextChoices):
+    """诉求类型 (GB/T 39666-2020 and the provincial 12345 rules): each has its own handling limit."""
+
+    CONSULTATION = "consultation", _("咨询")
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉")
+    REPORT = "report", _("举报")
+    SUGGESTION = "suggestion", _("建议")
+    PRAISE = "praise", _("表扬")
+
+
 class ExtensionState(models.TextChoices):
     NONE = "", _("无")
     REQUESTED = "requested", _("待审批")
@@ -96,6 +107,8 @@ class Case(models.Model):
     department = models.ForeignKey("geo.Department", verbose_name=_("承办部门"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="cases", db_index=False)
     classification_confidence = models.FloatField(_("分类置信度"), default=0.0)
+    # 诉求类型: empty when nobody said (the matter's own limits apply)
+    appeal_type = models.CharField(_("诉求类型"), max_length=16, choices=AppealType.choices, blank=True, default="")
     priority = models.SmallIntegerField(_("优先级"), choices=Priority.choices, default=Priority.NORMAL)
     is_urgent = models.BooleanField(_("紧急事项(自然小时计时)"), default=False)
     # reporter (personal data: encrypted; the masks and the keyed hash are not secret)
@@ -144,6 +157,13 @@ class Case(models.Model):
     extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     supervision_count = models.PositiveSmallIntegerField(_("督办次数"), default=0)
+    # repeat calls about this open case merged into it as 催办 (urging) at intake
+    urge_count = models.PositiveSmallIntegerField(_("催办（重复来电）次数"), default=0)
+    # the unit whose return (退回) waits for the centre's decision (审定); cleared by the decision
+    returned_by_department = models.ForeignKey("geo.Department", verbose_name=_("退回单位"), null=True, blank=True,
+                                               on_delete=models.PROTECT, related_name="+", db_index=False)
+    # when the unit replied; the case is finished when the centre accepts the reply (审核) or at once
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     extension_state = models.CharField(_("延期申请"), max_length=10, choices=ExtensionState.choices, blank=True,
                                        default=ExtensionState.NONE)
     extension_requested_days = models.PositiveSmallIntegerField(_("申请延期工作日"), null=True, blank=True)
@@ -197,6 +217,37 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class WorkflowSettings(models.Model):
+    """One row: the dispatch and handling rules a centre sets without code (admin: 工单办理规则).
+
+    Defaults follow the norms cited in docs/cases.md ("Appeal types, dispatch limits, returns, review").
+    Read through ``services.workflow_settings.workflow_rules_current`` (cached per process).
+    """
+
+    consultation_handle_days = models.PositiveSmallIntegerField(_("咨询办理时限(工作日)"), default=2)
+    help_handle_days = models.PositiveSmallIntegerField(_("求助办理时限(工作日)"), default=10)
+    complaint_handle_days = models.PositiveSmallIntegerField(_("投诉办理时限(工作日)"), default=15)
+    report_handle_days = models.PositiveSmallIntegerField(_("举报办理时限(工作日)"), default=15)
+    suggestion_handle_days = models.PositiveSmallIntegerField(_("建议办理时限(工作日)"), default=10)
+    praise_handle_days = models.PositiveSmallIntegerField(_("表扬办理时限(工作日)"), default=5)
+    dispatch_emergency_hours = models.PositiveSmallIntegerField(_("紧急诉求派单时限(小时)"), default=1)
+    dispatch_urgent_hours = models.PositiveSmallIntegerField(_("水电气热、极端天气等派单时限(小时)"), default=2)
+    dispatch_general_hours = models.PositiveSmallIntegerField(_("一般诉求派单时限(小时)"), default=24)
+    return_limit_per_unit = models.PositiveSmallIntegerField(_("同一单位退回同一工单次数上限"), default=2)
+    review_limit_days = models.PositiveSmallIntegerField(_("答复审核时限(工作日)"), default=1)
+    review_categories = models.ManyToManyField("geo.MatterCategory", verbose_name=_("办结前须经指挥中心审核的分类"),
+                                               blank=True, related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工单办理规则")
+        verbose_name_plural = _("工单办理规则")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="cases_workflow_settings_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("工单办理规则"))
 
 
 class SlaSweepMark(models.Model):

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from zhili.accounts.personal_data_policy import personal_text_for
-from zhili.cases.models import Case, CaseAttachment, CaseChannel, LocationSource
+from zhili.cases.models import AppealType, Case, CaseAttachment, CaseChannel, LocationSource
 from zhili.cases.services.api_keys import api_key_authenticate
 from zhili.cases.services.attachments import photos_validate
 from zhili.cases.services.intake import IntakeRequest, case_intake
@@ -174,6 +174,10 @@ def service_attributes(matter: Matter) -> list[dict[str, Any]]:
          "values": [{"key": "yes", "name": "是"}, {"key": "no", "name": "否"}]},
         {"variable": True, "code": "detail_location", "datatype": "string", "required": False,
          "datatype_description": "楼栋、门牌或路口", "order": 2, "description": "具体位置", "values": []},
+        # 诉求类型 (optional): decides the handling limit (docs/cases.md, "Appeal types")
+        {"variable": True, "code": "appeal_type", "datatype": "singlevaluelist", "required": False,
+         "datatype_description": None, "order": 3, "description": "诉求类型",
+         "values": [{"key": value, "name": str(label)} for value, label in AppealType.choices]},
     ]
 
 
@@ -442,6 +446,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             latitude=_float("lat", latitude) if latitude else None,
             reporter_name=name, reporter_phone=post.get("phone", ""), matter_code=matter.code,
             attributes=attributes, media_url=media_url, external_id=post.get("device_id", "")[:64],
+            appeal_type=str(attributes.get("appeal_type", "")),
         ),
         actor=api_key.user, client_key=f"apikey:{api_key.pk}",
         idempotency_key=request.headers.get("Idempotency-Key", ""), photos=photos,

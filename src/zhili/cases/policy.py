@@ -1,10 +1,12 @@
 """Tunable rules of the case workflow, read from settings with documented defaults.
 
+The 12345 norms' numbers a centre changes itself (appeal-type and dispatch limits, the return cap,
+review) are a table instead: ``WorkflowSettings``, through ``services.workflow_settings``.
+
 | setting | default | meaning |
 |---|---|---|
 | ``ZHILI_AUTO_DISPATCH_THRESHOLD`` | 0.75 | proposals at or above this confidence are dispatched without a dispatcher |
 | ``ZHILI_SLA_WARNING_SHARE`` | 0.8 | yellow light (黄灯) after this share of a stage's limit |
-| ``ZHILI_DISPATCH_LIMIT_HOURS`` | 2 | working hours the command center has to dispatch a new or returned case |
 | ``ZHILI_REOPEN_ON_UNSATISFIED`` | True | an 不满意 follow-up reopens (重办) the case automatically |
 | ``ZHILI_REOPEN_LIMIT`` | 2 | automatic reopenings per case; after that the dispatcher decides |
 | ``ZHILI_DUPLICATE_RADIUS_DEGREES`` | 0.003 | half-size of the box searched for duplicates (≈300 m) |
@@ -23,10 +25,6 @@ def auto_dispatch_threshold() -> float:
 
 def sla_warning_share() -> float:
     return float(getattr(settings, "ZHILI_SLA_WARNING_SHARE", 0.8))
-
-
-def dispatch_limit_hours() -> float:
-    return float(getattr(settings, "ZHILI_DISPATCH_LIMIT_HOURS", 2))
 
 
 def reopen_on_unsatisfied() -> bool:

@@ -23,6 +23,8 @@ class CaseCreateIn(Schema):
     matter_code: str = Field("", description="事项编码（可选；不填则自动分类）")
     external_id: str = ""
     confidential: bool = Field(False, description="保密：承办单位与公众都看不到反映人信息")
+    appeal_type: str = Field("", description="诉求类型：consultation 咨询 | help 求助 | complaint 投诉 | report 举报 | "
+                                             "suggestion 建议 | praise 表扬（可选，决定办理时限）")
 
 
 class ProposalOut(Schema):
@@ -51,6 +53,9 @@ class CaseOut(Schema):
     matter_code: str | None
     department_code: str | None
     priority: int
+    appeal_type: str
+    urge_count: int
+    return_count: int
     classification_confidence: float
     sla_state: str
     created_at: dt.datetime
@@ -80,6 +85,8 @@ class TransitionIn(Schema):
     rating: str = ""
     resolved: bool | None = None
     master_case_number: str = ""
+    return_matter_code: str = Field("", description="退回依据：权责清单事项编码")
+    return_basis: str = Field("", description="退回依据：法规、文件条款（与 return_matter_code 至少填一项）")
 
 
 class EventOut(Schema):

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, TextField, Value
+from django.db.models import Case as DatabaseCase
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -107,10 +108,19 @@ def _text_matching(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
 
 
 def triage_queue(*, user: User) -> QuerySet[Case]:
-    """The dispatcher's queue: new cases not dispatched automatically and returned cases; urgent first."""
+    """The dispatcher's queue: returned cases waiting for a decision (审定) on top, then new cases not
+    dispatched automatically; urgent first within each."""
+    returned_first = DatabaseCase(When(status=CaseStatus.RETURNED, then=Value(0)), default=Value(1),
+                                  output_field=IntegerField())
     return (cases_visible_to(user).filter(status__in=[CaseStatus.RECEIVED, CaseStatus.RETURNED])
-            .select_related("matter", "department", "category", "grid")
-            .order_by("-priority", "stage_due_at", "created_at"))
+            .select_related("matter", "department", "category", "grid", "returned_by_department")
+            .order_by(returned_first, "-priority", "stage_due_at", "created_at"))
+
+
+def review_queue(*, user: User) -> QuerySet[Case]:
+    """Replies waiting for the centre's review (审核), oldest deadline first."""
+    return (cases_visible_to(user).filter(status=CaseStatus.REVIEWING).select_related("department", "matter")
+            .order_by("stage_due_at", "created_at"))
 
 
 def supervision_queue(*, user: User) -> QuerySet[Case]:

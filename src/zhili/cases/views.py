@@ -24,6 +24,7 @@ from zhili.cases.classification import matter_proposals
 from zhili.cases.contracts import CaseFilter
 from zhili.cases.exports import case_file_docx, case_file_xlsx
 from zhili.cases.models import (
+    AppealType,
     CaseAttachment,
     CaseChannel,
     LocationSource,
@@ -67,6 +68,7 @@ def _form_context() -> dict[str, Any]:
         "matters": Matter.objects.filter(is_active=True).select_related("category").order_by("category__code", "code"),
         "categories": MatterCategory.objects.order_by("code"),
         "ratings": Rating.choices,
+        "appeal_types": AppealType.choices,
     }
 
 
@@ -81,11 +83,14 @@ def intake(request: HttpRequest) -> HttpResponse:
     require(user, Action.CASE_CREATE)
     context: dict[str, Any] = {"form": request.POST, **_form_context(),
                                "follow_ups": selectors.follow_up_queue(user=user)[:20]}
+    if request.method == "POST" and request.POST.get("urge_case"):
+        return _intake_urge(request, user, context)
     if request.method == "POST":
         try:
             result = case_intake(
                 request=IntakeRequest(
                     channel=CaseChannel.HOTLINE, description=request.POST.get("description", ""),
+                    appeal_type=request.POST.get("appeal_type", ""),
                     title=request.POST.get("title", ""), address_text=request.POST.get("address_text", ""),
                     longitude=longitude_parameter(request.POST), latitude=latitude_parameter(request.POST),
                     reporter_name=request.POST.get("reporter_name", ""),
@@ -99,10 +104,38 @@ def intake(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             context["error"] = error
             return render(request, "cases/intake.html", context, status=400)
-        context.update({"result": result, "case": result.case, "form": {}})
+        scores = dict(result.duplicates)
+        shown = selectors.cases_visible_to(user).filter(pk__in=list(scores)).only("number")
+        context.update({"result": result, "case": result.case, "form": {},
+                        # the case number and a percentage, not a database id and a raw score
+                        "duplicate_cases": sorted(((other, scores[other.pk]) for other in shown),
+                                                  key=lambda pair: -pair[1])})
         messages.success(request, _("已受理，工单编号 %(number)s。") % {"number": result.case.number})
     context["form_token"] = form_token_new()
     return render(request, "cases/intake.html", context)
+
+
+def _intake_urge(request: HttpRequest, user: User, context: dict[str, Any]) -> HttpResponse:
+    """One click at intake: the call is about an open case, so it becomes a 催办 on it, not a new ticket."""
+    number = request.POST.get("urge_case", "").strip()
+    target = selectors.cases_visible_to(user).filter(number=number).first()
+    if target is None:
+        context["error"] = ApplicationError("case_not_found", _(
+            "没有找到可并入的工单 %(number)s，请核对编号，或按新诉求受理。") % {"number": number[:20]})
+        context["form_token"] = form_token_new()
+        return render(request, "cases/intake.html", context, status=400)
+    try:
+        urged = case_transition(case_id=target.pk, action=CaseAction.URGE, actor=user,
+                                details=TransitionDetails(note=request.POST.get("description", "")))
+    except ApplicationError as error:
+        if isinstance(error, PermissionDeniedError):
+            raise
+        context["error"] = error
+        context["form_token"] = form_token_new()
+        return render(request, "cases/intake.html", context, status=400)
+    messages.success(request, _("已并入工单 %(number)s 作为催办（第 %(count)d 次重复来电），未新建工单。") % {
+        "number": urged.number, "count": urged.urge_count})
+    return redirect("cases:intake")
 
 
 @login_required
@@ -320,24 +353,40 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         master_id = master.pk if master else -1
     approve = {"yes": True, "no": False}.get(request.POST.get("approve", ""))
     resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
+    return_matter_id = identifier_parameter(request.POST, "return_matter", label=_("退回依据事项"))
+    next_url = request.POST.get("next", "")
+    if action == CaseAction.RETURN and request.POST.get("confirm") != "yes":
+        messages.error(request, _("退回前请勾选确认：该工单不属于本单位职责，退回后由指挥中心审定。"))
+        return redirect(next_url if _local(next_url) else reverse("cases:detail", args=[case.number]))
     try:
         photos = tuple(photos_validate(_uploads(request, "photos")))
         case_transition(case_id=case.pk, action=action, actor=user, details=TransitionDetails(
             note=request.POST.get("note", ""), department_id=department_id, matter_id=matter_id,
             extension_working_days=extension_days, approve=approve,
             rating=request.POST.get("rating", ""), resolved=resolved, master_case_id=master_id,
+            return_matter_id=return_matter_id, return_basis=request.POST.get("return_basis", ""),
             photos=photos))
     except ApplicationError as error:
         if isinstance(error, PermissionDeniedError):
             raise
         messages.error(request, error.message)
     else:
-        messages.success(request, _("已%(action)s：工单 %(number)s") % {
-            "action": CaseAction(action).label, "number": case.number})
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
+        if action == CaseAction.RETURN:
+            messages.success(request, _("已退回工单 %(number)s，等待指挥中心审定；审定结果会通知本单位。") % {
+                "number": case.number})
+        else:
+            messages.success(request, _("已%(action)s：工单 %(number)s") % {
+                "action": CaseAction(action).label, "number": case.number})
+    if _local(next_url):
         return redirect(next_url)
+    if not selectors.cases_visible_to(user).filter(pk=case.pk).exists():
+        # the case left this person's scope (a unit returned it): land on their own queue, not on a 404
+        return redirect("cases:inbox" if user_can(user, Action.CASE_ACCEPT) else "cases:list")
     return redirect("cases:detail", number=case.number)
+
+
+def _local(url: str) -> bool:
+    return url.startswith("/") and not url.startswith("//")
 
 
 @login_required

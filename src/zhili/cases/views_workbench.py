@@ -102,6 +102,7 @@ def triage(request: HttpRequest) -> HttpResponse:
         "streets": selectors_workbench.streets(), "channels": CaseChannel.choices,
         "ages": [(2, _("超过 2 小时")), (8, _("超过 8 小时")), (24, _("超过 1 天")), (72, _("超过 3 天"))],
         "extensions": selectors.extension_requests(user=user)[:50],
+        "reviews": selectors.review_queue(user=user)[:50],
         "lights": lights, "follow_ups": follow_ups,
         "calendar_sources": deadline_calendar_sources([*shown, *lights, *follow_ups]),
         "can_supervise": user_can(user, Action.CASE_SUPERVISE),

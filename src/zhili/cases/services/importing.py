@@ -935,9 +935,10 @@ def _open_case_deadlines(cases: Iterable[Case], now: dt.datetime) -> None:
     """Unfinished imported work orders wait for a dispatcher like a new case: the clock starts at the import."""
 
     calendar = working_calendar_current()
-    deadline = sla.stage_deadline(now, sla.dispatch_limit(), calendar)
     for case in cases:
         if case.status == CaseStatus.RECEIVED:
+            deadline = sla.stage_deadline(now, sla.dispatch_limit(matter=case.matter, priority=case.priority),
+                                          calendar)
             case.stage_due_at, case.stage_warn_at = deadline.due_at, deadline.warn_at
 
 

@@ -31,6 +31,7 @@ from zhili.audit.services import audit_record_new, audit_records_inserted
 from zhili.cases import policy
 from zhili.cases.classification import MatterProposal, active_matter, matter_proposals
 from zhili.cases.models import (
+    AppealType,
     AttachmentKind,
     Case,
     CaseChannel,
@@ -92,6 +93,7 @@ class IntakeRequest:
     external_id: str = ""
     created_at: dt.datetime | None = None  # historical imports only
     confidential: bool = False  # 保密: the reporter's identity stays with the centre
+    appeal_type: str = ""  # 诉求类型 (AppealType), empty when nobody said
     location_source: str = ""  # LocationSource: "photo" when the point is the photo's own GPS
 
 
@@ -221,6 +223,12 @@ def _validate(request: IntakeRequest) -> tuple[str, str]:
         if not 7 <= len(digits) <= 15:
             raise ApplicationError("phone_invalid", _("联系电话格式不正确，请填写手机号或带区号的固定电话。"),
                                    details={"field": "reporter_phone"})
+    if request.appeal_type and request.appeal_type not in AppealType.values:
+        raise ApplicationError("appeal_type_invalid", _(
+            "未知的诉求类型「%(value)s」，可选：%(allowed)s。") % {
+                "value": request.appeal_type[:20],
+                "allowed": "、".join(f"{value}（{label}）" for value, label in AppealType.choices)},
+            details={"field": "appeal_type"})
     title = _clean_text(request.title).replace("\n", " ")[:120] or description.replace("\n", " ")[:30]
     return description, title
 
@@ -453,7 +461,7 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
         title=title, description=description, address_text=location.address_text, address_id=location.address_id,
         longitude=location.longitude, latitude=location.latitude, grid_id=location.grid_id,
         area_path=location.area_path, location_note=location.note, location_source=location.source,
-        is_confidential=request.confidential,
+        is_confidential=request.confidential, appeal_type=request.appeal_type,
         matter=matter, category_id=matter.category_id if matter else None,
         department_id=matter.department_id if matter else None,
         classification_confidence=confidence, priority=_priority(description, matter),
@@ -476,7 +484,7 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
             case.department = matter.department
     calendar = working_calendar_current()
     # the dispatcher's clock runs from intake until a department is chosen
-    deadline = sla.stage_deadline(created_at, sla.dispatch_limit(), calendar)
+    deadline = sla.stage_deadline(created_at, sla.dispatch_limit(matter=matter, priority=case.priority), calendar)
     case.stage_due_at, case.stage_warn_at = deadline.due_at, deadline.warn_at
     create_event = case_event_for_creation(
         case=case, actor_id=actor_id, actor_label=label, at=created_at,

@@ -76,8 +76,24 @@ def _refuse_illegal(case: Case, action: str) -> ApplicationError:
     )
 
 
+def _decided_already(case: Case, action: str) -> bool:
+    """The case went through this decision before: two people of the centre raced for it (the loser is told)."""
+    if action == CaseAction.RETURN_DECIDE:
+        return case.return_count > 0
+    return action == CaseAction.REVIEW and case.replied_at is not None
+
+
+def _refuse_decided(case: Case, action: str) -> ApplicationError:
+    return ApplicationError(
+        "already_decided",
+        _("工单 %(number)s 的「%(action)s」已由他人办理，当前状态为「%(status)s」。请刷新页面查看结果。") % {
+            "number": case.number, "action": _action_label(action), "status": status_label(case.status)},
+        details={"status": case.status, "action": action}, status_code=409)
+
+
 def transition_apply(case: Case, *, action: str, details: TransitionDetails, actor_id: int | None,
-                     actor_label: str, at: dt.datetime, calendar: WorkingCalendar) -> AppliedTransition:
+                     actor_label: str, at: dt.datetime, calendar: WorkingCalendar,
+                     actor_department_id: int | None = None) -> AppliedTransition:
     """Check ``action`` against the table and apply its handler to ``case`` in memory (no permission check).
 
     ``case`` is locked by the caller, or not saved yet (intake). Nothing is saved here: the caller
@@ -87,14 +103,16 @@ def transition_apply(case: Case, *, action: str, details: TransitionDetails, act
     if transition is None:
         raise _refuse_unknown(action)
     if case.status not in transition.sources:
-        raise _refuse_illegal(case, action)
+        raise _refuse_decided(case, action) if _decided_already(case, action) else _refuse_illegal(case, action)
     from_status = case.status
     if transition.target is not None:
         case.status = transition.target
     case.updated_at = at
     outcome = TRANSITION_HANDLERS[action](TransitionStep(
         case=case, action=action, details=details, from_status=from_status, actor_id=actor_id,
-        actor_label=actor_label, at=at, calendar=calendar))
+        actor_label=actor_label, at=at, calendar=calendar, actor_department_id=actor_department_id))
+    if transition.target is not None and case.status not in {transition.target, *transition.alternative_targets}:
+        raise RuntimeError(f"handler of {action} moved case {case.number} to {case.status}, outside its table row")
     event = case_event_for_transition(case=case, action=action, from_status=from_status, actor_id=actor_id,
                                       actor_label=actor_label, at=at, note=outcome.note, data=outcome.data)
     return AppliedTransition(
@@ -153,7 +171,8 @@ def case_transition(*, case_id: int, action: str, actor: User | None, details: T
         label = actor_label or (str(actor) if actor is not None else _("系统"))
         actor_id = actor.pk if actor is not None else None
         applied = transition_apply(case, action=action, details=details, actor_id=actor_id, actor_label=label,
-                                   at=at, calendar=calendar)
+                                   at=at, calendar=calendar,
+                                   actor_department_id=actor.department_id if actor is not None else None)
         if _reopen_by_rule_due(case, action):
             reopened = transition_apply(
                 case, action=CaseAction.REOPEN,

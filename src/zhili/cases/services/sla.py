@@ -17,7 +17,9 @@ from django.db.backends.utils import CursorWrapper
 
 from zhili.cases import policy
 from zhili.cases.models import Case, Notification, NotificationChannel, SlaState, SlaSweepMark
+from zhili.cases.rules.workflow import dispatch_limit_for, handle_days_for
 from zhili.cases.services.notifications import notifications_schedule_delivery
+from zhili.cases.services.workflow_settings import workflow_rules_current
 from zhili.cases.working_time import TimeLimit, WorkingCalendar, deadline_after
 from zhili.core import clock
 from zhili.geo.models import Matter, Urgency
@@ -37,18 +39,28 @@ def accept_limit(matter: Matter | None, *, urgent: bool) -> TimeLimit:
     return TimeLimit.natural_hours(hours) if urgent else TimeLimit.working_hours(hours)
 
 
-def handle_limit(matter: Matter | None, *, urgent: bool) -> TimeLimit:
+def handle_limit(matter: Matter | None, *, urgent: bool, appeal_type: str = "") -> TimeLimit:
+    """Urgent: the matter's natural hours; else the appeal type's working days (诉求类型), else the matter's."""
     if urgent:
         return TimeLimit.natural_hours(matter.urgent_limit_hours if matter is not None else DEFAULT_URGENT_HOURS)
-    return TimeLimit.working_days(matter.handle_limit_days if matter is not None else DEFAULT_HANDLE_DAYS)
+    matter_days = matter.handle_limit_days if matter is not None else DEFAULT_HANDLE_DAYS
+    return TimeLimit.working_days(handle_days_for(workflow_rules_current(), matter_days=matter_days,
+                                                  appeal_type=appeal_type))
 
 
 def follow_up_limit(matter: Matter | None) -> TimeLimit:
     return TimeLimit.working_days(matter.reply_limit_days if matter is not None else DEFAULT_FOLLOW_UP_DAYS)
 
 
-def dispatch_limit() -> TimeLimit:
-    return TimeLimit.working_hours(policy.dispatch_limit_hours())
+def dispatch_limit(*, matter: Matter | None, priority: int) -> TimeLimit:
+    """The centre's dispatch limit (北京: 1 h emergency, 2 h utilities and extreme weather, 24 h general)."""
+    return dispatch_limit_for(workflow_rules_current(), matter_urgency=matter.urgency if matter is not None else None,
+                              priority=priority)
+
+
+def review_limit() -> TimeLimit:
+    """The centre's time to review (审核) a unit's reply."""
+    return TimeLimit.working_days(workflow_rules_current().review_limit_days)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,12 @@ from django.utils.translation import gettext as _
 
 from zhili.cases import policy
 from zhili.cases.models import Case, CaseEvent, ExtensionState, Notification, Priority, Rating, SlaState
+from zhili.cases.rules.workflow import review_required_for
 from zhili.cases.services import sla
 from zhili.cases.services.attachments import ValidatedPhoto
 from zhili.cases.services.events import case_event_for_merged_in
 from zhili.cases.services.notifications import notification_for_user, notifications_for_department
+from zhili.cases.services.workflow_settings import workflow_rules_current
 from zhili.cases.states import OPEN_STATUSES, TRANSITIONS, CaseAction, CaseStatus
 from zhili.cases.working_time import (
     WORKING_MINUTES_PER_DAY,
@@ -54,6 +56,8 @@ class TransitionDetails:
     rating: str = ""  # follow-up
     resolved: bool | None = None  # follow-up
     master_case_id: int | None = None  # merge
+    return_matter_id: int | None = None  # return: the catalogue entry (权责清单) that puts it elsewhere
+    return_basis: str = ""  # return: the rule in words (a regulation, a document's clause)
     photos: tuple[ValidatedPhoto, ...] = ()  # stored with the transition, inside its transaction
 
 
@@ -69,6 +73,7 @@ class TransitionStep:
     actor_label: str
     at: dt.datetime
     calendar: WorkingCalendar
+    actor_department_id: int | None = None  # the actor's own unit (the unit that replied cannot review)
 
 
 @dataclass
@@ -149,7 +154,8 @@ def _department_stage_start(case: Case, *, at: dt.datetime, calendar: WorkingCal
     case.accepted_on_time = None
     accept = sla.stage_deadline(at, sla.accept_limit(case.matter, urgent=urgent), calendar)
     case.accept_due_at = accept.due_at
-    case.handle_due_at = deadline_after(at, sla.handle_limit(case.matter, urgent=urgent), calendar)
+    case.handle_due_at = deadline_after(at, sla.handle_limit(case.matter, urgent=urgent, appeal_type=case.appeal_type),
+                                       calendar)
     case.extension_state = ExtensionState.NONE
     case.extension_requested_days = None
     case.stage_due_at = accept.due_at
@@ -202,6 +208,24 @@ def _matter_correct(case: Case, matter_id: int) -> None:
     case.is_urgent = sla.matter_is_urgent(matter)
 
 
+def _dispatch_to(step: TransitionStep, department: Department) -> tuple[dict[str, Any], list[Notification]]:
+    """The case goes to ``department`` with fresh sign-for and handling clocks; the department is told."""
+    case = step.case
+    case.department = department
+    case.returned_by_department = None
+    _department_stage_start(case, at=step.at, calendar=step.calendar)
+    data: dict[str, Any] = {
+        "department": department.code, "department_name": department.name,
+        "reassigned": step.from_status != CaseStatus.RECEIVED, "accept_due_at": _iso(case.accept_due_at),
+        "handle_due_at": _iso(case.handle_due_at)}
+    notifications = notifications_for_department(
+        case=case, department=department, kind="dispatch",
+        title=_("新工单待签收：%(number)s") % {"number": case.number},
+        # 保密: the unit's own systems (webhooks) never learn who called
+        body=personal_text_mask(case.title) if case.is_confidential else case.title)
+    return data, notifications
+
+
 def dispatch_apply(step: TransitionStep) -> HandlerOutcome:
     """To the chosen department (else the case's proposed one), optionally correcting the matter;
     starts the sign-for and handling clocks and notifies the department."""
@@ -210,24 +234,57 @@ def dispatch_apply(step: TransitionStep) -> HandlerOutcome:
     proposed_matter_id, proposed_department_id = case.matter_id, case.department_id
     if details.matter_id is not None and details.matter_id != case.matter_id:
         _matter_correct(case, details.matter_id)
-    case.department = department
-    _department_stage_start(case, at=step.at, calendar=step.calendar)
-    data: dict[str, Any] = {
-        "department": department.code, "department_name": department.name,
-        "reassigned": step.from_status == CaseStatus.RETURNED, "accept_due_at": _iso(case.accept_due_at),
-        "handle_due_at": _iso(case.handle_due_at)}
+    data, notifications = _dispatch_to(step, department)
     if step.actor_id is not None and step.from_status == CaseStatus.RECEIVED and (
             (proposed_department_id is not None and proposed_department_id != department.pk)
             or (proposed_matter_id is not None and case.matter_id != proposed_matter_id)):
         # a dispatcher corrected intake's proposal: a labelled example for the next training
         data.update({"corrected": True, "proposed_matter_id": proposed_matter_id,
                      "proposed_department_id": proposed_department_id})
-    notifications = notifications_for_department(
-        case=case, department=department, kind="dispatch",
-        title=_("新工单待签收：%(number)s") % {"number": case.number},
-        # 保密: the unit's own systems (webhooks) never learn who called
-        body=personal_text_mask(case.title) if case.is_confidential else case.title)
     return HandlerOutcome(note=_note_optional(details), data=data, notifications=notifications)
+
+
+def _other_department(step: TransitionStep, *, current_id: int | None, what: str) -> Department:
+    """The department a case is sent to instead of ``current_id`` (改派, an upheld return)."""
+    if step.details.department_id is None:
+        raise ApplicationError("department_required", _("请选择%(what)s的承办部门。") % {"what": what})
+    department = _dispatch_department(step.case, step.details)
+    if department.pk == current_id:
+        raise ApplicationError("same_department", _(
+            "「%(name)s」就是原承办单位，请选择另一个承办部门。") % {"name": department.name})
+    return department
+
+
+def withdraw_apply(step: TransitionStep) -> HandlerOutcome:
+    """撤回 before the unit signs for it, with a reason: back to the triage queue, the unit is told."""
+    case = step.case
+    note = _note_required(step.details, _("撤回理由"))
+    withdrawn_from = case.department
+    notifications = notifications_for_department(
+        case=case, department=withdrawn_from, kind="withdraw",
+        title=_("工单已被指挥中心撤回：%(number)s") % {"number": case.number}, body=note)
+    case.dispatched_at = None
+    case.accept_due_at = None
+    case.handle_due_at = None
+    case.status_note = _("已撤回：%(reason)s") % {"reason": personal_text_mask(note)[:280]}
+    _stage_set(case, start=step.at, limit=sla.dispatch_limit(matter=case.matter, priority=case.priority),
+               calendar=step.calendar, at=step.at)
+    return HandlerOutcome(note=note, data={"withdrawn_from_department": withdrawn_from.code if withdrawn_from else None},
+                          notifications=notifications)
+
+
+def reassign_apply(step: TransitionStep) -> HandlerOutcome:
+    """改派 before the unit signs for it, with a reason: to another unit with fresh clocks; both are told."""
+    case = step.case
+    note = _note_required(step.details, _("改派理由"))
+    previous = case.department
+    department = _other_department(step, current_id=case.department_id, what=_("改派"))
+    notifications = notifications_for_department(
+        case=case, department=previous, kind="withdraw",
+        title=_("工单已改派其他单位：%(number)s") % {"number": case.number}, body=note)
+    data, dispatched = _dispatch_to(step, department)
+    data["previous_department"] = previous.code if previous else None
+    return HandlerOutcome(note=note, data=data, notifications=notifications + dispatched)
 
 
 # -- the department's verbs -------------------------------------------------------------------------
@@ -242,19 +299,94 @@ def accept_apply(step: TransitionStep) -> HandlerOutcome:
         "accepted_on_time": case.accepted_on_time, "handle_due_at": _iso(case.handle_due_at)})
 
 
+def _return_basis(step: TransitionStep) -> tuple[str, dict[str, Any]]:
+    """The rule a return cites: a catalogue entry (权责清单) or the rule in words; one of them is required."""
+    details = step.details
+    basis = details.return_basis.strip()[:500]
+    data: dict[str, Any] = {}
+    if details.return_matter_id is not None:
+        matter = Matter.objects.select_related("department").filter(pk=details.return_matter_id).first()
+        if matter is None:
+            raise ApplicationError("return_matter_not_found", _("所引用的权责清单事项不存在，请重新选择。"))
+        data.update({"return_matter": matter.code, "return_matter_department": matter.department.code
+                     if matter.department else None})
+        cited = _("权责清单「%(code)s %(name)s」（%(department)s）") % {
+            "code": matter.code, "name": matter.name,
+            "department": matter.department.name if matter.department else _("未指定部门")}
+        basis = f"{cited}；{basis}" if basis else cited
+    if not basis:
+        raise ApplicationError("return_basis_required", _(
+            "退回须注明依据：请选择权责清单中该事项所属的条目，或填写不属于本单位职责的法规、文件依据。"))
+    data["return_basis"] = basis
+    return basis, data
+
+
 def return_apply(step: TransitionStep) -> HandlerOutcome:
-    """退回 with a reason: the department's clock stops, the command center's dispatch clock starts."""
+    """退回 with a reason and the rule it cites, at most ``return_limit_per_unit`` times per unit.
+
+    The unit's clocks are kept (a rejected return goes back with them running); the centre's decision
+    clock (审定) becomes the stage.
+    """
     case = step.case
     note = _note_required(step.details, _("退回理由"))
+    basis, data = _return_basis(step)
     returning = case.department
-    data = {"returned_by_department": returning.code if returning else None}
+    if returning is not None and case.pk is not None:
+        limit = workflow_rules_current().return_limit_per_unit
+        earlier = CaseEvent.objects.filter(case_id=case.pk, action=CaseAction.RETURN,
+                                           data__returned_by_department_id=returning.pk).count()
+        if earlier >= limit:
+            raise ApplicationError("return_limit_reached", _(
+                "「%(department)s」已退回该工单 %(count)d 次，达到上限（每个单位最多 %(limit)d 次），不能再退回。"
+                "请按指挥中心的审定意见办理；确有争议请联系指挥中心协调。") % {
+                    "department": returning.name, "count": earlier, "limit": limit}, status_code=409)
+    data.update({"returned_by_department": returning.code if returning else None,
+                 "returned_by_department_id": returning.pk if returning else None,
+                 "was_accepted": case.accepted_at is not None})
     case.return_count += 1
+    case.returned_by_department = returning
     case.department = None
-    case.accept_due_at = None
-    case.handle_due_at = None
     case.extension_state = ExtensionState.NONE
-    _stage_set(case, start=step.at, limit=sla.dispatch_limit(), calendar=step.calendar, at=step.at)
+    case.status_note = personal_text_mask(_("%(reason)s（依据：%(basis)s）") % {"reason": note, "basis": basis})[:300]
+    _stage_set(case, start=step.at, limit=sla.dispatch_limit(matter=case.matter, priority=case.priority),
+               calendar=step.calendar, at=step.at)
     return HandlerOutcome(note=note, data=data)
+
+
+def return_decide_apply(step: TransitionStep) -> HandlerOutcome:
+    """审定退回: uphold → dispatched to another unit; reject → back to the returning unit, its clocks running."""
+    case, details = step.case, step.details
+    if details.approve is None:
+        raise ApplicationError("decision_required", _("请选择同意退回（改派其他单位）或不同意退回（退回原单位继续办理）。"))
+    returning = case.returned_by_department
+    if details.approve:
+        department = _other_department(step, current_id=case.returned_by_department_id, what=_("改派"))
+        data, notifications = _dispatch_to(step, department)
+        data.update({"upheld": True, "returned_by_department": returning.code if returning else None})
+        return HandlerOutcome(note=_note_optional(details), data=data, notifications=notifications)
+    note = _note_required(details, _("不同意退回的理由"))
+    if returning is None:
+        raise ApplicationError("returning_department_unknown", _(
+            "该工单没有记录退回单位，无法退回原单位，请选择同意退回并改派。"))
+    case.department = returning
+    case.returned_by_department = None
+    case.status_note = ""
+    if case.accepted_at is not None:
+        case.status = CaseStatus.HANDLING
+        _handle_stage_set(case, at=step.at, calendar=step.calendar)
+    else:
+        # not signed for yet: it waits for the unit's sign-for again, under the deadline it had
+        warn = sla.stage_deadline(case.dispatched_at or step.at, sla.accept_limit(
+            case.matter, urgent=_counts_natural_time(case)), step.calendar).warn_at
+        case.stage_due_at = case.accept_due_at
+        case.stage_warn_at = warn
+        case.sla_state = sla.sla_state_at(due_at=case.stage_due_at, warn_at=warn, at=step.at)
+    notifications = notifications_for_department(
+        case=case, department=returning, kind="return_rejected",
+        title=_("退回未获同意，请继续办理：%(number)s") % {"number": case.number}, body=note)
+    return HandlerOutcome(note=note, data={"upheld": False, "department": returning.code,
+                                           "handle_due_at": _iso(case.handle_due_at)},
+                          notifications=notifications)
 
 
 def extension_request_apply(step: TransitionStep) -> HandlerOutcome:
@@ -332,11 +464,47 @@ def _finish(step: TransitionStep, note: str) -> HandlerOutcome:
 
 
 def reply_apply(step: TransitionStep) -> HandlerOutcome:
-    """办结答复 by the department: on time when before the handling deadline."""
+    """办结答复 by the department: on time when before the handling deadline; finished at once, or sent
+    to the centre for review (审核) when the case's category requires it."""
     note = _note_required(step.details, _("办理结果"))
     case = step.case
     case.finished_on_time = case.handle_due_at is None or step.at <= case.handle_due_at
-    return _finish(step, note)
+    case.replied_at = step.at
+    if not review_required_for(workflow_rules_current(), category_id=case.category_id):
+        return _finish(step, note)
+    case.status = CaseStatus.REVIEWING
+    case.reply_text = note
+    case.status_note = personal_text_mask(note)[:300]
+    _stage_set(case, start=step.at, limit=sla.review_limit(), calendar=step.calendar, at=step.at)
+    return HandlerOutcome(note=note, data={"review_required": True, "replied_on_time": case.finished_on_time})
+
+
+def review_apply(step: TransitionStep) -> HandlerOutcome:
+    """审核答复 by the centre: accept → 办结 (on time as of the reply); reject → back to the unit with the reason.
+
+    The unit that replied cannot review its own reply.
+    """
+    case, details = step.case, step.details
+    if step.actor_department_id is not None and step.actor_department_id == case.department_id:
+        raise ApplicationError("review_by_replying_unit", _(
+            "答复由本单位作出，不能由本单位审核。请由指挥中心审核。"), status_code=403)
+    if details.approve is None:
+        raise ApplicationError("decision_required", _("请选择审核通过或不通过。"))
+    if details.approve:
+        outcome = _finish(step, case.reply_text)
+        outcome.note = _note_optional(details)
+        outcome.data["review_accepted"] = True
+        return outcome
+    note = _note_required(details, _("审核不通过的理由"))
+    case.status = CaseStatus.HANDLING
+    case.finished_on_time = None
+    case.status_note = _("审核未通过：%(reason)s") % {"reason": personal_text_mask(note)[:280]}
+    _handle_stage_set(case, at=step.at, calendar=step.calendar)
+    notifications = notifications_for_department(
+        case=case, department=case.department, kind="review_rejected",
+        title=_("答复审核未通过，请重新办理：%(number)s") % {"number": case.number}, body=note)
+    return HandlerOutcome(note=note, data={"review_accepted": False, "handle_due_at": _iso(case.handle_due_at)},
+                          notifications=notifications)
 
 
 def self_handle_apply(step: TransitionStep) -> HandlerOutcome:
@@ -421,6 +589,18 @@ def merge_apply(step: TransitionStep) -> HandlerOutcome:
     return HandlerOutcome(note=note, data={"master_case": master.number}, events=[merged_in])
 
 
+def urge_apply(step: TransitionStep) -> HandlerOutcome:
+    """催办: a repeat call about this open case, merged into it instead of a new ticket; the unit is told."""
+    case = step.case
+    note = _note_required(step.details, _("来电内容"))
+    case.urge_count += 1
+    notifications = notifications_for_department(
+        case=case, department=case.department, kind="urge",
+        title=_("催办：工单 %(number)s 第 %(count)d 次重复来电") % {"number": case.number, "count": case.urge_count},
+        body=personal_text_mask(note)[:300])
+    return HandlerOutcome(note=note, data={"urge_count": case.urge_count}, notifications=notifications)
+
+
 def cancel_apply(step: TransitionStep) -> HandlerOutcome:
     """撤销 with a reason: the case is closed."""
     note = _note_required(step.details, _("撤销理由"))
@@ -432,16 +612,21 @@ def cancel_apply(step: TransitionStep) -> HandlerOutcome:
 TRANSITION_HANDLERS: dict[str, Handler] = {
     CaseAction.DISPATCH: dispatch_apply,
     CaseAction.ACCEPT: accept_apply,
+    CaseAction.WITHDRAW: withdraw_apply,
+    CaseAction.REASSIGN: reassign_apply,
     CaseAction.RETURN: return_apply,
+    CaseAction.RETURN_DECIDE: return_decide_apply,
     CaseAction.EXTENSION_REQUEST: extension_request_apply,
     CaseAction.EXTENSION_DECIDE: extension_decide_apply,
     CaseAction.SUPERVISE: supervise_apply,
     CaseAction.REPLY: reply_apply,
+    CaseAction.REVIEW: review_apply,
     CaseAction.SELF_HANDLE: self_handle_apply,
     CaseAction.FOLLOW_UP: follow_up_apply,
     CaseAction.REOPEN: reopen_apply,
     CaseAction.ARCHIVE: archive_apply,
     CaseAction.MERGE: merge_apply,
+    CaseAction.URGE: urge_apply,
     CaseAction.CANCEL: cancel_apply,
 }
 """The handler of each row of the transition table, by verb."""

@@ -116,9 +116,11 @@ def people_create(world: World) -> People:
 
 def case_create(*, actor: User | None = None, description: str = "小区门口有个东西坏了，请来看看",
                 point: tuple[float, float] | None = POINT_IN_GRID_A, channel: str = CaseChannel.HOTLINE,
-                matter_code: str = "", phone: str = "13812341234", name: str = "张三") -> Case:
+                matter_code: str = "", phone: str = "13812341234", name: str = "张三", appeal_type: str = "",
+                confidential: bool = False) -> Case:
     request = IntakeRequest(
         channel=channel, description=description, longitude=point[0] if point else None,
         latitude=point[1] if point else None, reporter_name=name, reporter_phone=phone, matter_code=matter_code,
+        appeal_type=appeal_type, confidential=confidential,
     )
     return case_intake(request=request, actor=actor).case

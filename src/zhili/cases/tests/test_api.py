@@ -130,7 +130,8 @@ def test_transitions_through_the_api(client: Client, world: World, people: Peopl
     client.force_login(people.handler_cg)
     assert client.post(f"/api/v1/cases/{case.number}/transitions/accept", {},
                        content_type="application/json").json()["status"] == "handling"
-    returned = client.post(f"/api/v1/cases/{case.number}/transitions/return", {"note": "非本部门职责"},
+    returned = client.post(f"/api/v1/cases/{case.number}/transitions/return", {"note": "非本部门职责",
+                                                                                  "return_matter_code": "M003"},
                            content_type="application/json")
     assert (returned.status_code, returned.json()["status"], returned.json()["department_code"]) == (
         200, "returned", None)

@@ -11,8 +11,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from zhili.cases.models import WorkingCalendarOverride, WorkingCalendarYear
+from zhili.accounts.models import User
+from zhili.cases.models import Case, WorkingCalendarOverride, WorkingCalendarYear
 from zhili.cases.selectors_operations import calendar_coverage
+from zhili.cases.services.lifecycle import TransitionDetails, case_transition
+from zhili.cases.states import CaseAction
 from zhili.cases.tests.factories import World, case_create, user_create
 from zhili.cases.working_time import (
     CalendarSource,
@@ -61,15 +64,21 @@ def test_entering_2027_by_command_changes_a_deadline_across_spring_festival(caps
 
 
 @pytest.mark.django_db
+def _dispatched(dispatcher: User, world: World) -> Case:
+    case = case_create(description="路灯不亮了，晚上很黑")
+    return case_transition(case_id=case.pk, action=CaseAction.DISPATCH, actor=dispatcher,
+                           details=TransitionDetails(department_id=world.department_cg.pk))
+
+
 def test_a_case_across_spring_festival_2027_is_due_later_and_says_which_calendar(world: World) -> None:
     dispatcher = user_create("dispatcher")
     evening = THURSDAY_BEFORE_SPRING_FESTIVAL.replace(hour=17)
     with clock.frozen(evening):
-        before = case_create(description="路灯不亮了，晚上很黑")
+        before = _dispatched(dispatcher, world)
     call_command("calendar_set", "2027", "--holidays", *HOLIDAYS_2027, "--workdays", *WORKDAYS_2027)
     with clock.frozen(evening):
-        after = case_create(description="路灯不亮了，晚上很黑")
-    # the dispatch stage's working hours run into the next working day: Friday 5th, or the make-up Sunday 14th
+        after = _dispatched(dispatcher, world)
+    # the sign-for stage's working hours run into the next working day: Friday 5th, or the make-up Sunday 14th
     assert before.stage_due_at is not None
     assert after.stage_due_at is not None
     assert before.stage_due_at.astimezone(CHINA_TIME_ZONE).date() == dt.date(2027, 2, 5)

@@ -11,6 +11,7 @@ from zhili.accounts.models import User
 from zhili.audit.models import AuditRecord
 from zhili.cases.models import Case, CaseEvent, ExtensionState, Notification, Priority, Rating, SlaState
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
+from zhili.cases.services.workflow_settings import workflow_settings_save
 from zhili.cases.states import TRANSITIONS, CaseAction, CaseStatus
 from zhili.cases.tests.factories import (
     POINT_IN_GRID_B,
@@ -32,7 +33,12 @@ def details_for(action: str, world: World, master: Case | None = None) -> Transi
     table: dict[str, TransitionDetails] = {
         CaseAction.DISPATCH: TransitionDetails(department_id=world.department_cg.pk),
         CaseAction.ACCEPT: TransitionDetails(),
-        CaseAction.RETURN: TransitionDetails(note="不属于本部门职责"),
+        CaseAction.RETURN: TransitionDetails(note="不属于本部门职责", return_basis="《测试区城市管理职责清单》第 12 条"),
+        CaseAction.RETURN_DECIDE: TransitionDetails(approve=True, department_id=world.department_hb.pk),
+        CaseAction.WITHDRAW: TransitionDetails(note="派错单位，收回重新分派"),
+        CaseAction.REASSIGN: TransitionDetails(note="应由生态环境局办理", department_id=world.department_hb.pk),
+        CaseAction.REVIEW: TransitionDetails(approve=True),
+        CaseAction.URGE: TransitionDetails(note="市民再次来电催促"),
         CaseAction.EXTENSION_REQUEST: TransitionDetails(note="需要协调施工单位", extension_working_days=2),
         CaseAction.EXTENSION_DECIDE: TransitionDetails(approve=True),
         CaseAction.SUPERVISE: TransitionDetails(note="请加快办理"),
@@ -53,6 +59,7 @@ PATHS: dict[str, tuple[str, ...]] = {
     CaseStatus.DISPATCHED: (CaseAction.DISPATCH,),
     CaseStatus.HANDLING: (CaseAction.DISPATCH, CaseAction.ACCEPT),
     CaseStatus.RETURNED: (CaseAction.DISPATCH, CaseAction.RETURN),
+    CaseStatus.REVIEWING: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY),  # its category needs review
     CaseStatus.FINISHED: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY),
     CaseStatus.FOLLOWED_UP: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY, CaseAction.FOLLOW_UP),
     CaseStatus.ARCHIVED: (CaseAction.DISPATCH, CaseAction.ACCEPT, CaseAction.REPLY, CaseAction.FOLLOW_UP,
@@ -67,6 +74,9 @@ def case_in_status(status: str, world: World, admin: User) -> tuple[Case, Case]:
     master = case_create(description="主工单：路灯不亮")
     case = case_create(description="请处理一下门口的情况")
     assert case.status == CaseStatus.RECEIVED
+    if status == CaseStatus.REVIEWING:
+        Case.objects.filter(pk=case.pk).update(category=world.category_city)
+        workflow_settings_save(actor=None, review_category_ids=[world.category_city.pk])
     for action in PATHS[status]:
         case = case_transition(case_id=case.pk, action=action, actor=admin,
                                details=details_for(action, world, master))
@@ -110,7 +120,10 @@ def test_every_illegal_transition_is_refused_and_changes_nothing(action: str, st
     events_before = CaseEvent.objects.filter(case=case).count()
     with pytest.raises(ApplicationError) as refused:
         case_transition(case_id=case.pk, action=action, actor=people.admin, details=details_for(action, world, master))
-    assert refused.value.code == "illegal_transition"
+    # a reply reviewed (or finished without review) is no longer waiting for a review: "decided already"
+    replied = action == CaseAction.REVIEW and status in (CaseStatus.FINISHED, CaseStatus.FOLLOWED_UP,
+                                                         CaseStatus.ARCHIVED)
+    assert refused.value.code == ("already_decided" if replied else "illegal_transition")
     assert refused.value.status_code == 409
     assert str(CaseStatus(status).label) in refused.value.message
     assert Case.objects.get(pk=case.pk).status == status
@@ -235,22 +248,30 @@ def test_urgent_matter_counts_natural_hours(world: World, people: People) -> Non
     assert case.handle_due_at == saturday + dt.timedelta(hours=4)
 
 
-def test_return_stops_the_department_clock_and_reassign_starts_a_new_one(world: World, people: People) -> None:
+def test_return_waits_for_the_centre_and_an_upheld_return_starts_a_new_clock(world: World, people: People) -> None:
     with clock.frozen(MONDAY_MORNING):
         case, _master = case_in_status(CaseStatus.HANDLING, world, people.admin)
+    first_handle_due = case.handle_due_at
     with clock.frozen(MONDAY_MORNING + dt.timedelta(hours=1)):
         returned = case_transition(case_id=case.pk, action=CaseAction.RETURN, actor=people.handler_cg,
-                                   details=TransitionDetails(note="应由生态环境局办理"))
+                                   details=TransitionDetails(note="应由生态环境局办理",
+                                                             return_matter_id=world.matter_noise.pk))
     assert returned.status == CaseStatus.RETURNED
-    assert (returned.department_id, returned.handle_due_at, returned.return_count) == (None, None, 1)
-    # the command center now has its 2-working-hour dispatch clock
-    assert returned.stage_due_at == dt.datetime(2025, 11, 17, 12, tzinfo=CHINA_TIME_ZONE)
+    assert (returned.department_id, returned.returned_by_department_id, returned.return_count) == (
+        None, world.department_cg.pk, 1)
+    assert returned.handle_due_at == first_handle_due  # kept: a rejected return goes back with it running
+    # the command center's decision clock: a general matter, 24 natural hours (北京: 一般诉求 24 小时)
+    assert returned.stage_due_at == dt.datetime(2025, 11, 18, 10, tzinfo=CHINA_TIME_ZONE)
+    # the reason and the rule reach the dispatcher
+    assert returned.status_note == "应由生态环境局办理（依据：权责清单「M003 噪声扰民」（生态环境局））"
     with clock.frozen(dt.datetime(2025, 11, 18, 9, tzinfo=CHINA_TIME_ZONE)):
-        reassigned = case_transition(case_id=case.pk, action=CaseAction.DISPATCH, actor=people.dispatcher,
-                                     details=TransitionDetails(department_id=world.department_hb.pk))
-    assert reassigned.department_id == world.department_hb.pk
+        reassigned = case_transition(case_id=case.pk, action=CaseAction.RETURN_DECIDE, actor=people.dispatcher,
+                                     details=TransitionDetails(approve=True, department_id=world.department_hb.pk))
+    assert (reassigned.status, reassigned.department_id, reassigned.returned_by_department_id) == (
+        CaseStatus.DISPATCHED, world.department_hb.pk, None)
     assert reassigned.handle_due_at == dt.datetime(2025, 11, 24, 17, 30, tzinfo=CHINA_TIME_ZONE)
-    assert CaseEvent.objects.filter(case=case, action=CaseAction.DISPATCH).latest("id").data["reassigned"] is True
+    event = CaseEvent.objects.filter(case=case, action=CaseAction.RETURN_DECIDE).get()
+    assert (event.data["upheld"], event.data["reassigned"], event.data["returned_by_department"]) == (True, True, "CG")
 
 
 def test_extension_moves_the_deadline_by_working_days_across_national_day(world: World, people: People) -> None:
@@ -371,11 +392,11 @@ def test_sla_sweep_marks_yellow_then_red_once(world: World, people: People) -> N
         case, _master = case_in_status(CaseStatus.DISPATCHED, world, people.admin)
     assert case.sla_state == SlaState.NORMAL
     result = case_sla_sweep(at=MONDAY_MORNING + dt.timedelta(minutes=100))
-    assert (result.warned, result.overdue) == (2, 0)  # the case (sign-for clock) and the master (dispatch clock)
+    assert (result.warned, result.overdue) == (1, 0)  # the case's sign-for clock (the master has 24 h to dispatch)
     assert Case.objects.get(pk=case.pk).sla_state == SlaState.WARNING
     assert case_sla_sweep(at=MONDAY_MORNING + dt.timedelta(minutes=101)) == type(result)(warned=0, overdue=0)
     result = case_sla_sweep(at=MONDAY_MORNING + dt.timedelta(hours=3))
-    assert (result.warned, result.overdue) == (0, 2)  # the case and the open master, both past their clocks
+    assert (result.warned, result.overdue) == (0, 1)  # the case, past its sign-for clock
     assert Case.objects.get(pk=case.pk).sla_state == SlaState.OVERDUE
     assert list(Notification.objects.filter(case=case).values_list("kind", flat=True)) == ["dispatch"]
     digests = Notification.objects.filter(kind__startswith="sla_").order_by("id")

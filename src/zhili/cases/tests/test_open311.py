@@ -62,7 +62,8 @@ def test_service_definition_with_attributes(client: Client, world: World) -> Non
     root = xml_of(client.get("/open311/v2/services/M004.xml"))
     assert root.tag == "service_definition"
     assert root.findtext("attributes/attribute/code") == "hazard"
-    assert [value.findtext("key") for value in root.findall("attributes/attribute/values/value")] == ["yes", "no"]
+    assert [value.findtext("key") for value in root.findall("attributes/attribute/values/value")] == [
+        "yes", "no", "consultation", "help", "complaint", "report", "suggestion", "praise"]
 
 
 def test_unknown_service_code_is_404_in_the_error_format(client: Client, world: World) -> None:

@@ -46,8 +46,9 @@ def test_intake_assist_proposes_grid_matter_department_duplicates_and_history(
     assert "垃圾清运</strong> → 城管局" in html
     assert "相距 " in html
     assert " 米" in html
-    # link and text, once as a duplicate and once in the caller's history
-    assert html.count(earlier.number) == 4
+    # link and text, once as a duplicate (with its one-click 催办 merge) and once in the caller's history
+    assert html.count(earlier.number) == 5
+    assert f'name="urge_case" value="{earlier.number}"' in html
     assert "来电历史（同一号码）" in html
 
 
@@ -115,7 +116,8 @@ def test_inbox_reply_with_photo_and_return_with_reason(client: Client, world: Wo
     first.refresh_from_db()
     assert first.status == CaseStatus.FINISHED
     assert first.attachments.count() == 1
-    client.post(reverse("cases:action", args=[second.number, "return"]), {"note": "不属于本部门", "next": next_url})
+    client.post(reverse("cases:action", args=[second.number, "return"]), {
+        "note": "不属于本部门", "return_basis": "职责清单第 3 条", "confirm": "yes", "next": next_url})
     second.refresh_from_db()
     assert second.status == CaseStatus.RETURNED
 

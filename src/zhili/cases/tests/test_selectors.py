@@ -56,7 +56,7 @@ def test_kpis_have_exact_definitions(world: World, people: People) -> None:
         case_transition(case_id=cases[3].pk, action=CaseAction.DISPATCH, actor=people.admin,
                         details=TransitionDetails(department_id=world.department_cg.pk))
     case_transition(case_id=cases[3].pk, action=CaseAction.RETURN, actor=people.admin,
-                    details=TransitionDetails(note="非本部门"))
+                    details=TransitionDetails(note="非本部门", return_basis="职责清单第 3 条"))
     case_transition(case_id=duplicate.pk, action=CaseAction.MERGE, actor=people.admin,
                     details=TransitionDetails(master_case_id=noise.pk))
     kpis = case_kpis(case_filter=CaseFilter(), start=START, end=END)
@@ -144,3 +144,18 @@ def test_one_case_filter_narrows_every_list_the_same_way(world: World, people: P
     assert CaseFilter(area_paths=(world.street.path,), department_id=1).rollup_answerable
     assert not CaseFilter(grid_id=world.grid_a.pk).rollup_answerable
     assert not CaseFilter(text="路灯").rollup_answerable
+
+
+def test_demo_cases_show_the_new_states_with_reasons_types_urgings_and_yellow_lights(
+        world: World, people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "DEMO_CASE_COUNT", 600)
+    with clock.frozen(dt.datetime(2026, 3, 2, 10, tzinfo=CHINA_TIME_ZONE)):
+        demo.load_demo(seed=7, stdout=io.StringIO())
+    returned = Case.objects.filter(status=CaseStatus.RETURNED)
+    assert returned.exists()
+    assert not returned.filter(status_note="").exists()  # every return says why, and on what basis
+    assert not returned.filter(returned_by_department__isnull=True).exists()
+    assert Case.objects.filter(status=CaseStatus.REVIEWING, replied_at__isnull=False).exists()
+    assert Case.objects.filter(urge_count__gt=0).exists()
+    assert Case.objects.exclude(appeal_type="").exists()
+    assert Case.objects.filter(sla_state="warning").exists()
