@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 PYTHON_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SYSTEM_STAMP := var/.system-packages
+MESSAGES_STAMP := var/.messages-compiled
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zhili
@@ -12,7 +13,12 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: demo serve test setup lint check-deploy test-sqlite test-postgresql clean
 
-setup: $(PYTHON_STAMP) $(NODE_STAMP) $(SYSTEM_STAMP)
+setup: $(PYTHON_STAMP) $(NODE_STAMP) $(SYSTEM_STAMP) $(MESSAGES_STAMP)
+
+# The .mo files are compiled from the .po catalogues, never committed (docs/translations.md).
+$(MESSAGES_STAMP): $(PYTHON_STAMP) $(wildcard src/zhili/*/locale/*/LC_MESSAGES/*.po)
+	scripts/compile-messages
+	mkdir -p var && touch $@
 
 $(PYTHON_STAMP): requirements.lock pyproject.toml
 	scripts/setup-python

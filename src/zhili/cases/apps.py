@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from zhili.accounts.permissions import ObjectScope
@@ -25,7 +26,7 @@ def case_scope(case: Case) -> ObjectScope:
 class CasesConfig(AppConfig):
     name = "zhili.cases"
     label = "cases"
-    verbose_name = "案件"
+    verbose_name = _("案件")
 
     def ready(self) -> None:
         # deferred: models and other apps can be imported only once the app registry is ready

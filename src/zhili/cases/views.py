@@ -295,6 +295,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page": page, "filters": filters, "statuses": CaseStatus.choices, "channels": CaseChannel.choices,
         "sla_states": SlaState.choices, "query": query.urlencode(), **_form_context(),
         "can_export": user_can(user, Action.CASE_EXPORT),
+        "can_import": user_can(user, Action.CASE_IMPORT),
         "can_see_kpi_report": user_can(user, Action.DASHBOARD_LEADER),
     })
 

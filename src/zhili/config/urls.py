@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import JavaScriptCatalog
 
 from zhili.accounts.views import admin_login
 from zhili.config import operations
@@ -11,6 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("zhili.core.urls")),
     path("readyz", operations.readiness, name="readiness"),
     path("metrics", operations.metrics, name="metrics"),
+    # the JS strings' catalogue (gettext/interpolate for the scripts), before the language switch's include
+    path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("zhili.accounts.urls")),
     path("geo/", include("zhili.geo.urls")),

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "zhili.core"
     label = "core"
-    verbose_name = "核心"
+    verbose_name = _("核心")
 
     def ready(self) -> None:
         # deferred: models and other apps can be imported only once the app registry is ready

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
@@ -28,3 +30,24 @@ def production_configuration_check(app_configs: Any = None, **kwargs: Any) -> li
 @register(Tags.staticfiles, deploy=True)
 def collected_static_files_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return [Warning(problem, id="zhili.W004") for problem in static_files_problems()]
+
+
+@register()
+def translation_catalogues_compiled_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A catalogue edited and not compiled shows its old (or no) translations: the .mo is what Django reads."""
+    return [Warning(problem, hint="scripts/compile-messages", id="zhili.W006")
+            for problem in uncompiled_catalogue_problems()]
+
+
+def uncompiled_catalogue_problems() -> list[str]:
+    problems = []
+    for app_config in apps.get_app_configs():
+        if not app_config.name.startswith("zhili."):
+            continue  # third-party packages ship their own compiled catalogues
+        for catalogue in sorted(Path(app_config.path).glob("locale/*/LC_MESSAGES/*.po")):
+            compiled = catalogue.with_suffix(".mo")
+            if not compiled.exists():
+                problems.append(f"{catalogue} 没有编译好的 {compiled.name}：界面显示不出这份译文。请运行 scripts/compile-messages。")
+            elif compiled.stat().st_mtime < catalogue.stat().st_mtime:
+                problems.append(f"{catalogue} 比 {compiled.name} 新：改过的译文还没编译。请运行 scripts/compile-messages。")
+    return problems

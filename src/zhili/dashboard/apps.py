@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardConfig(AppConfig):
     name = "zhili.dashboard"
     label = "dashboard"
-    verbose_name = "指挥中心"
+    verbose_name = _("指挥中心")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EnterprisesConfig(AppConfig):
     name = "zhili.enterprises"
     label = "enterprises"
-    verbose_name = "亩均评价"
+    verbose_name = _("亩均评价")
 
     def ready(self) -> None:
         # deferred: models and other apps can be imported only once the app registry is ready

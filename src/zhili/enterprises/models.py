@@ -107,7 +107,7 @@ class ImportBatch(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.year}年导入#{self.pk}"
+        return _("%(year)s年导入#%(id)s") % {"year": self.year, "id": self.pk}
 
 
 class ImportFile(models.Model):
@@ -234,7 +234,7 @@ class EvaluationRun(models.Model):
         constraints = [models.UniqueConstraint(fields=["year", "version"], name="enterprises_unique_run_version")]
 
     def __str__(self) -> str:
-        return f"{self.year}年第{self.version}版"
+        return _("%(year)s年第%(version)s版") % {"year": self.year, "version": self.version}
 
     @property
     def is_published(self) -> bool:
@@ -390,7 +390,7 @@ class PolicyTable(models.Model):
         constraints = [models.UniqueConstraint(fields=["year", "version"], name="enterprises_unique_policy_version")]
 
     def __str__(self) -> str:
-        return f"{self.year}年{self.name} v{self.version}"
+        return _("%(year)s年%(name)s v%(version)s") % {"year": self.year, "name": self.name, "version": self.version}
 
 
 class LandSite(models.Model):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 _COMMON_ELIGIBILITY: dict[str, Any] = {
     "rate_small_scale": True,
     "small_scale_min_land_mu": 3,
@@ -31,7 +33,7 @@ def _indicator(key: str, weight: float, *, multiple: float, cap: float, when_mis
 
 
 JIANGSU_SIX_INDICATORS: dict[str, Any] = {
-    "name": "江苏式六指标（亩均税收40/亩均销售20/单位能耗税收10/单位排放税收10/全员劳动生产率10/R&D 10，分数线分类）",
+    "name": gettext_noop("江苏式六指标（亩均税收40/亩均销售20/单位能耗税收10/单位排放税收10/全员劳动生产率10/R&D 10，分数线分类）"),
     "eligibility": dict(_COMMON_ELIGIBILITY),
     "indicators": [
         _indicator("tax_per_mu", 40, multiple=1.0, cap=1.5),
@@ -55,7 +57,7 @@ JIANGSU_SIX_INDICATORS: dict[str, Any] = {
 }
 
 RANK_SHARE_THREE_INDICATORS: dict[str, Any] = {
-    "name": "三指标排名分类（亩均税收45/亩均销售35/单位能耗税收20，A前20%·B至60%·C至95%·D后5%）",
+    "name": gettext_noop("三指标排名分类（亩均税收45/亩均销售35/单位能耗税收20，A前20%·B至60%·C至95%·D后5%）"),
     "eligibility": dict(_COMMON_ELIGIBILITY),
     "indicators": [
         _indicator("tax_per_mu", 45, multiple=2.0, cap=2.0),
@@ -80,7 +82,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 # gas, a differentiated 城镇土地使用税, and D-class credit and land restrictions. The base prices and
 # amounts are zhili defaults for the demo, not any one city's figures; a district sets its own.
 DEFAULT_POLICY_TABLE: dict[str, Any] = {
-    "name": "差别化资源要素价格与政策（演示默认）",
+    "name": gettext_noop("差别化资源要素价格与政策（演示默认）"),
     "base_prices": {"electricity": 0.65, "water": 4.2, "gas": 3.6, "land": 6.0, "emission": 1.4},
     "classes": {
         "A": {"adjustments": {"electricity": -0.02, "water": 0.0, "gas": 0.0, "land": -3.0, "emission": -0.2},

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhili.core.errors import ApplicationError
 from zhili.enterprises.scheme import POLLUTION_EQUIVALENT_KG
@@ -39,11 +40,11 @@ class Resource:
 
 
 RESOURCES: tuple[Resource, ...] = (
-    Resource("electricity", "电价", "元/千瓦时", "千瓦时"),
-    Resource("water", "水价", "元/立方米", "立方米"),
-    Resource("gas", "天然气价", "元/立方米", "立方米"),
-    Resource("land", "城镇土地使用税", "元/平方米·年", "平方米"),
-    Resource("emission", "排污权有偿使用费", "元/污染当量", "污染当量"),
+    Resource("electricity", gettext_noop("电价"), gettext_noop("元/千瓦时"), "千瓦时"),
+    Resource("water", gettext_noop("水价"), gettext_noop("元/立方米"), "立方米"),
+    Resource("gas", gettext_noop("天然气价"), gettext_noop("元/立方米"), "立方米"),
+    Resource("land", gettext_noop("城镇土地使用税"), gettext_noop("元/平方米·年"), "平方米"),
+    Resource("emission", gettext_noop("排污权有偿使用费"), gettext_noop("元/污染当量"), "污染当量"),
 )
 RESOURCE_BY_KEY = {resource.key: resource for resource in RESOURCES}
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from zhili.accounts.models import User
 from zhili.accounts.permissions import user_area_paths
@@ -304,8 +305,11 @@ def run_state(run: EvaluationRun) -> str:
 
 
 RUN_STATE_LABELS = {
-    "draft": "草稿（未签发）", "objection_window": "公示中（异议期内，尚未生效）",
-    "pending_objections": "异议待处理（尚未生效）", "effective": "已生效", "superseded": "已被复评结果替代",
+    "draft": gettext_noop("草稿（未签发）"),
+    "objection_window": gettext_noop("公示中（异议期内，尚未生效）"),
+    "pending_objections": gettext_noop("异议待处理（尚未生效）"),
+    "effective": gettext_noop("已生效"),
+    "superseded": gettext_noop("已被复评结果替代"),
 }
 
 

@@ -168,7 +168,7 @@ def enterprise_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
         "parcels": enterprise.parcels.all(), "reason_labels": NOT_RATED_REASON_LABELS,
         "site_shares": enterprise.site_shares.select_related("site"),
         "policy": selectors.enterprise_policy_effect(latest) if latest else None,
-        "latest_state": selectors.RUN_STATE_LABELS[state] if state else "", "objection_open": state == "objection_window",
+        "latest_state": _(selectors.RUN_STATE_LABELS[state]) if state else "", "objection_open": state == "objection_window",
         "objector_kinds": ObjectorKind.choices,
         "streets": areas_for_map("street"),
         "correction_fields": [(key, label, unit) for key, (label, unit) in DATA_FIELDS.items()],
@@ -330,7 +330,7 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
             (scheme.code, scheme.version, scheme.name, scheme.year, _when(scheme.created_at)) for scheme in schemes])
         return _download(content, "评价方案.xlsx", XLSX)
     return render(request, "enterprises/schemes.html", {
-        "schemes": schemes, "presets": [(key, config["name"], json.dumps(config, ensure_ascii=False, indent=2))
+        "schemes": schemes, "presets": [(key, _(config["name"]), json.dumps(config, ensure_ascii=False, indent=2))
                                         for key, config in PRESETS.items()],
         "can_evaluate": user_can(request.user, Action.ENTERPRISE_EVALUATE),
     })
@@ -391,7 +391,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "can_publish": user_can(request.user, Action.ENTERPRISE_PUBLISH),
         "can_evaluate": user_can(request.user, Action.ENTERPRISE_EVALUATE),
         "reason_labels": NOT_RATED_REASON_LABELS,
-        "state": selectors.run_state(run), "state_label": selectors.RUN_STATE_LABELS[selectors.run_state(run)],
+        "state": selectors.run_state(run), "state_label": _(selectors.RUN_STATE_LABELS[selectors.run_state(run)]),
         "is_evaluator": run.created_by_id == request.user.pk,
     })
 
@@ -608,7 +608,7 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
 
     parsed = policy_table_parse(current.config) if current else None
     if request.GET.get("format") == "xlsx" and parsed is not None and current is not None:
-        rows = [(code, resource.label, resource.price_unit, parsed.base_prices[resource.key],
+        rows = [(code, _(resource.label), resource.price_unit, parsed.base_prices[resource.key],
                  policy.adjustments[resource.key], parsed.price(code, resource.key),
                  _("是") if policy.support_eligible else _("否"), policy.credit, policy.land_measure)
                 for code, policy in parsed.classes.items() for resource in RESOURCES]

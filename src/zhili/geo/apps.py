@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GeoConfig(AppConfig):
     name = "zhili.geo"
     label = "geo"
-    verbose_name = "网格与地址"
+    verbose_name = _("网格与地址")
 
     def ready(self) -> None:
         # deferred: models and other apps can be imported only once the app registry is ready

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IndicatorsConfig(AppConfig):
     name = "zhili.indicators"
     label = "indicators"
-    verbose_name = "规划指标"
+    verbose_name = _("规划指标")
 
     def ready(self) -> None:
         # deferred: models and other apps can be imported only once the app registry is ready

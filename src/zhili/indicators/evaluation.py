@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 EPSILON = 1e-9
 
 
@@ -35,7 +37,7 @@ class Status(IntEnum):
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self]
+        return gettext(STATUS_LABELS[self])
 
     @property
     def colour(self) -> str:
@@ -51,12 +53,12 @@ class Status(IntEnum):
 
 
 STATUS_LABELS: dict[Status, str] = {
-    Status.COMPLETED: "已完成",
-    Status.AHEAD: "超序时",
-    Status.ON_TRACK: "符合序时",
-    Status.LAGGING: "滞后",
-    Status.SEVERELY_LAGGING: "严重滞后",
-    Status.NO_DATA: "无数据",
+    Status.COMPLETED: gettext_noop("已完成"),
+    Status.AHEAD: gettext_noop("超序时"),
+    Status.ON_TRACK: gettext_noop("符合序时"),
+    Status.LAGGING: gettext_noop("滞后"),
+    Status.SEVERELY_LAGGING: gettext_noop("严重滞后"),
+    Status.NO_DATA: gettext_noop("无数据"),
 }
 STATUS_COLOURS: dict[Status, str] = {
     Status.COMPLETED: "green", Status.AHEAD: "green", Status.ON_TRACK: "green",
@@ -81,20 +83,20 @@ KIND_CODES: dict[str, int] = {
 
 REASON_MESSAGES: dict[str, str] = {
     "": "",
-    "year_outside_plan": "所选年份不在规划期内（基期年之后至目标年）。",
-    "no_observation": "该年度尚无观测值，请填报。",
-    "no_baseline": "缺少基期值，且无更早年份的观测值，无法计算进度。请在指标表中填写基期值或填报基期年观测值。",
-    "zero_baseline": "基期值为0，增速无定义。请核实基期值，或改为按“当年增速”填报。",
-    "non_positive_value": "基期值或当年值不是正数，无法计算复合增速。请核实数据。",
-    "missing_years": "规划期内有年份缺少数据，无法计算累计值或平均增速。请补齐缺失年份。",
-    "invalid_target": "目标值缺失或无效，无法评估。请在指标表中核实目标值。",
-    "unsupported": "该类型与方向的组合不受支持（规划期累计只支持“越高越好”）。",
-    "target_met": "已达到规划目标。",
-    "target_met_at_baseline": "基期已达到目标，但当年未保持。",
-    "bound_met": "当年符合约束值。",
-    "bound_violated": "当年未达到约束值。",
-    "baseline_inferred": "指标表无基期值，以最早观测年为进度起点。",
-    "qualitative_entered": "按填报的完成情况。",
+    "year_outside_plan": gettext_noop("所选年份不在规划期内（基期年之后至目标年）。"),
+    "no_observation": gettext_noop("该年度尚无观测值，请填报。"),
+    "no_baseline": gettext_noop("缺少基期值，且无更早年份的观测值，无法计算进度。请在指标表中填写基期值或填报基期年观测值。"),
+    "zero_baseline": gettext_noop("基期值为0，增速无定义。请核实基期值，或改为按“当年增速”填报。"),
+    "non_positive_value": gettext_noop("基期值或当年值不是正数，无法计算复合增速。请核实数据。"),
+    "missing_years": gettext_noop("规划期内有年份缺少数据，无法计算累计值或平均增速。请补齐缺失年份。"),
+    "invalid_target": gettext_noop("目标值缺失或无效，无法评估。请在指标表中核实目标值。"),
+    "unsupported": gettext_noop("该类型与方向的组合不受支持（规划期累计只支持“越高越好”）。"),
+    "target_met": gettext_noop("已达到规划目标。"),
+    "target_met_at_baseline": gettext_noop("基期已达到目标，但当年未保持。"),
+    "bound_met": gettext_noop("当年符合约束值。"),
+    "bound_violated": gettext_noop("当年未达到约束值。"),
+    "baseline_inferred": gettext_noop("指标表无基期值，以最早观测年为进度起点。"),
+    "qualitative_entered": gettext_noop("按填报的完成情况。"),
 }
 
 
@@ -146,7 +148,8 @@ class Evaluation:
 
     @property
     def reason_message(self) -> str:
-        return REASON_MESSAGES.get(self.reason, self.reason)
+        message = REASON_MESSAGES.get(self.reason, self.reason)
+        return gettext(message) if message else ""  # gettext("") is the catalogue's header
 
 
 def status_from_ratio(ratio: float, thresholds: Thresholds) -> Status:

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from django.utils.translation import gettext, gettext_noop
+
 from zhili.indicators.evaluation import (
     KIND_BOUND,
     KIND_CUMULATIVE,
@@ -51,18 +53,18 @@ class Verdict(StrEnum):
 
     @property
     def label(self) -> str:
-        return VERDICT_LABELS[self]
+        return gettext(VERDICT_LABELS[self])
 
 
-VERDICT_LABELS = {Verdict.GOOD: "符合要求", Verdict.BEHIND: "进度不足", Verdict.REGRESSING: "反向变化",
-                  Verdict.UNKNOWN: "不适用"}
+VERDICT_LABELS = {Verdict.GOOD: gettext_noop("符合要求"), Verdict.BEHIND: gettext_noop("进度不足"), Verdict.REGRESSING: gettext_noop("反向变化"),
+                  Verdict.UNKNOWN: gettext_noop("不适用")}
 CAGR_STATUS_LABELS = {
-    "target_achieved": "目标已实现", "substantial_progress": "显著进展", "moderate_progress": "中等进展",
-    "limited_progress": "有限进展", "deterioration": "退步", "not_available": "不适用",
+    "target_achieved": gettext_noop("目标已实现"), "substantial_progress": gettext_noop("显著进展"), "moderate_progress": gettext_noop("中等进展"),
+    "limited_progress": gettext_noop("有限进展"), "deterioration": gettext_noop("退步"), "not_available": gettext_noop("不适用"),
 }
 PROJECTION_STATUS_LABELS = {
-    "on_track": "按趋势可达标", "acceleration_needed": "需加快", "regressing": "趋势背离目标",
-    "not_available": "不适用",
+    "on_track": gettext_noop("按趋势可达标"), "acceleration_needed": gettext_noop("需加快"), "regressing": gettext_noop("趋势背离目标"),
+    "not_available": gettext_noop("不适用"),
 }
 
 
@@ -121,11 +123,11 @@ class ProgressMeasures:
 
     @property
     def cagr_label(self) -> str:
-        return CAGR_STATUS_LABELS[self.cagr_status]
+        return gettext(CAGR_STATUS_LABELS[self.cagr_status])
 
     @property
     def projection_label(self) -> str:
-        return PROJECTION_STATUS_LABELS[self.projection_status]
+        return gettext(PROJECTION_STATUS_LABELS[self.projection_status])
 
 
 def cagr_status(ratio: float | None, *, achieved: bool) -> str:

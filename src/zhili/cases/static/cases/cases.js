@@ -5,13 +5,13 @@
     var form = button.closest("form");
     var status = form.querySelector("[data-locate-status]");
     button.addEventListener("click", function () {
-      if (!navigator.geolocation) { status.textContent = "此浏览器不支持定位，请填写地址"; return; }
-      status.textContent = "定位中…";
+      if (!navigator.geolocation) { status.textContent = gettext("此浏览器不支持定位，请填写地址"); return; }
+      status.textContent = gettext("定位中…");
       navigator.geolocation.getCurrentPosition(function (position) {
         form.querySelector("[data-longitude]").value = position.coords.longitude.toFixed(6);
         form.querySelector("[data-latitude]").value = position.coords.latitude.toFixed(6);
-        status.textContent = "已定位（精度约 " + Math.round(position.coords.accuracy) + " 米）";
-      }, function () { status.textContent = "无法获取位置，请填写地址"; }, { enableHighAccuracy: true, timeout: 10000 });
+        status.textContent = interpolate(gettext("已定位（精度约 %s 米）"), [Math.round(position.coords.accuracy)]);
+      }, function () { status.textContent = gettext("无法获取位置，请填写地址"); }, { enableHighAccuracy: true, timeout: 10000 });
     });
   });
 })();

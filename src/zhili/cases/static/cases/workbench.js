@@ -68,11 +68,11 @@
   }
 
   function describe(minutes, natural) {
-    var unit = natural ? "小时" : "工作小时";
     var abs = Math.abs(minutes);
     var hours = Math.floor(abs / 60);
-    var text = (hours ? hours + " " + unit + " " : "") + (abs % 60) + " 分";
-    return minutes < 0 ? "已超期 " + text : "剩余 " + text;
+    var text = interpolate(gettext("%s 分"), [abs % 60]);
+    if (hours) { text = interpolate(natural ? gettext("%s 小时") : gettext("%s 工作小时"), [hours]) + " " + text; }
+    return interpolate(minutes < 0 ? gettext("已超期 %s") : gettext("剩余 %s"), [text]);
   }
 
   function updateCountdowns() {
@@ -120,13 +120,13 @@
     return {
       animation: false,
       tooltip: { formatter: function (params) { var p = params.data.info; return p.category + "<br>" + p.status + " · " + p.date; } },
-      legend: { top: 0, data: ["未办结", "已办结"] },
+      legend: { top: 0, data: [gettext("未办结"), gettext("已办结")] },
       grid: { left: 40, right: 16, top: 32, bottom: 32 },
       xAxis: { type: "value", scale: true, min: bounds ? bounds[0] : null, max: bounds ? bounds[2] : null, axisLabel: { show: false }, splitLine: { show: false } },
       yAxis: { type: "value", scale: true, min: bounds ? bounds[1] : null, max: bounds ? bounds[3] : null, axisLabel: { show: false }, splitLine: { show: false } },
       series: [
-        { name: "未办结", type: "scatter", symbolSize: 9, itemStyle: { color: "#dc2626" }, data: data(open) },
-        { name: "已办结", type: "scatter", symbolSize: 8, itemStyle: { color: "#16a34a" }, data: data(fixed) },
+        { name: gettext("未办结"), type: "scatter", symbolSize: 9, itemStyle: { color: "#dc2626" }, data: data(open) },
+        { name: gettext("已办结"), type: "scatter", symbolSize: 8, itemStyle: { color: "#16a34a" }, data: data(fixed) },
       ],
     };
   }

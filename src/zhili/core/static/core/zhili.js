@@ -5,3 +5,13 @@ document.addEventListener("change", (event) => {
     target.form.submit();
   }
 });
+
+// Large text (the citizen pages): remembered for a year in a cookie the server reads to draw pages large.
+document.querySelectorAll("[data-text-size-toggle]").forEach((button) => {
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const large = document.documentElement.classList.toggle("large-text");
+    button.setAttribute("aria-pressed", large ? "true" : "false");
+    document.cookie = "zhili_text_size=" + (large ? "large" : "normal") + "; path=/; max-age=31536000; SameSite=Lax";
+  });
+});

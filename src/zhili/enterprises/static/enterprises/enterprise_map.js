@@ -16,11 +16,11 @@
       counts: feature.properties.counts,
     }));
     const series = [{
-      type: "map", map: "zhili-enterprise-areas", geoIndex: 0, data: regions, name: "D类占比(%)",
+      type: "map", map: "zhili-enterprise-areas", geoIndex: 0, data: regions, name: gettext("D类占比(%)"),
     }];
     Object.keys(CLASS_COLOURS).forEach((code) => {
       series.push({
-        type: "scatter", coordinateSystem: "geo", name: code + "类", symbolSize: code === "D" ? 9 : 6,
+        type: "scatter", coordinateSystem: "geo", name: interpolate(gettext("%s类"), [code]), symbolSize: code === "D" ? 9 : 6,
         itemStyle: { color: CLASS_COLOURS[code], borderColor: "#fff", borderWidth: 0.5 },
         data: data.points.filter((point) => point.class === code).map((point) => ({ name: point.name, value: point.value })),
         zlevel: code === "D" ? 3 : 2,
@@ -33,13 +33,13 @@
           if (params.seriesType === "map" && params.data) {
             const counts = params.data.counts || {};
             return params.name + "<br>A " + (counts.A || 0) + " · B " + (counts.B || 0) + " · C " + (counts.C || 0) +
-              " · D " + (counts.D || 0) + " · T " + (counts.T || 0) + "<br>D类占比 " + params.value + "%";
+              " · D " + (counts.D || 0) + " · T " + (counts.T || 0) + "<br>" + interpolate(gettext("D类占比 %s%"), [params.value]);
           }
           return params.seriesName + " · " + params.name;
         },
       },
-      legend: { top: 8, left: 8, data: Object.keys(CLASS_COLOURS).map((code) => code + "类") },
-      visualMap: { min: 0, max: 20, left: 8, bottom: 8, text: ["D类占比高", "低"], inRange: { color: ["#f8fafc", "#fecaca", "#b91c1c"] }, seriesIndex: 0, calculable: true },
+      legend: { top: 8, left: 8, data: Object.keys(CLASS_COLOURS).map((code) => interpolate(gettext("%s类"), [code])) },
+      visualMap: { min: 0, max: 20, left: 8, bottom: 8, text: [gettext("D类占比高"), gettext("低")], inRange: { color: ["#f8fafc", "#fecaca", "#b91c1c"] }, seriesIndex: 0, calculable: true },
       geo: { map: "zhili-enterprise-areas", roam: true, label: { show: true, fontSize: 11 }, itemStyle: { borderColor: "#475569" } },
       series: series,
     });
