@@ -147,14 +147,25 @@ def replica_down() -> dict[str, Any]:
             "ready_status": client.get("/readyz").json()["status"]}
 
 
-def cases_write() -> dict[str, Any]:
-    """``ZHILI_TEST_CASES`` new cases described with ``ZHILI_TEST_MARKER``; their numbers."""
+def _server_value(sql: str) -> Any:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
+def recovery_writes() -> dict[str, Any]:
+    """Cases, a recorded server time, more cases; then the WAL segment is closed so it is archived."""
     _world_leader()
-    return {"numbers": _cases_write(int(os.environ["ZHILI_TEST_CASES"]), os.environ["ZHILI_TEST_MARKER"])}
-
-
-def case_numbers() -> dict[str, Any]:
-    return {"numbers": sorted(Case.objects.values_list("number", flat=True))}
+    before = _cases_write(2, "恢复点之前")
+    time.sleep(0.3)  # commits strictly before the target time, the later ones strictly after
+    target_time = _server_value("SELECT clock_timestamp()::text")
+    numbers_at_target = sorted(Case.objects.values_list("number", flat=True))
+    time.sleep(0.3)
+    after = _cases_write(2, "恢复点之后")
+    last_segment = _server_value("SELECT pg_walfile_name(pg_current_wal_lsn())")
+    _server_value("SELECT pg_switch_wal()")
+    return {"target_time": target_time, "written_before": before, "numbers_at_target": numbers_at_target,
+            "written_after": after, "last_segment": last_segment}
 
 
 def pooled() -> dict[str, Any]:
@@ -175,8 +186,8 @@ def pooled() -> dict[str, Any]:
 
 
 ACTIONS: dict[str, Callable[[], dict[str, Any]]] = {
-    "replica_routing": replica_routing, "replica_down": replica_down, "cases_write": cases_write,
-    "case_numbers": case_numbers, "pooled": pooled,
+    "replica_routing": replica_routing, "replica_down": replica_down, "recovery_writes": recovery_writes,
+    "pooled": pooled,
 }
 
 if __name__ == "__main__":

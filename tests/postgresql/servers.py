@@ -98,9 +98,9 @@ class Server:
         _run([str(binaries_directory() / "pg_ctl"), "start", "-D", str(self.data), "-w", "-t", "60",
               "-l", str(self.data.parent / "server.log"), "-o", arguments], timeout=90)
 
-    def stop(self) -> None:
+    def stop(self, *, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
-            _run([str(binaries_directory() / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w"])
+            _run([str(binaries_directory() / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w"])
 
     def url(self, database: str = "zhili") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
@@ -123,7 +123,7 @@ class Server:
             time.sleep(0.2)
 
     def remove(self) -> None:
-        self.stop()
+        self.stop(mode="immediate")  # its data goes next: no shutdown checkpoint
         shutil.rmtree(self.data.parent, ignore_errors=True)
 
 
@@ -132,7 +132,7 @@ def primary_create(*, archive: Path) -> Server:
     directory = private_directory("zhili-test-primary-")
     data = directory / "data"
     _run([str(binaries_directory() / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-          "--encoding=UTF8", "--locale=C.UTF-8"], timeout=120)
+          "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"], timeout=120)
     server = Server(data=data, port=free_port(), settings={
         "wal_level": "replica", "archive_mode": "on", "archive_timeout": "0",
         "archive_command": f"'test ! -f {archive}/%f && cp %p {archive}/%f'",
@@ -147,7 +147,7 @@ def base_backup(primary: Server, *, standby: bool) -> Path:
     directory = private_directory("zhili-test-backup-")
     data = directory / "data"
     _run([str(binaries_directory() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-          "-D", str(data), "-c", "fast", "-X", "stream", *(["-R"] if standby else [])], timeout=120)
+          "-D", str(data), "-c", "fast", "-X", "stream", "--no-sync", *(["-R"] if standby else [])], timeout=120)
     return data
 
 
