@@ -41,8 +41,8 @@ def _as_server_user() -> list[str]:
 
 
 def _run(command: list[str], *, timeout: float = 60) -> str:
-    completed = subprocess.run([*_as_server_user(), *command], capture_output=True, text=True, timeout=timeout,
-                               check=False, cwd="/tmp")
+    completed = subprocess.run([*_as_server_user(), *command], capture_output=True, text=True,  # noqa: S603
+                               timeout=timeout, check=False, cwd=tempfile.gettempdir())
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout}\n"
                            f"{completed.stderr}")
@@ -50,8 +50,8 @@ def _run(command: list[str], *, timeout: float = 60) -> str:
 
 
 def private_directory(prefix: str) -> Path:
-    """A new directory under /tmp that the server user owns (mode 700)."""
-    directory = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    """A new temporary directory that the server user owns (mode 700)."""
+    directory = Path(tempfile.mkdtemp(prefix=prefix))  # not pytest's tmp_path: the server user must enter it
     if os.geteuid() == 0:
         account = pwd.getpwnam(_SERVER_USER)
         os.chown(directory, account.pw_uid, account.pw_gid)
@@ -187,7 +187,8 @@ max_client_conn = 50
 ignore_startup_parameters = extra_float_digits
 logfile = {self.directory}/pgbouncer.log""")
         self.process = subprocess.Popen([*_as_server_user(), PGBOUNCER, str(self.directory / "pgbouncer.ini")],  # noqa: S603
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/tmp")
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        cwd=tempfile.gettempdir())
         deadline = time.monotonic() + 30
         while _port_free(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -35,7 +35,7 @@ def test_routed_reads_run_on_the_replica_and_come_back_to_the_primary_when_they_
         primary: Primary, replica: Server) -> None:
     environment = application_environment(
         primary.url, DATABASE_REPLICA_URL=replica.url("zhili"), ZHILI_REPLICA_CHECK_SECONDS="0",
-        ZHILI_REPLICA_MAX_LAG_SECONDS="2", ZHILI_REPLICA_STICKY_SECONDS="2")
+        ZHILI_REPLICA_MAX_LAG_SECONDS="1", ZHILI_REPLICA_STICKY_SECONDS="1")
     result: Any = application("replica_routing", environment)
 
     assert result["routed_alias"] == "replica"
@@ -64,8 +64,8 @@ def test_routed_reads_run_on_the_replica_and_come_back_to_the_primary_when_they_
     assert result["page_while_lagging"]["figure_queries_on_primary"] > 0
     lagging = result["ready_replica_while_lagging"]
     assert lagging["status"] == "warning"
-    assert lagging["lag_seconds"] > 2
-    assert "ZHILI_REPLICA_MAX_LAG_SECONDS=2" in lagging["message"]
+    assert lagging["lag_seconds"] > 1
+    assert "ZHILI_REPLICA_MAX_LAG_SECONDS=1" in lagging["message"]
     assert result["page_after_catch_up"]["figure_queries_on_replica"] > 0
 
     replica.stop()

@@ -126,12 +126,17 @@ def replica_lag_measure() -> tuple[bool, float]:
     """(in recovery, replay lag in seconds) as the replica reports them; :class:`DatabaseError` when it
     does not answer. A replica that is not PostgreSQL (unit tests) answers (False, 0)."""
     connection = connections[REPLICA_ALIAS]
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.execute("SELECT 1")
-            return False, 0.0
-        cursor.execute(_LAG_SQL)
-        in_recovery, lag = cursor.fetchone()
+    try:
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                cursor.execute("SELECT 1")
+                return False, 0.0
+            cursor.execute(_LAG_SQL)
+            in_recovery, lag = cursor.fetchone()
+    except DatabaseError:
+        with contextlib.suppress(DatabaseError):
+            connection.close()  # the next look opens a fresh connection
+        raise
     return bool(in_recovery), float(lag)
 
 
@@ -141,8 +146,6 @@ def _health_measure() -> ReplicaHealth:
         in_recovery, lag = replica_lag_measure()
     except DatabaseError as error:
         logger.warning("read replica does not answer, reads go to the primary: %s", error)
-        with contextlib.suppress(DatabaseError):
-            connections[REPLICA_ALIAS].close()  # the next look opens a fresh connection
         return ReplicaHealth(
             usable=False, lag_seconds=None, in_recovery=None, checked_at=checked_at,
             problem=f"只读副本连接失败 ({type(error).__name__})，读取已改由主库承担；请检查 DATABASE_REPLICA_URL "
