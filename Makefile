@@ -43,8 +43,10 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy src/zhili
 
+# tests/postgresql (a streaming replica, point-in-time recovery, PgBouncer: servers of their own) run
+# in the PostgreSQL run only.
 test-sqlite: setup
-	env -u DATABASE_URL ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q
+	env -u DATABASE_URL ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q -m "not postgresql_servers"
 
 # The PostgreSQL run's production-configuration test serves with Redis when it answers.
 test-postgresql: setup

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPOSITORY_DIR = Path(__file__).resolve().parents[2]
+DEPLOY_DIR = REPOSITORY_DIR / "deploy" / "postgresql"
+ARCHIVE_IN_DEPLOY = "/srv/zhili/wal-archive"
 APPLICATION_SCRIPT = Path(__file__).with_name("application_script.py")
 PGBOUNCER = "/usr/sbin/pgbouncer"
 _SERVER_USER = "postgres"
@@ -127,16 +129,30 @@ class Server:
         shutil.rmtree(self.data.parent, ignore_errors=True)
 
 
+def deploy_file(name: str, replacements: Mapping[str, str]) -> str:
+    """deploy/postgresql/``name`` with only its machine-specific values replaced (each must be there)."""
+    text = (DEPLOY_DIR / name).read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        if old not in text:
+            raise AssertionError(f"deploy/postgresql/{name} no longer contains {old!r}")
+        text = text.replace(old, new)
+    return text
+
+
+def configuration_include(data: Path, name: str, text: str) -> None:
+    """Put ``text`` beside the server's postgresql.conf as ``name`` and include it (Debian's conf.d)."""
+    server_file_write(data / name, text)
+    server_file_append(data / "postgresql.conf", f"include '{name}'")
+
+
 def primary_create(*, archive: Path) -> Server:
-    """A new cluster with WAL archiving into ``archive`` (as deploy/postgresql/primary.conf), started."""
+    """A new cluster configured with deploy/postgresql/primary.conf (archiving into ``archive``), started."""
     directory = private_directory("zhili-test-primary-")
     data = directory / "data"
     _run([str(binaries_directory() / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
           "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"], timeout=120)
-    server = Server(data=data, port=free_port(), settings={
-        "wal_level": "replica", "archive_mode": "on", "archive_timeout": "0",
-        "archive_command": f"'test ! -f {archive}/%f && cp %p {archive}/%f'",
-        "max_wal_senders": "5", "hot_standby": "on"})
+    configuration_include(data, "zhili-primary.conf", deploy_file("primary.conf", {ARCHIVE_IN_DEPLOY: str(archive)}))
+    server = Server(data=data, port=free_port())
     server.start()
     return server
 
@@ -171,21 +187,17 @@ class Pooler:
 
     def start(self) -> None:
         server_file_write(self.directory / "userlist.txt", '"postgres" ""')
-        server_file_write(self.directory / "pgbouncer.ini", f"""[databases]
-* = host=127.0.0.1 port={self.server.port}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {self.port}
-unix_socket_dir = {self.directory}
-auth_type = trust
-auth_file = {self.directory}/userlist.txt
-admin_users = postgres
-pool_mode = transaction
-default_pool_size = 4
-max_client_conn = 50
-ignore_startup_parameters = extra_float_digits
-logfile = {self.directory}/pgbouncer.log""")
+        # the test machine's ports and paths; trust instead of SCRAM (the test servers trust 127.0.0.1)
+        server_file_write(self.directory / "pgbouncer.ini", deploy_file("pgbouncer.ini", {
+            "zhili = host=127.0.0.1 port=5432 dbname=zhili": f"zhili = host=127.0.0.1 port={self.server.port} dbname=zhili",
+            "listen_port = 6432": f"listen_port = {self.port}",
+            "unix_socket_dir = /var/run/postgresql": f"unix_socket_dir = {self.directory}",
+            "auth_type = scram-sha-256": "auth_type = trust",
+            "auth_file = /etc/pgbouncer/userlist.txt": f"auth_file = {self.directory}/userlist.txt",
+            "admin_users = pgbouncer_admin": "admin_users = postgres",
+            "logfile = /var/log/postgresql/pgbouncer.log": f"logfile = {self.directory}/pgbouncer.log",
+            "pidfile = /var/run/postgresql/pgbouncer.pid": f"pidfile = {self.directory}/pgbouncer.pid",
+        }))
         self.process = subprocess.Popen([*_as_server_user(), PGBOUNCER, str(self.directory / "pgbouncer.ini")],  # noqa: S603
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         cwd=tempfile.gettempdir())

@@ -11,10 +11,12 @@ import pytest
 
 from tests.postgresql.conftest import Primary
 from tests.postgresql.servers import (
+    ARCHIVE_IN_DEPLOY,
     Server,
     application,
     application_environment,
     base_backup,
+    deploy_file,
     free_port,
     server_file_append,
     server_file_write,
@@ -42,11 +44,10 @@ def test_restore_to_a_recorded_time_gives_exactly_the_cases_before_it(
     primary.server.wait_until(f"SELECT last_archived_wal >= '{segment}' FROM pg_stat_archiver", "t")  # noqa: S608
 
     # the restore procedure of docs/operations.md ("Point-in-time recovery"), steps 3-5
-    server_file_append(backup / "postgresql.auto.conf", "\n".join([
-        f"restore_command = 'cp {primary.archive}/%f %p'",
-        f"recovery_target_time = '{written['target_time']}'",
-        "recovery_target_action = 'promote'"]))
+    server_file_append(backup / "postgresql.auto.conf", deploy_file("recovery.conf", {
+        ARCHIVE_IN_DEPLOY: str(primary.archive), "2026-12-04 10:15:00+08": written["target_time"]}))
     server_file_write(backup / "recovery.signal", "")
+    # the restored copy must not archive into the primary's archive (step 6 of the procedure)
     restored = Server(data=backup, port=free_port(), settings={"archive_mode": "off"})
     restored_servers.append(restored)
     restored.start()

@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from tests.postgresql.conftest import Primary
-from tests.postgresql.servers import Server, application, application_environment, base_backup, free_port
+from tests.postgresql.servers import (
+    Server,
+    application,
+    application_environment,
+    base_backup,
+    configuration_include,
+    deploy_file,
+    free_port,
+)
 
 pytestmark = [pytest.mark.postgresql_servers, pytest.mark.xdist_group("postgresql_servers")]
 
@@ -21,7 +29,9 @@ pytestmark = [pytest.mark.postgresql_servers, pytest.mark.xdist_group("postgresq
 @pytest.fixture
 def replica(primary: Primary) -> Iterator[Server]:
     data = base_backup(primary.server, standby=True)
-    server = Server(data=data, port=free_port(), settings={"hot_standby": "on", "archive_mode": "off"})
+    # the copied postgresql.conf includes the primary's file; the replica's own settings come after it
+    configuration_include(data, "zhili-replica.conf", deploy_file("replica.conf", {}))
+    server = Server(data=data, port=free_port())
     server.start()
     try:
         server.wait_until("SELECT pg_is_in_recovery()", "t")
