@@ -168,6 +168,34 @@ def test_a_replica_read_view_routes_its_get_and_head_only(answers: ReplicaAnswer
     assert page(factory.post("/")).content == b"default"
 
 
+def test_a_page_whose_replica_fails_midway_is_rendered_again_from_the_primary(answers: ReplicaAnswers,
+                                                                              settings: object) -> None:
+    settings.ZHILI_REPLICA_CHECK_SECONDS = 3600  # type: ignore[attr-defined]
+    served_from: list[str] = []
+
+    @replica_read_view
+    def page(request: HttpRequest) -> HttpResponse:
+        served_from.append(read_alias())
+        if served_from[-1] == "replica" and answers.error is not None:
+            raise OperationalError("server closed the connection unexpectedly")
+        return HttpResponse(served_from[-1])
+
+    assert page(RequestFactory().get("/")).content == b"replica"
+    answers.error = OperationalError("connection refused")  # the replica dies; the last look said usable
+    assert page(RequestFactory().get("/")).content == b"default"
+    assert served_from == ["replica", "replica", "default"]
+
+
+def test_a_failure_of_the_primary_is_not_retried(answers: ReplicaAnswers) -> None:
+    @replica_read_view
+    def page(request: HttpRequest) -> HttpResponse:
+        raise OperationalError("the primary is down")
+
+    with pytest.raises(OperationalError):
+        page(RequestFactory().get("/"))
+    assert answers.asked == 1  # the fresh look after the failure found the replica well: raised as it was
+
+
 @pytest.mark.django_db
 def test_readyz_warns_while_the_replica_is_down_and_stays_in_rotation(
         client: Client, answers: ReplicaAnswers, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponseBase
 
@@ -82,14 +82,23 @@ def primary_pinned() -> Iterator[None]:
 
 
 def replica_read_view[**Parameters, Result](view: Callable[Parameters, Result]) -> Callable[Parameters, Result]:
-    """A page whose GET/HEAD reads may come from the replica; its other methods stay on the primary."""
+    """A page whose GET/HEAD reads may come from the replica; its other methods stay on the primary.
+
+    A replica that fails in the middle of the page (it died since the last check) is looked at again
+    at once and, found down, the page is rendered again from the primary: a GET changes nothing, so
+    running it twice is safe."""
 
     @functools.wraps(view)
     def wrapped(*args: Parameters.args, **kwargs: Parameters.kwargs) -> Result:
         request = args[0]
-        if isinstance(request, HttpRequest) and request.method in {"GET", "HEAD"}:
+        if not isinstance(request, HttpRequest) or request.method not in {"GET", "HEAD"}:
+            return view(*args, **kwargs)
+        try:
             with replica_reads():
                 return view(*args, **kwargs)
+        except OperationalError:
+            if not replica_configured() or replica_health(fresh=True).usable:
+                raise  # not the replica's failure
         return view(*args, **kwargs)
 
     return wrapped
