@@ -8,6 +8,7 @@ PostgreSQL and PgBouncer refuse to run as root: run as root (CI containers), the
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pwd
@@ -69,16 +70,34 @@ def _port_free(port: int) -> bool:
     return True
 
 
-_ports_taken: set[int] = set()
+# port → the open lock file that reserves it for this process (other test processes, of this run or
+# of another checkout, skip a locked port even before its server listens)
+_port_locks: dict[int, int] = {}
 
 
 def free_port() -> int:
     first, _, last = os.environ.get("ZHILI_TEST_POSTGRESQL_PORTS", "55440-55449").partition("-")
     for port in range(int(first), int(last or first) + 1):
-        if port not in _ports_taken and _port_free(port):
-            _ports_taken.add(port)
+        if port in _port_locks:
+            continue
+        descriptor = os.open(Path(tempfile.gettempdir()) / f"zhili-test-port-{port}.lock", os.O_RDWR | os.O_CREAT,
+                             0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            continue
+        if _port_free(port):
+            _port_locks[port] = descriptor
             return port
-    raise RuntimeError(f"no free port in ZHILI_TEST_POSTGRESQL_PORTS={first}-{last} on 127.0.0.1")
+        os.close(descriptor)
+    raise RuntimeError(f"no free port in ZHILI_TEST_POSTGRESQL_PORTS={first}-{last} on 127.0.0.1 (set another range)")
+
+
+def port_release(port: int) -> None:
+    descriptor = _port_locks.pop(port, None)
+    if descriptor is not None:
+        os.close(descriptor)
 
 
 @dataclass
@@ -127,6 +146,7 @@ class Server:
     def remove(self) -> None:
         self.stop(mode="immediate")  # its data goes next: no shutdown checkpoint
         shutil.rmtree(self.data.parent, ignore_errors=True)
+        port_release(self.port)
 
 
 def deploy_file(name: str, replacements: Mapping[str, str]) -> str:
@@ -223,6 +243,7 @@ class Pooler:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+        port_release(self.port)
 
 
 def application_environment(database_url: str, **extra: str) -> dict[str, str]:

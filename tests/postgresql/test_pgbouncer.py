@@ -10,7 +10,7 @@ import pytest
 from tests.postgresql.conftest import Primary, pooled_transactions
 from tests.postgresql.servers import application, application_environment
 
-pytestmark = [pytest.mark.postgresql_servers, pytest.mark.xdist_group("postgresql_servers")]
+pytestmark = pytest.mark.postgresql_servers
 
 
 def test_the_application_works_through_pgbouncer_in_transaction_mode(primary: Primary) -> None:

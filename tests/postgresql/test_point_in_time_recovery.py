@@ -23,7 +23,7 @@ from tests.postgresql.servers import (
     zhili,
 )
 
-pytestmark = [pytest.mark.postgresql_servers, pytest.mark.xdist_group("postgresql_servers")]
+pytestmark = pytest.mark.postgresql_servers
 
 
 @pytest.fixture

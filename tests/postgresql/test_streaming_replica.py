@@ -23,7 +23,7 @@ from tests.postgresql.servers import (
     free_port,
 )
 
-pytestmark = [pytest.mark.postgresql_servers, pytest.mark.xdist_group("postgresql_servers")]
+pytestmark = pytest.mark.postgresql_servers
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_routed_reads_run_on_the_replica_and_come_back_to_the_primary_when_they_
 
     replica.stop()
     down: Any = application("replica_down", environment)
-    assert down["routed_alias"] == "default"
+    assert down["routed_alias"] == "default", down
     assert down["page"]["status"] == 200
     assert down["page"]["figure_queries_on_replica"] == 0
     assert down["page"]["figure_queries_on_primary"] > 0
