@@ -186,14 +186,31 @@ def test_a_page_whose_replica_fails_midway_is_rendered_again_from_the_primary(an
     assert served_from == ["replica", "replica", "default"]
 
 
-def test_a_failure_of_the_primary_is_not_retried(answers: ReplicaAnswers) -> None:
+def test_a_failing_primary_fails_the_page_after_the_one_retry(answers: ReplicaAnswers) -> None:
+    calls: list[str] = []
+
     @replica_read_view
     def page(request: HttpRequest) -> HttpResponse:
+        calls.append(read_alias())
         raise OperationalError("the primary is down")
 
     with pytest.raises(OperationalError):
         page(RequestFactory().get("/"))
-    assert answers.asked == 1  # the fresh look after the failure found the replica well: raised as it was
+    assert calls == ["replica", "default"]
+
+
+def test_without_a_replica_a_database_error_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replica, "replica_configured", lambda: False)
+    calls: list[str] = []
+
+    @replica_read_view
+    def page(request: HttpRequest) -> HttpResponse:
+        calls.append(read_alias())
+        raise OperationalError("the primary is down")
+
+    with pytest.raises(OperationalError):
+        page(RequestFactory().get("/"))
+    assert calls == ["default"]
 
 
 @pytest.mark.django_db

@@ -84,9 +84,9 @@ def primary_pinned() -> Iterator[None]:
 def replica_read_view[**Parameters, Result](view: Callable[Parameters, Result]) -> Callable[Parameters, Result]:
     """A page whose GET/HEAD reads may come from the replica; its other methods stay on the primary.
 
-    A replica that fails in the middle of the page (it died since the last check) is looked at again
-    at once and, found down, the page is rendered again from the primary: a GET changes nothing, so
-    running it twice is safe."""
+    A page that fails with a database error while reading the replica (it died since the last check,
+    or cancelled a query that conflicted with its replay) is rendered once more from the primary — a
+    GET changes nothing, so running it twice is safe — and the replica is looked at again at once."""
 
     @functools.wraps(view)
     def wrapped(*args: Parameters.args, **kwargs: Parameters.kwargs) -> Result:
@@ -96,10 +96,13 @@ def replica_read_view[**Parameters, Result](view: Callable[Parameters, Result]) 
         try:
             with replica_reads():
                 return view(*args, **kwargs)
-        except OperationalError:
-            if not replica_configured() or replica_health(fresh=True).usable:
-                raise  # not the replica's failure
-        return view(*args, **kwargs)
+        except OperationalError as error:
+            if not replica_configured():
+                raise
+            logger.warning("a page failed while reading the replica, rendered again from the primary: %s", error)
+            replica_health(fresh=True)
+        with primary_pinned():
+            return view(*args, **kwargs)  # a failing primary fails here as it would have without a replica
 
     return wrapped
 
