@@ -26,8 +26,8 @@ from django.test.utils import setup_test_environment  # noqa: E402
 
 from zhili.accounts.models import User  # noqa: E402
 from zhili.accounts.roles import Role  # noqa: E402
+from zhili.cases.contracts import CaseFilter  # noqa: E402
 from zhili.cases.models import Case  # noqa: E402
-from zhili.cases.selectors import CaseFilters  # noqa: E402
 from zhili.cases.services.workbench import case_list_export_start, export_progress  # noqa: E402
 from zhili.cases.tests.factories import case_create, user_create, world_create  # noqa: E402
 from zhili.core.replica import REPLICA_ALIAS, replica_health_forget, replica_reads  # noqa: E402
@@ -177,7 +177,7 @@ def pooled() -> dict[str, Any]:
     client.force_login(leader)
     page = client.get(LEADER_PAGE)
     admin = User.objects.get(username="test-admin")
-    job_id = case_list_export_start(user=admin, filters=CaseFilters())  # the test queue runs it at once
+    job_id = case_list_export_start(user=admin, filters=CaseFilter())  # the test queue runs it at once
     progress = export_progress(job_id)
     return {"numbers": numbers, "case_count": Case.objects.count(), "page_status": page.status_code,
             "export_state": progress["state"], "export_rows": progress["done"],
