@@ -49,16 +49,23 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy src/zhili
 
+# tests/postgresql (a streaming replica, point-in-time recovery, PgBouncer: servers of their own) run
+# in the PostgreSQL run only.
 test-sqlite: setup
-	env -u DATABASE_URL ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q
+	env -u DATABASE_URL ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q -m "not postgresql_servers"
 
-# The PostgreSQL run's production-configuration test serves with Redis when it answers.
+# The PostgreSQL run's production-configuration test serves with Redis when it answers. Then
+# tests/postgresql, which start their own servers from the PostgreSQL binaries (not the one on 5432),
+# in one process: they share one primary (one migration), and the installed pytest-xdist 3.8 cannot
+# keep an xdist_group on one worker under pytest 9 (it renames `_nodeid`, pytest 9 reads `_id`).
 test-postgresql: setup
 	@if scripts/postgresql-ready; then \
 	  if scripts/redis-ready; then redis=$(REDIS_TEST_URL); else redis=""; \
 	    echo "Redis does not answer on 127.0.0.1:6379: the production-configuration test uses the embedded queue"; fi; \
-	  DATABASE_URL=$(PG_URL) ZHILI_TEST_REDIS_URL=$$redis ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q; \
+	  DATABASE_URL=$(PG_URL) ZHILI_TEST_REDIS_URL=$$redis ZHILI_TESTING=1 $(BIN)/pytest -n 2 --dist loadgroup -q \
+	    -m "not postgresql_servers"; \
 	else echo "PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL run is left out on this machine"; fi
+	env -u DATABASE_URL ZHILI_TESTING=1 $(BIN)/pytest -n 0 -q -m postgresql_servers tests/postgresql
 
 test: lint check-deploy test-sqlite test-postgresql
 

@@ -57,6 +57,7 @@ from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.parameters import ApiDate, ApiOffset
 from zhili.core.personal_data import personal_data_mask, personal_text_mask
+from zhili.core.replica import replica_reads
 from zhili.geo.models import Department, Matter, MatterCategory
 
 
@@ -208,8 +209,10 @@ def kpis_route(request: HttpRequest, start: ApiDate, end: ApiDate, area_path: st
     area_path = kpi_area_path_for(user=user, area_path=area_path)
     start_at = dt.datetime.combine(start, dt.time(0), clock.CHINA_TIME_ZONE)
     end_at = dt.datetime.combine(end, dt.time(0), clock.CHINA_TIME_ZONE) + dt.timedelta(days=1)
-    kpis = case_kpis(case_filter=CaseFilter(area_paths=(area_path,) if area_path else (), department_id=department_id,
-                                            category_id=category_id), start=start_at, end=end_at)
+    with replica_reads():
+        kpis = case_kpis(case_filter=CaseFilter(area_paths=(area_path,) if area_path else (),
+                                                department_id=department_id, category_id=category_id),
+                         start=start_at, end=end_at)
     return kpis.as_dict()
 
 

@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 
 from zhili.cases.selectors_operations import calendar_coverage, operations_figures
 from zhili.core.metrics import metrics_access_allowed, process_registry
+from zhili.core.replica import replica_configured, replica_health
 from zhili.core.startup import static_files_problems
 
 logger = logging.getLogger(__name__)
@@ -75,9 +76,12 @@ def readiness(request: HttpRequest) -> JsonResponse:
     """200 when this server can serve (database, queue, assets); 503 naming what fails.
 
     The calendar never takes a server out of rotation: a coverage ending within 60 days is a
-    ``warning`` (and a deploy-time system check), not a failure.
+    ``warning`` (and a deploy-time system check), not a failure. Nor does the read replica: one that
+    does not answer or lags is a ``warning`` (its reads go to the primary meanwhile).
     """
     checks = {"database": _database_check()}
+    if replica_configured():
+        checks["replica"] = replica_health(fresh=True).as_check()
     checks["queue"] = _queue_check()
     checks["static"] = _static_check()
     checks["calendar"] = _calendar_check() if checks["database"]["status"] == "ok" else {"status": "unknown"}

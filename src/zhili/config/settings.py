@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # a user who just changed something reads from the primary for a few seconds (core/replica.py)
+    "zhili.core.replica.PrimaryAfterWriteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # after the session and the user (the chosen language is a cookie or the profile's), before
@@ -165,12 +167,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-zhili.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ZHILI_TEST_DATABASE_NAME") or None}
-    if os.environ.get("ZHILI_PG_PREPARED_STATEMENTS", "1") == "1":
+    if environment_flag("ZHILI_PG_PREPARED_STATEMENTS", default=True):
         # Parameters travel apart from the SQL and statements a connection runs often are prepared
-        # once (intake: about a quarter less CPU in PostgreSQL and in the driver). Set
-        # ZHILI_PG_PREPARED_STATEMENTS=0 behind a transaction-pooling proxy (pgbouncer) that
-        # cannot keep prepared statements.
+        # once (intake: about a quarter less CPU in PostgreSQL and in the driver).
         DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    else:
+        # Behind a transaction-pooling proxy (PgBouncer, deploy/postgresql/pgbouncer.ini) consecutive
+        # statements may run on different server connections: nothing may outlive a transaction, so
+        # no prepared statements and no server-side cursors (`.iterator()` reads in chunks instead).
+        DATABASES["default"]["OPTIONS"] = {"prepare_threshold": None}
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming replica for the heavy reads (dashboards, leader pages, KPIs, exports, hot issues,
+# reports): zhili.core.replica routes them there while it answers and keeps up; writes, reads inside
+# a write and a user's reads just after acting stay on the primary (docs/operations.md "Read replica").
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+# The replica serves while its replay is at most this many seconds behind the primary.
+ZHILI_REPLICA_MAX_LAG_SECONDS = environment_integer("ZHILI_REPLICA_MAX_LAG_SECONDS", default=5)
+# How long one process trusts its last look at the replica (answering, lag) before looking again.
+ZHILI_REPLICA_CHECK_SECONDS = environment_integer("ZHILI_REPLICA_CHECK_SECONDS", default=5)
+# After a change (any POST/PUT/PATCH/DELETE) the user's reads stay on the primary this long: the lag
+# allowed plus one check interval, so they always see what they just did.
+ZHILI_REPLICA_STICKY_SECONDS = environment_integer(
+    "ZHILI_REPLICA_STICKY_SECONDS", default=ZHILI_REPLICA_MAX_LAG_SECONDS + ZHILI_REPLICA_CHECK_SECONDS)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL 需要 PostgreSQL 主库：请把 DATABASE_URL 设为 postgres://… "
+                                   "或删去 DATABASE_REPLICA_URL / a read replica needs a PostgreSQL DATABASE_URL")
+    replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL 应以 postgres:// 开头（PostgreSQL 流复制备库）"
+                                   " / DATABASE_REPLICA_URL must be a postgres:// URL")
+    # a replica that does not answer costs a request at most this long before reads fall back
+    replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 3}
+    replica["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False)
+    # the test run never creates a second test database: the replica alias reads the primary's
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica
+    DATABASE_ROUTERS = ["zhili.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

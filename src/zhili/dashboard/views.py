@@ -22,6 +22,7 @@ from zhili.cases.rules.kpis import kpi_labels
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
 from zhili.core.pages import page_refusal
+from zhili.core.replica import replica_read_view
 from zhili.dashboard.exports import XLSX_CONTENT_TYPE, leader_overview_xlsx, monthly_report_xlsx
 from zhili.dashboard.leader import (
     LeaderFilter,
@@ -129,6 +130,7 @@ def _command_center_context(request: HttpRequest, scope: DashboardScope, *, metr
 
 @login_required
 @require_GET
+@replica_read_view
 def command_center(request: HttpRequest) -> HttpResponse:
     """指挥中心大屏: map, KPI cards, live feed, rankings, trends, hot spots; parts poll every 15 s."""
     try:
@@ -149,6 +151,7 @@ def command_center(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_read_view
 def area_geojson(request: HttpRequest) -> HttpResponse:
     """The outlines drawn on the command-center map (simplified WGS-84 GeoJSON), within the user's scope."""
     try:
@@ -192,6 +195,7 @@ def _leader_filter_or_error(request: HttpRequest) -> LeaderFilter | HttpResponse
 
 @login_required
 @require_GET
+@replica_read_view
 def leader(request: HttpRequest) -> HttpResponse:
     """领导驾驶舱: KPIs of the filter with month-on-month, by area/department/category, 红黑榜, exports."""
     leader_filter = _leader_filter_or_error(request)
@@ -230,6 +234,7 @@ def _attachment(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_read_view
 def leader_export(request: HttpRequest) -> HttpResponse:
     """The leader dashboard's current filter as .xlsx."""
     leader_filter = _leader_filter_or_error(request)
@@ -259,6 +264,7 @@ def _report_or_error(request: HttpRequest) -> tuple[Any, Period] | HttpResponse:
 
 @login_required
 @require_GET
+@replica_read_view
 def leader_report(request: HttpRequest) -> HttpResponse:
     """The monthly KPI report per department, as a printable page."""
     result = _report_or_error(request)
@@ -276,6 +282,7 @@ def leader_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_read_view
 def leader_report_export(request: HttpRequest) -> HttpResponse:
     """The monthly KPI report per department as .xlsx."""
     result = _report_or_error(request)

@@ -14,6 +14,7 @@ from zhili.accounts.permissions import Action, require
 from zhili.core.errors import ApplicationError
 from zhili.core.pages import page_refusal
 from zhili.core.parameters import LARGEST_IDENTIFIER, identifier_parameter, integer_parameter
+from zhili.core.replica import replica_read_view
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
@@ -160,6 +161,7 @@ def model_train(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@replica_read_view
 def hot_issues_page(request: HttpRequest) -> HttpResponse:
     """热点问题: the latest (or chosen) run; upload a messages file or compute from cases."""
     try:
@@ -192,6 +194,7 @@ def hot_issues_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@replica_read_view
 def hot_issues_export(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         require(request.user, Action.HOT_ISSUE_VIEW)

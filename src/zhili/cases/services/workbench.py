@@ -32,6 +32,7 @@ from zhili.core.errors import ApplicationError
 from zhili.core.files import private_directory, private_file_write
 from zhili.core.jobs import job_enqueue
 from zhili.core.personal_data import personal_text_mask
+from zhili.core.replica import replica_reads
 from zhili.core.spreadsheets import xlsx_row
 
 if TYPE_CHECKING:
@@ -132,7 +133,8 @@ def case_list_export_run(*, job_id: str) -> None:
     stops polling and offers a new export."""
     job = export_progress(job_id)
     try:
-        _case_list_export_write(job_id=job_id, job=job)
+        with replica_reads():  # the rows may be seconds old; the job's own state is in its progress file
+            _case_list_export_write(job_id=job_id, job=job)
     except Exception as error:
         if isinstance(error, ApplicationError):
             message = error.message
