@@ -205,8 +205,10 @@ def _placed(message: HotIssueMessage, mentions: PlaceMentions | None = None,
         known = {} if recorded_keys is None else recorded_keys
         key = known.get(message.place)
         if key is None:
-            recorded = place_mentions(message.place).specific
-            key = known[message.place] = _place_key(recorded[0]) if recorded else message.place.strip()
+            recorded = place_mentions(message.place)
+            # the compound or road of the address, else its finest unit (红梅新村), else as recorded (a grid)
+            names = [*recorded.specific, *recorded.administrative[::-1], message.place.strip()]
+            key = known[message.place] = _place_key(names[0])
         return _Placed(block=(message.topic, key), places=tuple(dict.fromkeys([key, *places])))
     district = next((unit for unit in mentions.administrative
                      if unit.endswith(("区", "县")) and not unit.endswith("社区")), "")
