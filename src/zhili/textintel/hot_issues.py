@@ -34,6 +34,7 @@ refused with a message saying how to split the input, before any work is done.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -56,6 +57,9 @@ PLACE_BONUS = 0.25
 TOPIC_BONUS = 0.25
 LINK_SIMILARITY = 0.35
 BLOCK_ROWS = 2000
+# runs up to this size are compared in one batch and clustered without SciPy (the same result, up to
+# the order in which equal similarities are merged)
+SMALL_RUN = 32
 MAX_ROWS = 100_000
 MINIMUM_REPORTS = 2
 GROWTH_WINDOW_DAYS = 30
@@ -296,8 +300,67 @@ def run_similarity(messages: Sequence[HotIssueMessage], run: Sequence[int], *, v
     return similarity
 
 
+def small_run_similarities(messages: Sequence[HotIssueMessage], runs: Sequence[Sequence[int]], *, vectors: Any,
+                           placed: Sequence[_Placed]) -> list[Any]:
+    """:func:`run_similarity` of many small runs at once (one sparse product for all their pairs): a
+    platform's cases fall into thousands of blocks of a few reports, and per-run matrix set-up dominated."""
+    left: list[int] = []
+    right: list[int] = []
+    for run in runs:
+        for first in range(len(run)):
+            left.extend(run[first] for _second in range(first + 1, len(run)))
+            right.extend(run[first + 1:])
+    cosines = (np.asarray(vectors[left].multiply(vectors[right]).sum(axis=1), dtype=np.float64).ravel()
+               if left else np.zeros(0))
+    matrices: list[Any] = []
+    pair = 0
+    for run in runs:
+        size = len(run)
+        similarity = np.empty((size, size))
+        for first in range(size):
+            one = messages[run[first]]
+            first_places = set(placed[run[first]].places)
+            for second in range(first + 1, size):
+                other = messages[run[second]]
+                value = cosines[pair]
+                pair += 1
+                if first_places.intersection(placed[run[second]].places):
+                    value += PLACE_BONUS
+                if one.topic and one.topic == other.topic:
+                    value += TOPIC_BONUS
+                if abs((one.created_at - other.created_at).total_seconds()) > WINDOW_DAYS * 86_400:
+                    value = -1.0
+                similarity[first, second] = similarity[second, first] = value
+        np.fill_diagonal(similarity, 1.0 + PLACE_BONUS + TOPIC_BONUS)
+        matrices.append(similarity)
+    return matrices
+
+
+def _average_linkage_small(similarity: Any) -> list[list[int]]:
+    """Average linkage (UPGMA) of a small run by repeated merging, with the similarities SciPy's tree
+    uses (capped to [−1, 1], as distances are clipped to [0, 2]) and the same cut."""
+    capped = np.clip(np.asarray(similarity, dtype=np.float64), -1.0, 1.0)
+    clusters: list[list[int]] = [[position] for position in range(len(capped))]
+    between = capped.copy()
+    np.fill_diagonal(between, -np.inf)
+    while len(clusters) > 1:
+        first, second = divmod(int(np.argmax(between)), len(clusters))
+        if between[first, second] < LINK_SIMILARITY - 1e-12:
+            break
+        first, second = min(first, second), max(first, second)
+        sizes = len(clusters[first]), len(clusters[second])
+        merged = (between[first] * sizes[0] + between[second] * sizes[1]) / (sizes[0] + sizes[1])
+        between[first], between[:, first] = merged, merged
+        between[first, first] = -np.inf
+        between = np.delete(np.delete(between, second, axis=0), second, axis=1)
+        clusters[first] = clusters[first] + clusters.pop(second)
+    return clusters
+
+
 def _run_clusters(similarity: Any) -> list[list[int]]:
     """Average-linkage clusters (positions in the run) whose mean pair similarity is ≥ LINK_SIMILARITY."""
+    if len(similarity) <= SMALL_RUN:
+        return _average_linkage_small(similarity)
     # deferred: SciPy is imported only when hot issues are computed
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
@@ -349,9 +412,10 @@ def _cluster_place(members: Sequence[HotIssueMessage], mentions: Sequence[PlaceM
 
 
 def _issue_of(messages: Sequence[HotIssueMessage], indexes: Sequence[int], *, closeness: Any,
-              reference: dt.datetime, mentions: Sequence[PlaceMentions]) -> ComputedHotIssue:
-    """One hot issue of the members ``indexes``; its representative is the member closest to the others
-    (highest summed similarity), ties to the most liked."""
+              reference: dt.datetime) -> ComputedHotIssue:
+    """One hot issue of the members ``indexes`` (its place is left empty: only the issues kept are given
+    theirs); its representative is the member closest to the others (highest summed similarity), ties to
+    the most liked."""
     representative = messages[indexes[int(np.lexsort((
         -np.array([messages[index].likes for index in indexes]), -np.asarray(closeness)))[0])]]
     ordered = sorted(indexes, key=lambda index: (messages[index].created_at, messages[index].message_id))
@@ -363,7 +427,7 @@ def _issue_of(messages: Sequence[HotIssueMessage], indexes: Sequence[int], *, cl
     return ComputedHotIssue(
         heat_index=heat_index(report_count=len(members), reporter_count=len(reporters), like_count=likes,
                               growth=growth, days_since_last=(reference - max(times)).total_seconds() / 86_400),
-        place=_cluster_place(members, [mentions[index] for index in ordered]),
+        place="",
         first_reported_at=min(times),
         last_reported_at=max(times),
         representative_title=representative.title,
@@ -401,13 +465,20 @@ def hot_issues_compute(
     reference = reference_time or max(message.created_at for message in messages)
     cluster_of: dict[str, int] = {}
     issues: list[ComputedHotIssue] = []
+    members_of: list[list[int]] = []  # the message indexes of each issue
     cluster_number = 0
-    for run in message_blocks(messages, placed=placed):
+    runs = message_blocks(messages, placed=placed)
+    small = [run for run in runs if 1 < len(run) <= SMALL_RUN]
+    small_similarity = dict(zip(map(id, small), small_run_similarities(messages, small, vectors=vectors,
+                                                                         placed=placed), strict=True))
+    for run in runs:
         if len(run) == 1:  # alone in its block: its own cluster, nothing to compare
             cluster_of[messages[run[0]].message_id] = cluster_number
             cluster_number += 1
             continue
-        similarity = run_similarity(messages, run, vectors=vectors, placed=placed)
+        similarity = small_similarity.get(id(run))
+        if similarity is None:
+            similarity = run_similarity(messages, run, vectors=vectors, placed=placed)
         for positions in _run_clusters(similarity):
             for position in positions:
                 cluster_of[messages[run[position]].message_id] = cluster_number
@@ -416,6 +487,14 @@ def hot_issues_compute(
                 continue
             issues.append(_issue_of(messages, [run[position] for position in positions],
                                     closeness=similarity[np.ix_(positions, positions)].sum(axis=1),
-                                    reference=reference, mentions=mentions))
-    issues.sort(key=lambda issue: (-issue.heat_index, issue.first_reported_at))
-    return HotIssueResult(issues=issues[:MAX_ISSUES], cluster_of=cluster_of, parameters=parameters)
+                                    reference=reference))
+            members_of.append([run[position] for position in positions])
+    order = sorted(range(len(issues)), key=lambda number: (-issues[number].heat_index,
+                                                            issues[number].first_reported_at))[:MAX_ISSUES]
+    kept = []
+    for number in order:
+        ordered = sorted(members_of[number], key=lambda index: (messages[index].created_at,
+                                                                messages[index].message_id))
+        kept.append(dataclasses.replace(issues[number], place=_cluster_place(
+            [messages[index] for index in ordered], [mentions[index] for index in ordered])))
+    return HotIssueResult(issues=kept, cluster_of=cluster_of, parameters=parameters)

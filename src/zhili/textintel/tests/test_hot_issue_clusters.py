@@ -110,3 +110,35 @@ def test_the_heat_of_an_issue_is_explained_by_its_counts() -> None:
     assert issue.growth == 0.5
     assert np.isclose(issue.heat_index, hot_issues.heat_index(report_count=5, reporter_count=5, like_count=0,
                                                               growth=0.5, days_since_last=0.0))
+
+
+def test_the_small_run_path_gives_the_same_similarities_and_clusters_as_scipy() -> None:
+    """Small runs are compared in one batch and clustered without SciPy: the same numbers, the same clusters."""
+    messages = [
+        _message(0, "红梅新村垃圾堆放好几天没人清运", topic="M001", place="红梅新村"),
+        _message(1, "红梅新村门口垃圾桶满了", topic="M001", place="红梅新村", days=2),
+        _message(2, "红梅新村垃圾又堆起来了", topic="M001", place="红梅新村", days=300),
+        _message(3, "A2区丽发新城小区搅拌站噪音扰民"),
+        _message(4, "丽发新城小区搅拌站每天轰鸣"),
+        _message(5, "A2区魅力之城小区油烟扰民"),
+    ]
+    placed = hot_issues._placed_all(messages)
+    vectors = hot_issues._vectors(messages)
+    runs = [[0, 1, 2], [3, 4, 5]]
+    batched = hot_issues.small_run_similarities(messages, runs, vectors=vectors, placed=placed)
+    for run, similarity in zip(runs, batched, strict=True):
+        assert np.allclose(similarity, run_similarity(messages, run, vectors=vectors, placed=placed))
+    generator = np.random.default_rng(7)
+    for size in (2, 3, 5, 8, 13, 21):
+        for _repeat in range(20):
+            # below the cap of 1: with equal similarities the two may merge in another order
+            values = generator.uniform(-0.2, 0.95, size=(size, size))
+            similarity = (values + values.T) / 2
+            small = sorted(sorted(cluster) for cluster in hot_issues._average_linkage_small(similarity))
+            monkeypatched = hot_issues.SMALL_RUN
+            try:
+                hot_issues.SMALL_RUN = 0  # force the SciPy path
+                scipy = sorted(sorted(cluster) for cluster in hot_issues._run_clusters(similarity))
+            finally:
+                hot_issues.SMALL_RUN = monkeypatched
+            assert small == scipy
