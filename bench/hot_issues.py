@@ -167,7 +167,7 @@ def _synthetic(count: int, *, seed: int, recorded: bool) -> list[Any]:
     from zhili.geo.models import Address, Matter
     from zhili.textintel.hot_issues import HotIssueMessage
 
-    rng = random.Random(seed)  # noqa: S311 - synthetic benchmark data
+    rng = random.Random(seed)
     matters = list(Matter.objects.filter(is_active=True).order_by("code"))
     places = [compound or road for compound, road in
               Address.objects.order_by("code").values_list("compound", "road")[:3000]]
@@ -188,7 +188,7 @@ def _measure_in_fresh_process(messages: list[Any]) -> dict[str, float]:
     with tempfile.NamedTemporaryFile(suffix=".pickle", delete=False) as handle:
         pickle.dump(messages, handle)
     try:
-        output = subprocess.run([sys.executable, __file__, "--measure", handle.name], check=True,  # noqa: S603
+        output = subprocess.run([sys.executable, __file__, "--measure", handle.name], check=True,
                                 capture_output=True, text=True, env=os.environ.copy()).stdout
     finally:
         Path(handle.name).unlink()

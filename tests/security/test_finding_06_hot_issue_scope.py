@@ -69,11 +69,14 @@ def test_a_street_leaders_run_reads_only_their_street_and_masks_phones(
     page = client_for(world, Role.LEADER).get(reverse("textintel:hot_issues")).content.decode()
     assert "垃圾堆放" in page
     assert "施工噪声" not in page
-    assert WEST_PHONE not in page and EAST_PHONE not in page
+    assert WEST_PHONE not in page
+    assert EAST_PHONE not in page
     assert "139****2222" in page  # the masker's form: the leader sees that a phone was there
     export = _export_text(world, Role.LEADER, run)
     assert "垃圾堆放" in export
-    assert WEST_PHONE not in export and EAST_PHONE not in export and "施工噪声" not in export
+    assert WEST_PHONE not in export
+    assert EAST_PHONE not in export
+    assert "施工噪声" not in export
     # the run's stored text is as written: a dispatcher of the same street (personal-data permission) reads it
     assert WEST_PHONE in client_for(world, Role.DISPATCHER).get(reverse("textintel:hot_issues")).content.decode()
 
@@ -85,7 +88,8 @@ def test_a_district_run_is_hidden_from_a_street_leader(world: World, django_capt
     assert district_run.scope_paths == []
     leader = client_for(world, Role.LEADER)
     page = leader.get(reverse("textintel:hot_issues")).content.decode()
-    assert "施工噪声" not in page and "垃圾堆放" not in page
+    assert "施工噪声" not in page
+    assert "垃圾堆放" not in page
     chosen = leader.get(f"{reverse('textintel:hot_issues')}?run={district_run.pk}").content.decode()
     assert "施工噪声" not in chosen
     export = leader.get(reverse("textintel:hot_issues_export", args=[district_run.pk]))

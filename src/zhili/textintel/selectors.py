@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -100,7 +99,7 @@ def _run_visible_to(run: HotIssueRun, viewer: User | AnonymousUser) -> bool:
     street leader never sees a run over the whole district or another street (finding 6)."""
     if not viewer.is_authenticated:
         return False
-    person: User = viewer  # type: ignore[assignment]
+    person: User = viewer
     if person.role == Role.ADMIN or run.created_by_id == person.pk:
         return True
     allowed = user_area_paths(person)

@@ -23,13 +23,13 @@ from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.files import private_directory, private_file_write
 from zhili.core.jobs import job_submit
 from zhili.textintel.artifacts import classifier_artifact_read, classifier_artifact_write
+from zhili.textintel.case_source import case_messages
 from zhili.textintel.classifier import (
     ClassifierSettings,
     ProgressCallback,
     classifier_evaluate_on,
     classifier_fit,
 )
-from zhili.textintel.case_source import case_messages
 from zhili.textintel.hot_issues import (
     MAX_ROWS,
     HotIssueMessage,

@@ -21,6 +21,7 @@ from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
 from zhili.textintel.models import ClassifierTarget, HotIssueRunStatus
 
+
 def _uploaded_bytes(request: HttpRequest, field: str, *, limit: int | None = None) -> tuple[bytes, str]:
     """The upload's bytes, refused over ``limit`` (default ``ZHILI_UPLOAD_MAX_BYTES``) before it is read."""
     upload = request.FILES.get(field)

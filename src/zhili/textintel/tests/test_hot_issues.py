@@ -16,11 +16,11 @@ from openpyxl import load_workbook
 from zhili.accounts.models import User
 from zhili.accounts.roles import Role
 from zhili.core.errors import ApplicationError
+from zhili.textintel import hot_issues
 from zhili.textintel.hot_issues import (
+    PLACE_BONUS,
     HotIssueMessage,
     heat_index,
-    PLACE_BONUS,
-    _placed as placed_of,
     hot_issues_compute,
     messages_from_csv_bytes,
     run_similarity,
@@ -90,7 +90,7 @@ def test_a_compound_named_with_and_without_xiaoqu_is_one_place_for_linking() -> 
                         text="搅拌站夜间机器轰鸣，粉尘也大，居民无法休息", created_at=at, likes=0),
     ]
     assert [place_mentions(f"{m.title} {m.text}").specific for m in messages] == [("丽发新城小区",), ("丽发新城",)]
-    assert [placed_of(message).places for message in messages] == [("丽发新城",), ("丽发新城",)]
+    assert [hot_issues._placed(message).places for message in messages] == [("丽发新城",), ("丽发新城",)]
     similarity = run_similarity(messages, [0, 1])
     assert similarity[0, 1] == similarity[1, 0] >= PLACE_BONUS + 0.1  # the common place counts
     result = hot_issues_compute(messages)
