@@ -9,8 +9,9 @@ Pure computation (no database). Method, documented in docs/textintel.md:
 2. **Blocks.** Messages are compared only inside their block: the same recorded topic and place
    (a platform case), or the same district or county named in the text (an uploaded file; texts
    naming none share one block). A block is ordered by time and cut into runs of at most
-   ``BLOCK_ROWS`` messages, so the work grows linearly with the number of messages and the
-   memory of one comparison is bounded (``BLOCK_ROWS``² similarities), whatever the input.
+   ``BLOCK_ROWS`` messages spanning at most ``RUN_DAYS``, so the work grows linearly with the
+   number of messages (a longer period adds runs, not longer ones) and the memory of one
+   comparison is bounded (``BLOCK_ROWS``² similarities), whatever the input.
 3. **Similarity** of two messages of a block: the cosine of their vectors, plus ``PLACE_BONUS``
    when they name a common specific place (compound or road), plus ``TOPIC_BONUS`` when both carry
    the same recorded topic; two messages more than ``WINDOW_DAYS`` apart are never alike.
@@ -57,6 +58,7 @@ PLACE_BONUS = 0.25
 TOPIC_BONUS = 0.25
 LINK_SIMILARITY = 0.35
 BLOCK_ROWS = 2000
+RUN_DAYS = 2 * WINDOW_DAYS
 # runs up to this size are compared in one batch and clustered without SciPy (the same result, up to
 # the order in which equal similarities are merged)
 SMALL_RUN = 32
@@ -246,15 +248,23 @@ def _placed_all(messages: Sequence[HotIssueMessage],
 def message_blocks(messages: Sequence[HotIssueMessage], *, placed: Sequence[_Placed] | None = None,
                    ) -> list[list[int]]:
     """The runs of message indexes compared with each other: each block in time order, cut into runs
-    of at most ``BLOCK_ROWS`` (the bound on one comparison's memory); every index in exactly one run."""
+    of at most ``BLOCK_ROWS`` (the bound on one comparison's memory) spanning at most ``RUN_DAYS``;
+    every index in exactly one run."""
     placed = placed if placed is not None else _placed_all(messages)
     blocks: dict[tuple[str, str], list[int]] = {}
     for index, item in enumerate(placed):
         blocks.setdefault(item.block, []).append(index)
     runs: list[list[int]] = []
+    span = dt.timedelta(days=RUN_DAYS)
     for key in sorted(blocks):
         ordered = sorted(blocks[key], key=lambda index: (messages[index].created_at, index))
-        runs.extend(ordered[start:start + BLOCK_ROWS] for start in range(0, len(ordered), BLOCK_ROWS))
+        run: list[int] = []
+        for index in ordered:
+            if run and (len(run) >= BLOCK_ROWS or messages[index].created_at - messages[run[0]].created_at > span):
+                runs.append(run)
+                run = []
+            run.append(index)
+        runs.append(run)
     return runs
 
 
@@ -453,7 +463,8 @@ def hot_issues_compute(
     memory are bounded per run of a block (module docstring), so they grow linearly with the input.
     """
     parameters = {"window_days": WINDOW_DAYS, "link_similarity": LINK_SIMILARITY, "place_bonus": PLACE_BONUS,
-                  "topic_bonus": TOPIC_BONUS, "block_rows": BLOCK_ROWS, "minimum_reports": MINIMUM_REPORTS,
+                  "topic_bonus": TOPIC_BONUS, "block_rows": BLOCK_ROWS, "run_days": RUN_DAYS,
+                  "minimum_reports": MINIMUM_REPORTS,
                   "linkage": "average"}
     if len(messages) > max_rows:
         raise rows_over_cap_error(rows=len(messages), limit=max_rows)

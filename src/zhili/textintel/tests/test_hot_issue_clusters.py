@@ -88,6 +88,13 @@ def test_blocks_are_cut_into_bounded_runs(monkeypatch: pytest.MonkeyPatch) -> No
     assert result.cluster_of["8"] not in {result.cluster_of["0"], result.cluster_of["4"]}
 
 
+def test_runs_span_at_most_run_days() -> None:
+    days = (0, 100, hot_issues.RUN_DAYS, hot_issues.RUN_DAYS + 1, hot_issues.RUN_DAYS + 150)
+    messages = [_message(number, "红梅新村垃圾堆放", topic="M001", place="红梅新村", days=day)
+                for number, day in enumerate(days)]
+    assert message_blocks(messages) == [[0, 1, 2], [3, 4]]
+
+
 def test_more_rows_than_the_cap_are_refused_before_any_work() -> None:
     messages = [_message(number, "路灯不亮") for number in range(5)]
     with pytest.raises(ApplicationError) as raised:
