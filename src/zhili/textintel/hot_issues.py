@@ -211,9 +211,8 @@ def _placed(message: HotIssueMessage, mentions: PlaceMentions | None = None,
         known = {} if recorded_keys is None else recorded_keys
         key = known.get(message.place)
         if key is None:
-            recorded = place_mentions(message.place)
-            # the compound or road of the address, else its finest unit (红梅新村), else as recorded (a grid)
-            names = [*recorded.specific, *recorded.administrative[::-1], message.place.strip()]
+            # the compound or road of the address, else the place as recorded (a grid's name, "红梅新村")
+            names = [*place_mentions(message.place).specific, message.place.strip()]
             key = known[message.place] = _place_key(names[0])
         return _Placed(block=(message.topic, key), places=tuple(dict.fromkeys([key, *places])))
     district = next((unit for unit in mentions.administrative
