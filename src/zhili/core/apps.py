@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
         from zhili.core import (
             checks,  # noqa: F401 - registers the deployment checks
             tasks,  # noqa: F401 - registers the job ledger's entry point with zhili.core.jobs
+        # deferred: models and other apps can be imported only once the app registry is ready
         )
         from zhili.core.metrics import login_failed_count
 
