@@ -37,5 +37,8 @@ class CasesConfig(AppConfig):
         # deferred: models and other apps can be imported only once the app registry is ready
         )
         from zhili.cases.models import Case
+        from zhili.cases.selectors import case_hot_issue_messages
+        from zhili.textintel.case_source import case_source_register
 
         register_scope_resolver(Case, case_scope)
+        case_source_register(case_hot_issue_messages)

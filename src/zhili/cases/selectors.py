@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from zhili.accounts.models import User
 from zhili.accounts.permissions import Action, user_area_paths, user_can
 from zhili.accounts.personal_data_policy import (
     Disclosure,
@@ -33,11 +34,10 @@ from zhili.cases.states import OPEN_STATUSES, TRANSITIONS, CaseStatus
 from zhili.core.errors import NotFoundError, PermissionDeniedError
 from zhili.core.personal_data import id_number_mask, personal_text_mask
 from zhili.geo.models import Area, AreaLevel
+from zhili.textintel.hot_issues import HotIssueMessage
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from zhili.accounts.models import User
 
 
 def _area_filter(paths: tuple[str, ...], *, include_unlocated: bool) -> Q:
@@ -366,3 +366,27 @@ def case_kpis_by(*, group: str, case_filter: CaseFilter, start: dt.datetime,
             rows.append((row["label"] or "未分配", counts))
     rows.sort(key=lambda item: -item[1].created_count)
     return rows
+
+
+def case_hot_issue_messages(*, user_id: int | None, since: dt.datetime, limit: int) -> list[HotIssueMessage]:
+    """The cases created since ``since`` that user ``user_id`` may see (all for ``None``), newest first, at
+    most ``limit``, as hot-issue messages: the topic is the case's matter (else its category), the place
+    its address (else its grid), the reporter a hash of the phone (never the phone). Registered with
+    :mod:`zhili.textintel.case_source` when the app is ready."""
+    if user_id is None:
+        cases = Case.objects.all()
+    else:
+        viewer = User.objects.filter(pk=user_id, is_active=True).select_related("scope_area").first()
+        cases = cases_visible_to(viewer) if viewer is not None else Case.objects.none()
+    rows = (cases.filter(created_at__gte=since).order_by("-created_at", "-id")
+            .values_list("id", "number", "title", "description", "created_at", "reporter_phone_hash",
+                         "reporter_user_id", "address_text", "grid__name", "matter__code", "category__code")[:limit])
+    return [
+        HotIssueMessage(
+            message_id=str(number), reporter=phone_hash or (f"user:{reporter_id}" if reporter_id else f"case:{case_id}"),
+            title=title or "", text=f"{address_text} {description}".strip(), created_at=created_at, likes=0,
+            topic=matter_code or category_code or "", place=address_text or grid_name or "",
+        )
+        for (case_id, number, title, description, created_at, phone_hash, reporter_id, address_text, grid_name,
+             matter_code, category_code) in rows
+    ]

@@ -266,6 +266,11 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 ZHILI_UPLOAD_MAX_BYTES = environment_integer("ZHILI_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024, minimum=1)
+# bounded work per request: queued/running background jobs per user; a hot-issue run's rows and upload size
+ZHILI_JOBS_PER_USER = environment_integer("ZHILI_JOBS_PER_USER", default=3, minimum=1)
+ZHILI_HOT_ISSUE_MAX_ROWS = environment_integer("ZHILI_HOT_ISSUE_MAX_ROWS", default=100_000, minimum=2)
+ZHILI_HOT_ISSUE_UPLOAD_MAX_BYTES = environment_integer("ZHILI_HOT_ISSUE_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024,
+                                                       minimum=1)
 # history import: a closing time this many seconds before intake is one the source rounded to the minute
 ZHILI_IMPORT_CLOSE_TOLERANCE_SECONDS = environment_integer("ZHILI_IMPORT_CLOSE_TOLERANCE_SECONDS", default=60,
                                                            minimum=0)

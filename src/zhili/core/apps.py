@@ -11,7 +11,11 @@ class CoreConfig(AppConfig):
         # deferred: models and other apps can be imported only once the app registry is ready
         from django.contrib.auth.signals import user_login_failed
 
-        from zhili.core import checks  # noqa: F401 - registers the deployment checks
+        from zhili.core import (
+            checks,  # noqa: F401 - registers the deployment checks
+            tasks,  # noqa: F401 - registers the job ledger's entry point with zhili.core.jobs
+        # deferred: models and other apps can be imported only once the app registry is ready
+        )
         from zhili.core.metrics import login_failed_count
 
         # A metric, not a business rule: every failed sign-in (the site's form, the admin, a future

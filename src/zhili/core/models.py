@@ -22,3 +22,36 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "运行中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"
+
+
+class Job(models.Model):
+    """The ledger of background work a person submitted (:func:`zhili.core.jobs.job_submit`).
+
+    Counts each user's queued and running jobs, so one user cannot fill the worker; the job's own
+    record (a hot-issue run, an export) keeps its result. ``user_id`` is a plain number: core
+    imports no app, the accounts app included.
+    """
+
+    name = models.CharField(max_length=100)
+    arguments = models.JSONField(default=list)
+    user_id = models.PositiveBigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        indexes = [models.Index(fields=["user_id", "status", "created_at"], name="core_job_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk} ({self.status})"

@@ -13,6 +13,15 @@ def upload_size_limit() -> int:
     return int(getattr(settings, "ZHILI_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
 
 
+def size_text(size: int) -> str:
+    """A byte count as a person reads it: "20 MB", "98 KB", "1000 字节"."""
+    if size >= 1024 * 1024:
+        return _("%(count)d MB") % {"count": size // (1024 * 1024)}
+    if size >= 1024:
+        return _("%(count)d KB") % {"count": size // 1024}
+    return _("%(count)d 字节") % {"count": size}
+
+
 def upload_read_limited(upload: UploadedFile[bytes], *, limit: int | None = None) -> bytes:
     """The upload's bytes; refuses (413, a clear message) a file larger than ``limit`` without reading it.
 
@@ -23,7 +32,7 @@ def upload_read_limited(upload: UploadedFile[bytes], *, limit: int | None = None
     name = upload.name or "upload"
     too_large = ApplicationError(
         "file_too_large",
-        _("文件「%(name)s」超过 %(limit)d MB 的上限，请拆分或压缩后再上传。") % {"name": name, "limit": limit // (1024 * 1024)},
+        _("文件「%(name)s」超过 %(limit)s 的上限，请拆分或压缩后再上传。") % {"name": name, "limit": size_text(limit)},
         status_code=413,
     )
     if (upload.size or 0) > limit:

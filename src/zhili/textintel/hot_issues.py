@@ -4,12 +4,22 @@ Pure computation (no database). Method, documented in docs/textintel.md:
 
 1. Each message is title + content; its place mentions are extracted (:mod:`places`) and its
    text becomes a TF-IDF vector of character bigrams (title counted twice: it states the problem).
-2. Two messages are linked when they are within ``WINDOW_DAYS`` of each other and either their
-   cosine similarity is ≥ ``STRONG_SIMILARITY`` or it is ≥ ``PLACE_SIMILARITY`` and they name a
-   common specific place (compound or road).
-3. Clusters are the connected components of that graph; a component with ≥ 2 reports is a
-   candidate hot issue.
-4. Heat index (all terms reproducible from the members):
+   A platform case also brings the matter it was classified to (``topic``) and the place it was
+   recorded at (``place``: the compound or road of its address, else its grid).
+2. **Blocks.** Messages are compared only inside their block: the same recorded topic and place
+   (a platform case), or the same district or county named in the text (an uploaded file; texts
+   naming none share one block). A block is ordered by time and cut into runs of at most
+   ``BLOCK_ROWS`` messages spanning at most ``RUN_DAYS``, so the work grows linearly with the
+   number of messages (a longer period adds runs, not longer ones) and the memory of one
+   comparison is bounded (``BLOCK_ROWS``² similarities), whatever the input.
+3. **Similarity** of two messages of a block: the cosine of their vectors, plus ``PLACE_BONUS``
+   when they name a common specific place (compound or road), plus ``TOPIC_BONUS`` when both carry
+   the same recorded topic; two messages more than ``WINDOW_DAYS`` apart are never alike.
+4. **Average linkage.** Clusters are merged while the average similarity of all their pairs is at
+   least ``LINK_SIMILARITY``, so a chain of pairwise look-alikes (texts from one template about
+   unrelated problems) cannot pull unrelated reports into one issue, as single linkage did.
+   A cluster with ≥ ``MINIMUM_REPORTS`` reports is a hot issue.
+5. Heat index (all terms reproducible from the members, and shown on the page as the reasons):
 
        heat = (reports + 2·(reporters − 1) + 3·ln(1 + likes)) × (1 + 0.25·growth) × recency
        growth  = (r_recent − r_previous) / max(1, r_previous), clipped to [−1, 3], where
@@ -17,11 +27,15 @@ Pure computation (no database). Method, documented in docs/textintel.md:
        recency = 0.5 + 0.5·exp(−days from the last report to the reference time / 90)
 
    The reference time is the newest message of the whole input (for a historical file) or now.
+
+At most ``max_rows`` messages are computed in one run (``ZHILI_HOT_ISSUE_MAX_ROWS``); more are
+refused with a message saying how to split the input, before any work is done.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -37,11 +51,18 @@ from zhili.core.clock import CHINA_TIME_ZONE
 from zhili.core.errors import ApplicationError
 from zhili.textintel.labelled_files import decode_csv_bytes
 from zhili.textintel.normalization import content_characters
-from zhili.textintel.places import place_mentions
+from zhili.textintel.places import PlaceMentions, place_mentions
 
 WINDOW_DAYS = 180
-STRONG_SIMILARITY = 0.55
-PLACE_SIMILARITY = 0.30
+PLACE_BONUS = 0.25
+TOPIC_BONUS = 0.25
+LINK_SIMILARITY = 0.35
+BLOCK_ROWS = 2000
+RUN_DAYS = 2 * WINDOW_DAYS
+# runs up to this size are compared in one batch and clustered without SciPy (the same result, up to
+# the order in which equal similarities are merged)
+SMALL_RUN = 32
+MAX_ROWS = 100_000
 MINIMUM_REPORTS = 2
 GROWTH_WINDOW_DAYS = 30
 RECENCY_DECAY_DAYS = 90
@@ -57,6 +78,8 @@ class HotIssueMessage:
     text: str
     created_at: dt.datetime
     likes: int
+    topic: str = ""  # the matter a platform case was classified to ("" for an uploaded message)
+    place: str = ""  # where a platform case was recorded (its address's compound or road, else its grid)
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,8 @@ class ComputedHotIssue:
     reporter_count: int
     like_count: int
     growth: float
+    recent_reports: int  # reports in the last GROWTH_WINDOW_DAYS of the cluster
+    previous_reports: int  # reports in the GROWTH_WINDOW_DAYS before those
     members: tuple[HotIssueMember, ...]
 
 
@@ -106,9 +131,18 @@ def parse_message_time(value: str) -> dt.datetime | None:
     return None
 
 
-def messages_from_csv_bytes(data: bytes) -> list[HotIssueMessage]:
+def rows_over_cap_error(*, rows: int | str, limit: int) -> ApplicationError:
+    """The refusal of an input larger than one hot-issue run may compute (413: nothing is stored)."""
+    return ApplicationError(
+        "hot_issue_too_many_rows",
+        _("留言有 %(rows)s 条，超过一次热点计算 %(limit)d 条的上限：请按时间段或地区拆分后分别计算。")
+        % {"rows": rows, "limit": limit}, status_code=413)
+
+
+def messages_from_csv_bytes(data: bytes, *, max_rows: int = MAX_ROWS) -> list[HotIssueMessage]:
     """Messages of a file laid out like messages_with_votes.csv (msg_id, user_id, title, created_at,
-    content, likes; dislikes optional). Rows with an unreadable time are refused with their numbers."""
+    content, likes; dislikes optional). Rows with an unreadable time are refused with their numbers;
+    a file of more than ``max_rows`` rows is refused as soon as the row past the cap is read."""
     text = decode_csv_bytes(data)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in (reader.fieldnames or [])]
@@ -124,6 +158,8 @@ def messages_from_csv_bytes(data: bytes) -> list[HotIssueMessage]:
     messages: list[HotIssueMessage] = []
     bad_rows: list[int] = []
     for row_number, row in enumerate(reader, start=2):
+        if row_number - 1 > max_rows:
+            raise rows_over_cap_error(rows=_("超过 %(limit)d") % {"limit": max_rows}, limit=max_rows)
         created_at = parse_message_time(row.get("created_at") or "")
         if created_at is None:
             bad_rows.append(row_number)
@@ -157,43 +193,198 @@ def _place_key(name: str) -> str:
     return name[:-2] if name.endswith("小区") and len(name) >= 4 else name
 
 
-def message_similarity_graph(messages: Sequence[HotIssueMessage]) -> Any:
-    """Sparse symmetric adjacency (scipy CSR) of the link rule in the module docstring."""
+@dataclass(frozen=True)
+class _Placed:
+    block: tuple[str, str]  # (topic, place) of the block the message is compared in ("" place: none named)
+    places: tuple[str, ...]  # place keys for the common-place bonus
+
+
+def _mentions(message: HotIssueMessage) -> PlaceMentions:
+    return place_mentions(f"{message.title} {message.text}")
+
+
+def _placed(message: HotIssueMessage, mentions: PlaceMentions | None = None,
+            recorded_keys: dict[str, str] | None = None) -> _Placed:
+    mentions = mentions or _mentions(message)
+    places = [_place_key(name) for name in mentions.specific]
+    if message.place:
+        known = {} if recorded_keys is None else recorded_keys
+        key = known.get(message.place)
+        if key is None:
+            # the compound or road of the address, else the place as recorded (a grid's name, "红梅新村")
+            names = [*place_mentions(message.place).specific, message.place.strip()]
+            key = known[message.place] = _place_key(names[0])
+        return _Placed(block=(message.topic, key), places=tuple(dict.fromkeys([key, *places])))
+    district = next((unit for unit in mentions.administrative
+                     if unit.endswith(("区", "县")) and not unit.endswith("社区")), "")
+    return _Placed(block=(message.topic, district), places=tuple(dict.fromkeys(places)))
+
+
+def _placed_all(messages: Sequence[HotIssueMessage],
+                mentions: Sequence[PlaceMentions] | None = None) -> list[_Placed]:
+    """Each message's block and places. A text that names a compound or road but no district joins the
+    district the other texts name with that place, when they all name the same one ("丽发新城小区"
+    alone → A2区); a place named with several districts leaves it in the block of texts naming none."""
+    mentions = mentions if mentions is not None else [_mentions(message) for message in messages]
+    recorded_keys: dict[str, str] = {}
+    placed = [_placed(message, mentioned, recorded_keys) for message, mentioned in zip(messages, mentions, strict=True)]
+    districts_of_place: dict[str, Counter[str]] = {}
+    for message, item in zip(messages, placed, strict=True):
+        if not message.place and item.block[1]:
+            for place in item.places:
+                districts_of_place.setdefault(place, Counter())[item.block[1]] += 1
+    resolved: list[_Placed] = []
+    for message, item in zip(messages, placed, strict=True):
+        if message.place or item.block[1] or not item.places:
+            resolved.append(item)
+            continue
+        known = next((districts_of_place[place] for place in item.places if place in districts_of_place), None)
+        district = next(iter(known)) if known is not None and len(known) == 1 else ""
+        resolved.append(_Placed(block=(item.block[0], district), places=item.places))
+    return resolved
+
+
+def message_blocks(messages: Sequence[HotIssueMessage], *, placed: Sequence[_Placed] | None = None,
+                   ) -> list[list[int]]:
+    """The runs of message indexes compared with each other: each block in time order, cut into runs
+    of at most ``BLOCK_ROWS`` (the bound on one comparison's memory) spanning at most ``RUN_DAYS``;
+    every index in exactly one run."""
+    placed = placed if placed is not None else _placed_all(messages)
+    blocks: dict[tuple[str, str], list[int]] = {}
+    for index, item in enumerate(placed):
+        blocks.setdefault(item.block, []).append(index)
+    runs: list[list[int]] = []
+    span = dt.timedelta(days=RUN_DAYS)
+    for key in sorted(blocks):
+        ordered = sorted(blocks[key], key=lambda index: (messages[index].created_at, index))
+        run: list[int] = []
+        for index in ordered:
+            if run and (len(run) >= BLOCK_ROWS or messages[index].created_at - messages[run[0]].created_at > span):
+                runs.append(run)
+                run = []
+            run.append(index)
+        runs.append(run)
+    return runs
+
+
+def _vectors(messages: Sequence[HotIssueMessage]) -> Any:
     # deferred: scikit-learn/SciPy take about a second to import; only this computation needs them
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    count = len(messages)
-    if count == 0:
-        return sparse.csr_matrix((0, 0))
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True, dtype=np.float32)
     try:
-        vectors = vectorizer.fit_transform([_matching_text(message) for message in messages])
+        return vectorizer.fit_transform([_matching_text(message) for message in messages]).tocsr()
     except ValueError:  # every text empty
-        return sparse.csr_matrix((count, count))
-    similarity = (vectors @ vectors.T).tocoo()
-    times = np.array([message.created_at.timestamp() for message in messages])
-    rows, columns, values = similarity.row, similarity.col, similarity.data
-    candidate = (rows < columns) & (values >= PLACE_SIMILARITY) & (np.abs(times[rows] - times[columns]) <= WINDOW_DAYS * 86_400)
-    rows, columns, values = rows[candidate], columns[candidate], values[candidate]
-    places: dict[int, frozenset[str]] = {}
+        return sparse.csr_matrix((len(messages), 1), dtype=np.float32)
 
-    def places_of(index: int) -> frozenset[str]:
-        if index not in places:
-            message = messages[index]
-            places[index] = frozenset(_place_key(name) for name in
-                                      place_mentions(f"{message.title} {message.text}").specific)
-        return places[index]
 
-    keep_rows: list[int] = []
-    keep_columns: list[int] = []
-    for row, column, value in zip(rows.tolist(), columns.tolist(), values.tolist(), strict=True):
-        if value >= STRONG_SIMILARITY or places_of(row) & places_of(column):
-            keep_rows.append(row)
-            keep_columns.append(column)
-    data = np.ones(len(keep_rows), dtype=np.int8)
-    graph = sparse.coo_matrix((data, (keep_rows, keep_columns)), shape=(count, count))
-    return (graph + graph.T).tocsr()
+def run_similarity(messages: Sequence[HotIssueMessage], run: Sequence[int], *, vectors: Any | None = None,
+                   placed: Sequence[_Placed] | None = None) -> Any:
+    """Dense similarity (numpy, ``len(run)``²) of the messages of one run, by the rule in the module docstring."""
+    # deferred: SciPy is imported only when hot issues are computed
+    from scipy import sparse
+
+    vectors = vectors if vectors is not None else _vectors(messages)
+    placed = placed if placed is not None else _placed_all(messages)
+    indexes = list(run)
+    block_vectors = vectors[indexes]
+    similarity = np.asarray((block_vectors @ block_vectors.T).todense(), dtype=np.float64)
+    place_ids: dict[str, int] = {}
+    rows: list[int] = []
+    columns: list[int] = []
+    for row, index in enumerate(indexes):
+        for place in placed[index].places:
+            rows.append(row)
+            columns.append(place_ids.setdefault(place, len(place_ids)))
+    if place_ids:
+        incidence = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+                                      shape=(len(indexes), len(place_ids)))
+        similarity += PLACE_BONUS * (np.asarray((incidence @ incidence.T).todense()) > 0)
+    topics = np.array([messages[index].topic for index in indexes], dtype=object)
+    similarity += TOPIC_BONUS * ((topics[:, None] == topics[None, :]) & (topics[:, None] != ""))
+    times = np.array([messages[index].created_at.timestamp() for index in indexes])
+    similarity[np.abs(times[:, None] - times[None, :]) > WINDOW_DAYS * 86_400] = -1.0
+    np.fill_diagonal(similarity, 1.0 + PLACE_BONUS + TOPIC_BONUS)
+    return similarity
+
+
+def small_run_similarities(messages: Sequence[HotIssueMessage], runs: Sequence[Sequence[int]], *, vectors: Any,
+                           placed: Sequence[_Placed]) -> list[Any]:
+    """:func:`run_similarity` of many small runs at once (one sparse product for all their pairs): a
+    platform's cases fall into thousands of blocks of a few reports, and per-run matrix set-up dominated."""
+    left: list[int] = []
+    right: list[int] = []
+    for run in runs:
+        for first in range(len(run)):
+            left.extend(run[first] for _second in range(first + 1, len(run)))
+            right.extend(run[first + 1:])
+    cosines = (np.asarray(vectors[left].multiply(vectors[right]).sum(axis=1), dtype=np.float64).ravel()
+               if left else np.zeros(0))
+    matrices: list[Any] = []
+    pair = 0
+    for run in runs:
+        size = len(run)
+        similarity = np.empty((size, size))
+        for first in range(size):
+            one = messages[run[first]]
+            first_places = set(placed[run[first]].places)
+            for second in range(first + 1, size):
+                other = messages[run[second]]
+                value = cosines[pair]
+                pair += 1
+                if first_places.intersection(placed[run[second]].places):
+                    value += PLACE_BONUS
+                if one.topic and one.topic == other.topic:
+                    value += TOPIC_BONUS
+                if abs((one.created_at - other.created_at).total_seconds()) > WINDOW_DAYS * 86_400:
+                    value = -1.0
+                similarity[first, second] = similarity[second, first] = value
+        np.fill_diagonal(similarity, 1.0 + PLACE_BONUS + TOPIC_BONUS)
+        matrices.append(similarity)
+    return matrices
+
+
+def _average_linkage_small(similarity: Any) -> list[list[int]]:
+    """Average linkage (UPGMA) of a small run by repeated merging, with the similarities SciPy's tree
+    uses (capped to [−1, 1], as distances are clipped to [0, 2]) and the same cut."""
+    capped = np.clip(np.asarray(similarity, dtype=np.float64), -1.0, 1.0)
+    clusters: list[list[int]] = [[position] for position in range(len(capped))]
+    between = capped.copy()
+    np.fill_diagonal(between, -np.inf)
+    while len(clusters) > 1:
+        first, second = divmod(int(np.argmax(between)), len(clusters))
+        if between[first, second] < LINK_SIMILARITY - 1e-12:
+            break
+        first, second = min(first, second), max(first, second)
+        sizes = len(clusters[first]), len(clusters[second])
+        merged = (between[first] * sizes[0] + between[second] * sizes[1]) / (sizes[0] + sizes[1])
+        between[first], between[:, first] = merged, merged
+        between[first, first] = -np.inf
+        between = np.delete(np.delete(between, second, axis=0), second, axis=1)
+        clusters[first] = clusters[first] + clusters.pop(second)
+    return clusters
+
+
+def _run_clusters(similarity: Any) -> list[list[int]]:
+    """Average-linkage clusters (positions in the run) whose mean pair similarity is ≥ LINK_SIMILARITY."""
+    if len(similarity) <= SMALL_RUN:
+        return _average_linkage_small(similarity)
+    # deferred: SciPy is imported only when hot issues are computed
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    size = len(similarity)
+    if size == 1:
+        return [[0]]
+    distance = np.clip(1.0 - similarity, 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    labels = fcluster(tree, t=1.0 - LINK_SIMILARITY, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for position, label in enumerate(labels.tolist()):
+        groups.setdefault(label, []).append(position)
+    return list(groups.values())
 
 
 def heat_index(*, report_count: int, reporter_count: int, like_count: int, growth: float, days_since_last: float) -> float:
@@ -202,14 +393,15 @@ def heat_index(*, report_count: int, reporter_count: int, like_count: int, growt
     return round(base * (1 + 0.25 * growth) * recency, 3)
 
 
-def _growth(times: Sequence[dt.datetime]) -> float:
+def _growth(times: Sequence[dt.datetime]) -> tuple[float, int, int]:
+    """(growth, reports in the last 30 days of the cluster, reports in the 30 days before those)."""
     last = max(times)
     recent = sum(1 for time in times if (last - time).days < GROWTH_WINDOW_DAYS)
     previous = sum(1 for time in times if GROWTH_WINDOW_DAYS <= (last - time).days < 2 * GROWTH_WINDOW_DAYS)
-    return max(-1.0, min(3.0, (recent - previous) / max(1, previous)))
+    return max(-1.0, min(3.0, (recent - previous) / max(1, previous))), recent, previous
 
 
-def _cluster_place(members: Sequence[HotIssueMessage]) -> str:
+def _cluster_place(members: Sequence[HotIssueMessage], mentions: Sequence[PlaceMentions] | None = None) -> str:
     """The district most members name plus the specific place (compound/road) most members name.
 
     Ties go to the name met first (members in order, each text's names in order of appearance): the
@@ -219,60 +411,100 @@ def _cluster_place(members: Sequence[HotIssueMessage]) -> str:
     districts: Counter[str] = Counter()
     specific: Counter[str] = Counter()
     finer: Counter[str] = Counter()
-    for member in members:
-        mentions = place_mentions(f"{member.title} {member.text}")  # each tuple is without repeats
-        districts.update([unit for unit in mentions.administrative if unit.endswith(("区", "县"))])
-        finer.update([unit for unit in mentions.administrative if unit.endswith(("街道", "镇", "乡", "社区", "村"))])
-        specific.update(mentions.specific)
+    for position, member in enumerate(members):
+        mentioned = mentions[position] if mentions is not None else _mentions(member)  # tuples without repeats
+        districts.update([unit for unit in mentioned.administrative if unit.endswith(("区", "县"))])
+        finer.update([unit for unit in mentioned.administrative if unit.endswith(("街道", "镇", "乡", "社区", "村"))])
+        specific.update(mentioned.specific)
     parts = [name for counter in (districts, specific or finer) for name, _count in counter.most_common(1)]
     return "".join(parts)
 
 
-def hot_issues_compute(
-    messages: Sequence[HotIssueMessage], *, reference_time: dt.datetime | None = None,
-) -> HotIssueResult:
-    """Cluster ``messages`` and rank the clusters of ≥ 2 reports by heat index (hottest first)."""
-    # deferred: SciPy is imported only when hot issues are computed
-    from scipy.sparse.csgraph import connected_components
+def _issue_of(messages: Sequence[HotIssueMessage], indexes: Sequence[int], *, closeness: Any,
+              reference: dt.datetime) -> ComputedHotIssue:
+    """One hot issue of the members ``indexes`` (its place is left empty: only the issues kept are given
+    theirs); its representative is the member closest to the others (highest summed similarity), ties to
+    the most liked."""
+    representative = messages[indexes[int(np.lexsort((
+        -np.array([messages[index].likes for index in indexes]), -np.asarray(closeness)))[0])]]
+    ordered = sorted(indexes, key=lambda index: (messages[index].created_at, messages[index].message_id))
+    members = [messages[index] for index in ordered]
+    times = [member.created_at for member in members]
+    growth, recent, previous = _growth(times)
+    reporters = {member.reporter or member.message_id for member in members}
+    likes = sum(member.likes for member in members)
+    return ComputedHotIssue(
+        heat_index=heat_index(report_count=len(members), reporter_count=len(reporters), like_count=likes,
+                              growth=growth, days_since_last=(reference - max(times)).total_seconds() / 86_400),
+        place="",
+        first_reported_at=min(times),
+        last_reported_at=max(times),
+        representative_title=representative.title,
+        representative_text=representative.text,
+        report_count=len(members),
+        reporter_count=len(reporters),
+        like_count=likes,
+        growth=round(growth, 3),
+        recent_reports=recent,
+        previous_reports=previous,
+        members=tuple(HotIssueMember(message_id=member.message_id, title=member.title,
+                                     created_at=member.created_at, likes=member.likes, reporter=member.reporter)
+                      for member in members),
+    )
 
-    parameters = {"window_days": WINDOW_DAYS, "strong_similarity": STRONG_SIMILARITY,
-                  "place_similarity": PLACE_SIMILARITY, "minimum_reports": MINIMUM_REPORTS}
+
+def hot_issues_compute(
+    messages: Sequence[HotIssueMessage], *, reference_time: dt.datetime | None = None, max_rows: int = MAX_ROWS,
+) -> HotIssueResult:
+    """Cluster ``messages`` and rank the clusters of ≥ 2 reports by heat index (hottest first).
+
+    Refuses (``hot_issue_too_many_rows``) more than ``max_rows`` messages before any work. Work and
+    memory are bounded per run of a block (module docstring), so they grow linearly with the input.
+    """
+    parameters = {"window_days": WINDOW_DAYS, "link_similarity": LINK_SIMILARITY, "place_bonus": PLACE_BONUS,
+                  "topic_bonus": TOPIC_BONUS, "block_rows": BLOCK_ROWS, "run_days": RUN_DAYS,
+                  "minimum_reports": MINIMUM_REPORTS,
+                  "linkage": "average"}
+    if len(messages) > max_rows:
+        raise rows_over_cap_error(rows=len(messages), limit=max_rows)
     if not messages:
         return HotIssueResult(issues=[], cluster_of={}, parameters=parameters)
-    graph = message_similarity_graph(messages)
-    _count, labels = connected_components(graph, directed=False)
+    vectors = _vectors(messages)
+    mentions = [_mentions(message) for message in messages]
+    placed = _placed_all(messages, mentions)
     reference = reference_time or max(message.created_at for message in messages)
-    groups: dict[int, list[int]] = {}
-    for index, label in enumerate(labels):
-        groups.setdefault(int(label), []).append(index)
+    cluster_of: dict[str, int] = {}
     issues: list[ComputedHotIssue] = []
-    for indexes in groups.values():
-        if len(indexes) < MINIMUM_REPORTS:
+    members_of: list[list[int]] = []  # the message indexes of each issue
+    cluster_number = 0
+    runs = message_blocks(messages, placed=placed)
+    small = [run for run in runs if 1 < len(run) <= SMALL_RUN]
+    small_similarity = dict(zip(map(id, small), small_run_similarities(messages, small, vectors=vectors,
+                                                                         placed=placed), strict=True))
+    for run in runs:
+        if len(run) == 1:  # alone in its block: its own cluster, nothing to compare
+            cluster_of[messages[run[0]].message_id] = cluster_number
+            cluster_number += 1
             continue
-        members = sorted((messages[index] for index in indexes), key=lambda message: message.created_at)
-        degree = np.asarray(graph[indexes][:, indexes].sum(axis=1)).ravel()
-        representative = messages[indexes[int(np.lexsort((
-            -np.array([messages[index].likes for index in indexes]), -degree))[0])]]
-        times = [member.created_at for member in members]
-        growth = _growth(times)
-        reporters = {member.reporter or member.message_id for member in members}
-        likes = sum(member.likes for member in members)
-        issues.append(ComputedHotIssue(
-            heat_index=heat_index(report_count=len(members), reporter_count=len(reporters), like_count=likes,
-                                  growth=growth, days_since_last=(reference - max(times)).total_seconds() / 86_400),
-            place=_cluster_place(members),
-            first_reported_at=min(times),
-            last_reported_at=max(times),
-            representative_title=representative.title,
-            representative_text=representative.text,
-            report_count=len(members),
-            reporter_count=len(reporters),
-            like_count=likes,
-            growth=round(growth, 3),
-            members=tuple(HotIssueMember(message_id=member.message_id, title=member.title,
-                                         created_at=member.created_at, likes=member.likes, reporter=member.reporter)
-                          for member in members),
-        ))
-    issues.sort(key=lambda issue: (-issue.heat_index, issue.first_reported_at))
-    cluster_of = {message.message_id: int(labels[index]) for index, message in enumerate(messages)}
-    return HotIssueResult(issues=issues[:MAX_ISSUES], cluster_of=cluster_of, parameters=parameters)
+        similarity = small_similarity.get(id(run))
+        if similarity is None:
+            similarity = run_similarity(messages, run, vectors=vectors, placed=placed)
+        for positions in _run_clusters(similarity):
+            for position in positions:
+                cluster_of[messages[run[position]].message_id] = cluster_number
+            cluster_number += 1
+            if len(positions) < MINIMUM_REPORTS:
+                continue
+            issues.append(_issue_of(messages, [run[position] for position in positions],
+                                    closeness=similarity[np.ix_(positions, positions)].sum(axis=1),
+                                    reference=reference))
+            members_of.append([run[position] for position in positions])
+    order = sorted(range(len(issues)), key=lambda number: (-issues[number].heat_index,
+                                                            issues[number].first_reported_at))[:MAX_ISSUES]
+    kept = []
+    for number in order:
+        ordered = sorted(members_of[number], key=lambda index: (messages[index].created_at,
+                                                                messages[index].message_id))
+        kept.append(dataclasses.replace(issues[number], place=_cluster_place(
+            [messages[index] for index in ordered], [mentions[index] for index in ordered])))
+    return HotIssueResult(issues=kept, cluster_of=cluster_of, parameters=parameters)

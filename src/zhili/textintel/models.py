@@ -136,6 +136,9 @@ class HotIssueRun(models.Model):
     error_message = models.TextField(_("错误信息"), blank=True)
     data_path = models.CharField(_("数据文件"), max_length=500, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The area subtrees of the cases the run read (its creator's scope); empty: the whole platform.
+    # Only viewers whose scope covers all of them see the run (selectors.hot_issue_run_list).
+    scope_paths = models.JSONField(_("范围"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("热点计算")
@@ -161,6 +164,8 @@ class HotIssue(models.Model):
     reporter_count = models.PositiveIntegerField(_("反映人数"))
     like_count = models.PositiveIntegerField(_("点赞数"))
     growth = models.FloatField(_("增长"))
+    recent_reports = models.PositiveIntegerField(_("近30天反映"), default=0)
+    previous_reports = models.PositiveIntegerField(_("此前30天反映"), default=0)
     # [{"id": "188006", "title": ..., "created_at": iso, "likes": 3, "reporter": "A0001"}, ...]
     members = models.JSONField(_("成员"), default=list)
 

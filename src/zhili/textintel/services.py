@@ -14,20 +14,29 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from zhili.accounts.models import User
+from zhili.accounts.permissions import user_area_paths
+from zhili.accounts.roles import Role
 from zhili.audit.services import audit_record_append
-from zhili.cases.models import Case
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, NotFoundError
 from zhili.core.files import private_directory, private_file_write
-from zhili.core.jobs import job_enqueue
+from zhili.core.jobs import job_submit
 from zhili.textintel.artifacts import classifier_artifact_read, classifier_artifact_write
+from zhili.textintel.case_source import case_messages
 from zhili.textintel.classifier import (
     ClassifierSettings,
     ProgressCallback,
     classifier_evaluate_on,
     classifier_fit,
 )
-from zhili.textintel.hot_issues import HotIssueMessage, hot_issues_compute, messages_from_csv_bytes
+from zhili.textintel.hot_issues import (
+    MAX_ROWS,
+    HotIssueMessage,
+    hot_issues_compute,
+    messages_from_csv_bytes,
+    rows_over_cap_error,
+)
 from zhili.textintel.labelled_files import labelled_texts_read
 from zhili.textintel.models import (
     ClassifierModel,
@@ -280,17 +289,22 @@ def classifier_training_job_create(
     suffix = Path(file_name).suffix.lower() or ".csv"
     path = _upload_directory() / f"training-{uuid.uuid4().hex}{suffix}"
     private_file_write(path, data)
-    with transaction.atomic():
-        job = ClassifierTrainingJob.objects.create(
-            name=name, target=target, data_path=str(path), source_file_name=Path(file_name).name[:255],
-            text_columns=",".join(text_columns)[:255], label_column=label_column[:100],
-            created_at=clock.now(), created_by_id=actor_id,
-        )
-        audit_record_append(
-            actor_id=actor_id, action="classifier.training_queued", object_type="textintel.ClassifierTrainingJob",
-            object_id=job.pk, data={"name": name, "target": target, "file": job.source_file_name},
-        )
-        job_enqueue(CLASSIFIER_TRAINING_JOB, job.pk)
+    try:
+        with transaction.atomic():
+            job = ClassifierTrainingJob.objects.create(
+                name=name, target=target, data_path=str(path), source_file_name=Path(file_name).name[:255],
+                text_columns=",".join(text_columns)[:255], label_column=label_column[:100],
+                created_at=clock.now(), created_by_id=actor_id,
+            )
+            job_submit(CLASSIFIER_TRAINING_JOB, job.pk, user_id=actor_id)  # refused over the user's cap
+            audit_record_append(
+                actor_id=actor_id, action="classifier.training_queued",
+                object_type="textintel.ClassifierTrainingJob", object_id=job.pk,
+                data={"name": name, "target": target, "file": job.source_file_name},
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)  # nothing half-written: no file without its job
+        raise
     return job
 
 
@@ -329,7 +343,7 @@ def classifier_training_job_run(*, job_id: int) -> ClassifierTrainingJob:
 def _hot_issues_store(*, run: HotIssueRun, messages: Sequence[HotIssueMessage]) -> HotIssueRun:
     """Compute the hot issues of ``messages`` (outside any transaction: it takes seconds to minutes),
     then store them in ``run``, which is then succeeded."""
-    result = hot_issues_compute(messages)
+    result = hot_issues_compute(messages, max_rows=hot_issue_max_rows())
     with transaction.atomic():
         HotIssue.objects.filter(run=run).delete()  # a failed run tried again starts clean
         HotIssue.objects.bulk_create([
@@ -338,7 +352,8 @@ def _hot_issues_store(*, run: HotIssueRun, messages: Sequence[HotIssueMessage]) 
                 first_reported_at=issue.first_reported_at, last_reported_at=issue.last_reported_at,
                 representative_title=issue.representative_title[:300], representative_text=issue.representative_text,
                 report_count=issue.report_count, reporter_count=issue.reporter_count, like_count=issue.like_count,
-                growth=issue.growth, members=[member.as_dict() for member in issue.members],
+                growth=issue.growth, recent_reports=issue.recent_reports, previous_reports=issue.previous_reports,
+                members=[member.as_dict() for member in issue.members],
             )
             for rank, issue in enumerate(result.issues, start=1)
         ])
@@ -355,21 +370,28 @@ def _hot_issues_store(*, run: HotIssueRun, messages: Sequence[HotIssueMessage]) 
     return run
 
 
-def _case_messages(*, days: int) -> list[HotIssueMessage]:
-    """The platform's cases of the last ``days`` days as messages (the reporter is a hash, never a phone)."""
+def hot_issue_max_rows() -> int:
+    """The most messages one run computes (``ZHILI_HOT_ISSUE_MAX_ROWS``, default 100,000)."""
+    return int(getattr(settings, "ZHILI_HOT_ISSUE_MAX_ROWS", MAX_ROWS))
 
-    since = clock.now() - dt.timedelta(days=days)
-    rows = Case.objects.filter(created_at__gte=since).values_list(
-        "id", "number", "title", "description", "created_at", "reporter_phone_hash", "reporter_user_id",
-        "address_text",
-    )
-    return [
-        HotIssueMessage(
-            message_id=str(number), reporter=phone_hash or (f"user:{user_id}" if user_id else f"case:{case_id}"),
-            title=title or "", text=f"{address_text} {description}".strip(), created_at=created_at, likes=0,
-        )
-        for case_id, number, title, description, created_at, phone_hash, user_id, address_text in rows
-    ]
+
+def hot_issue_scope_paths(actor_id: int | None) -> list[str]:
+    """The area subtrees whose cases ``actor_id`` may read (empty: the whole platform; a scoped user
+    without an area reads nothing, and gets the impossible path "-")."""
+    actor = User.objects.filter(pk=actor_id).select_related("scope_area").first() if actor_id else None
+    if actor is None or actor.role == Role.ADMIN:
+        return []
+    paths = list(user_area_paths(actor))
+    return paths or ([] if actor.role not in (Role.GRID_WORKER, Role.HANDLER) else ["-"])
+
+
+def _case_messages(*, days: int, actor_id: int | None) -> list[HotIssueMessage]:
+    """The cases of the last ``days`` days that ``actor_id`` may see, as messages (refused over the row cap)."""
+    limit = hot_issue_max_rows()
+    messages = case_messages(user_id=actor_id, since=clock.now() - dt.timedelta(days=days), limit=limit + 1)
+    if len(messages) > limit:
+        raise rows_over_cap_error(rows=_("超过 %(limit)d") % {"limit": limit}, limit=limit)
+    return messages
 
 
 def _cases_label(days: int) -> str:
@@ -380,34 +402,43 @@ def hot_issue_run_create_from_cases(*, actor_id: int | None, days: int = 90) -> 
     """Compute and store, now (not in the queue), the hot issues of the platform's cases of the last ``days`` days."""
     run = HotIssueRun.objects.create(source=HotIssueSource.CASES, source_label=_cases_label(days)[:255],
                                      created_at=clock.now(), created_by_id=actor_id, parameters={"days": days},
-                                     status=HotIssueRunStatus.QUEUED)
+                                     status=HotIssueRunStatus.QUEUED, scope_paths=hot_issue_scope_paths(actor_id))
     return hot_issue_run_execute(run_id=run.pk)
 
 
-def _hot_issue_run_queue(*, run_fields: dict[str, Any], actor_id: int | None) -> HotIssueRun:
-    with transaction.atomic():
-        run = HotIssueRun.objects.create(created_at=clock.now(), created_by_id=actor_id,
-                                         status=HotIssueRunStatus.QUEUED, **run_fields)
-        audit_record_append(
-            actor_id=actor_id, action="hot_issue.queued", object_type="textintel.HotIssueRun", object_id=run.pk,
-            data={"source": run.source, "label": run.source_label},
-        )
-        job_enqueue(HOT_ISSUE_RUN_JOB, run.pk)
+def _hot_issue_run_queue(*, run_fields: dict[str, Any], actor_id: int | None, data: bytes | None = None) -> HotIssueRun:
+    """One transaction: the run, its place in the job ledger (refused over the user's cap: then
+    nothing is written, the uploaded file included), the stored file, the audit record last."""
+    path: Path | None = None
+    try:
+        with transaction.atomic():
+            run = HotIssueRun.objects.create(created_at=clock.now(), created_by_id=actor_id,
+                                             status=HotIssueRunStatus.QUEUED,
+                                             scope_paths=hot_issue_scope_paths(actor_id), **run_fields)
+            job_submit(HOT_ISSUE_RUN_JOB, run.pk, user_id=actor_id)
+            if data is not None:
+                path = _upload_directory() / f"hot-issues-{uuid.uuid4().hex}.csv"
+                private_file_write(path, data)
+                run.data_path = str(path)
+                run.save(update_fields=["data_path"])
+            audit_record_append(
+                actor_id=actor_id, action="hot_issue.queued", object_type="textintel.HotIssueRun", object_id=run.pk,
+                data={"source": run.source, "label": run.source_label},
+            )
+    except BaseException:
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
     return run
 
 
 def hot_issue_run_queue_from_file(*, data: bytes, file_name: str, actor_id: int | None) -> HotIssueRun:
-    """Check a messages file now (a bad file is refused at once, with its rows), store it, compute it in the queue.
-
-    The similarity of every pair of messages makes a large file take minutes, longer than a page
-    request may last; the page shows the run as queued / computing until it is done.
-    """
-    messages_from_csv_bytes(data)
-    path = _upload_directory() / f"hot-issues-{uuid.uuid4().hex}.csv"
-    private_file_write(path, data)
+    """Check a messages file now (a bad file, or one over the row cap, is refused at once, with its rows),
+    store it, compute it in the queue (the page shows the run as queued / computing until it is done)."""
+    messages_from_csv_bytes(data, max_rows=hot_issue_max_rows())
     return _hot_issue_run_queue(run_fields={"source": HotIssueSource.UPLOADED_FILE,
-                                            "source_label": Path(file_name).name[:255], "data_path": str(path)},
-                                actor_id=actor_id)
+                                            "source_label": Path(file_name).name[:255]},
+                                actor_id=actor_id, data=data)
 
 
 def hot_issue_run_queue_from_cases(*, actor_id: int | None, days: int = 90) -> HotIssueRun:
@@ -424,9 +455,9 @@ def hot_issue_run_execute(*, run_id: int) -> HotIssueRun:
     HotIssueRun.objects.filter(pk=run.pk).update(status=HotIssueRunStatus.RUNNING)
     try:
         if run.source == HotIssueSource.UPLOADED_FILE:
-            messages = messages_from_csv_bytes(Path(run.data_path).read_bytes())
+            messages = messages_from_csv_bytes(Path(run.data_path).read_bytes(), max_rows=hot_issue_max_rows())
         else:
-            messages = _case_messages(days=int(run.parameters.get("days", 90)))
+            messages = _case_messages(days=int(run.parameters.get("days", 90)), actor_id=run.created_by_id)
         return _hot_issues_store(run=run, messages=messages)
     except (ApplicationError, OSError, ValueError) as error:
         message = error.message if isinstance(error, ApplicationError) else _(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,20 +17,18 @@ from zhili.core.pages import page_refusal
 from zhili.core.parameters import LARGEST_IDENTIFIER, identifier_parameter, integer_parameter
 from zhili.core.replica import replica_read_view
 from zhili.core.spreadsheets import xlsx_bytes
+from zhili.core.uploads import upload_read_limited
 from zhili.textintel import selectors, services
 from zhili.textintel.exports import hot_issues_workbook
 from zhili.textintel.models import ClassifierTarget, HotIssueRunStatus
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
-
-def _uploaded_bytes(request: HttpRequest, field: str) -> tuple[bytes, str]:
+def _uploaded_bytes(request: HttpRequest, field: str, *, limit: int | None = None) -> tuple[bytes, str]:
+    """The upload's bytes, refused over ``limit`` (default ``ZHILI_UPLOAD_MAX_BYTES``) before it is read."""
     upload = request.FILES.get(field)
     if upload is None:
         raise ApplicationError("upload_missing", _("请选择要上传的文件。"))
-    if upload.size and upload.size > MAX_UPLOAD_BYTES:
-        raise ApplicationError("upload_too_large", _("文件超过 50 MB：请拆分后再上传。"))
-    return upload.read(), upload.name or "upload.csv"
+    return upload_read_limited(upload, limit=limit), upload.name or "upload.csv"
 
 
 @login_required
@@ -173,7 +172,8 @@ def hot_issues_page(request: HttpRequest) -> HttpResponse:
             if request.POST.get("source") == "cases":
                 run = services.hot_issue_run_queue_from_cases(actor_id=request.user.pk)
             else:
-                data, file_name = _uploaded_bytes(request, "messages")
+                data, file_name = _uploaded_bytes(request, "messages",
+                                                  limit=settings.ZHILI_HOT_ISSUE_UPLOAD_MAX_BYTES)
                 run = services.hot_issue_run_queue_from_file(data=data, file_name=file_name,
                                                              actor_id=request.user.pk)
         except ApplicationError as error:
@@ -181,11 +181,11 @@ def hot_issues_page(request: HttpRequest) -> HttpResponse:
             return redirect("textintel:hot_issues")
         messages.success(request, _("热点计算 #%(id)d 已提交，完成后本页自动显示结果。") % {"id": run.pk})
         return redirect(f"{reverse('textintel:hot_issues')}?run={run.pk}")
-    runs = selectors.hot_issue_run_list()
+    runs = selectors.hot_issue_run_list(request.user)
     run_id = identifier_parameter(request.GET, "run", label=_("热点计算"))
-    chosen = (selectors.hot_issue_run_for(run_id) if run_id else None) or (runs[0] if runs else None)
-    issues = selectors.hot_issues_of_run(chosen, limit=100) if chosen else []
-    unfinished = selectors.hot_issue_runs_unfinished()
+    chosen = (selectors.hot_issue_run_for(run_id, request.user) if run_id else None) or (runs[0] if runs else None)
+    issues = selectors.hot_issues_of_run(chosen, viewer=request.user, limit=100) if chosen else []
+    unfinished = selectors.hot_issue_runs_unfinished(request.user)
     return render(request, "textintel/hot_issues.html", {
         "runs": runs, "run": chosen, "issues": issues, "unfinished": unfinished,
         "computing": any(item.status != HotIssueRunStatus.FAILED for item in unfinished),
@@ -200,13 +200,14 @@ def hot_issues_export(request: HttpRequest, run_id: int) -> HttpResponse:
         require(request.user, Action.HOT_ISSUE_VIEW)
     except ApplicationError as error:
         return page_refusal(request, error)
-    run = selectors.hot_issue_run_for(run_id)
+    run = selectors.hot_issue_run_for(run_id, request.user)
     if run is None:
         return page_refusal(request, ApplicationError(
-            "hot_issue_run_not_found", _("热点计算记录不存在或尚未完成：请在热点问题页等待计算完成后再导出。"),
+            "hot_issue_run_not_found",
+            _("热点计算记录不存在、尚未完成或不在您的管辖范围内：请在热点问题页等待计算完成后再导出。"),
             status_code=404))
     response = HttpResponse(
-        xlsx_bytes(hot_issues_workbook(run, selectors.hot_issues_of_run(run))), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        xlsx_bytes(hot_issues_workbook(run, selectors.hot_issues_of_run(run, viewer=request.user))), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="hot-issues-{run.pk}.xlsx"'
     return response

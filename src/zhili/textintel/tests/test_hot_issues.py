@@ -16,12 +16,14 @@ from openpyxl import load_workbook
 from zhili.accounts.models import User
 from zhili.accounts.roles import Role
 from zhili.core.errors import ApplicationError
+from zhili.textintel import hot_issues
 from zhili.textintel.hot_issues import (
+    PLACE_BONUS,
     HotIssueMessage,
     heat_index,
     hot_issues_compute,
-    message_similarity_graph,
     messages_from_csv_bytes,
+    run_similarity,
 )
 from zhili.textintel.models import HotIssue, HotIssueRun, HotIssueRunStatus
 from zhili.textintel.places import place_mentions
@@ -79,7 +81,7 @@ def test_a_tie_between_places_goes_to_the_one_named_first_in_every_process() -> 
 
 
 def test_a_compound_named_with_and_without_xiaoqu_is_one_place_for_linking() -> None:
-    """"丽发新城小区" and "丽发新城" are the same compound: two reports in the place band are linked."""
+    """"丽发新城小区" and "丽发新城" are the same compound: the pair gets the common-place bonus and is linked."""
     at = dt.datetime(2019, 11, 2, tzinfo=dt.UTC)
     messages = [
         HotIssueMessage(message_id="1", reporter="u1", title="丽发新城小区旁搅拌站夜间噪音",
@@ -88,8 +90,9 @@ def test_a_compound_named_with_and_without_xiaoqu_is_one_place_for_linking() -> 
                         text="搅拌站夜间机器轰鸣，粉尘也大，居民无法休息", created_at=at, likes=0),
     ]
     assert [place_mentions(f"{m.title} {m.text}").specific for m in messages] == [("丽发新城小区",), ("丽发新城",)]
-    graph = message_similarity_graph(messages).toarray()
-    assert graph[0, 1] == graph[1, 0] == 1
+    assert [hot_issues._placed(message).places for message in messages] == [("丽发新城",), ("丽发新城",)]
+    similarity = run_similarity(messages, [0, 1])
+    assert similarity[0, 1] == similarity[1, 0] >= PLACE_BONUS + 0.1  # the common place counts
     result = hot_issues_compute(messages)
     assert [issue.report_count for issue in result.issues] == [2]
 
