@@ -15,19 +15,21 @@ from zhili.accounts.models import GridAssignment
 from zhili.cases import policy
 from zhili.cases.classification import MatterProposal, matter_proposals
 from zhili.cases.contracts import CaseFilter
+from zhili.cases.hot_path import open_cases_near
 from zhili.cases.models import Case
 from zhili.cases.selectors import caller_history, cases_filtered, cases_visible_to, triage_queue
 from zhili.cases.states import OPEN_STATUSES, CaseStatus
 from zhili.cases.working_time import working_calendar_current, working_minutes_between
 from zhili.core import clock
-from zhili.geo.models import Area, AreaLevel, Department
+from zhili.geo.models import Area, AreaLevel, Department, MatterCategory
 from zhili.geo.selectors import address_candidates, grid_for_point
-from zhili.textintel.duplicates import DuplicateCandidate, distance_meters, duplicate_scores
+from zhili.textintel.duplicates import distance_meters, duplicate_scores
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
 
 ADDRESS_PROPOSAL_LIMIT = 3
+DUPLICATE_PROPOSAL_LIMIT = 5
 HISTORY_LIMIT = 10
 
 
@@ -98,37 +100,36 @@ def _department_proposals(proposals: list[MatterProposal]) -> list[DepartmentPro
 
 def _duplicate_proposals(*, user: User, description: str, grid: GridProposal | None,
                          category_code: str | None, at: dt.datetime) -> list[DuplicateProposal]:
-    """Open cases near the place being typed, scored like intake scores them (bounded query)."""
+    """Open cases near the place being typed: intake's own candidates (one query, ``hot_path``), scored
+    as intake scores them but down to half its threshold (the operator wants near misses too), and
+    only those the operator may see."""
 
     if grid is None or not description.strip():
         return []
-    query = cases_visible_to(user).filter(
-        status__in=sorted(OPEN_STATUSES), created_at__gte=at - dt.timedelta(days=policy.duplicate_window_days()))
-    if grid.longitude is not None and grid.latitude is not None:
-        radius = policy.duplicate_radius_degrees()
-        query = query.filter(longitude__range=(grid.longitude - radius, grid.longitude + radius),
-                             latitude__range=(grid.latitude - radius, grid.latitude + radius))
-    else:
-        query = query.filter(grid_id=grid.grid_id)
-    rows = list(query.select_related("category").order_by("-created_at")[:policy.DUPLICATE_CANDIDATE_LIMIT])
-    if not rows:
+    candidates, _key_used = open_cases_near(longitude=grid.longitude, latitude=grid.latitude,
+                                            grid_id=grid.grid_id, at=at)
+    if not candidates:
         return []
-    by_id = {case.pk: case for case in rows}
-    candidates = [DuplicateCandidate(case_id=case.pk, text=case.description, longitude=case.longitude,
-                                     latitude=case.latitude, category_code=case.category.code if case.category else None,
-                                     created_at=case.created_at) for case in rows]
-    # the operator wants to see near misses too: half the intake threshold
+    # intake compares categories by id: the proposal's category code becomes its id
+    category_id = (MatterCategory.objects.filter(code=category_code).values_list("pk", flat=True).first()
+                   if category_code else None)
     scores = duplicate_scores(text=description, longitude=grid.longitude, latitude=grid.latitude,
-                              category_code=category_code, created_at=at, candidates=candidates,
-                              threshold=policy.duplicate_threshold() / 2)
+                              category_code=str(category_id) if category_id is not None else None,
+                              created_at=at, candidates=candidates, threshold=policy.duplicate_threshold() / 2)
+    visible = cases_visible_to(user).filter(pk__in=[case_id for case_id, _score in scores]).select_related("category")
+    by_id = {case.pk: case for case in visible}
     result: list[DuplicateProposal] = []
-    for case_id, score in scores[:5]:
-        case = by_id[case_id]
+    for case_id, score in scores:
+        case = by_id.get(case_id)
+        if case is None:
+            continue
         distance = None
         if (grid.longitude is not None and grid.latitude is not None
                 and case.longitude is not None and case.latitude is not None):
             distance = round(distance_meters(grid.longitude, grid.latitude, case.longitude, case.latitude))
         result.append(DuplicateProposal(case=case, distance_meters=distance, similarity=round(score, 3)))
+        if len(result) == DUPLICATE_PROPOSAL_LIMIT:
+            break
     return result
 
 

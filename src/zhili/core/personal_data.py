@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -33,8 +34,9 @@ _NON_DIGITS = re.compile(r"\D")
 
 
 def phone_digits(phone: str) -> str:
-    """Digits only, without the +86/0086 country prefix of a mobile."""
-    digits = _NON_DIGITS.sub("", phone or "")
+    """Digits only (ASCII: full-width ``１３８…`` and other scripts' digits are read as their values),
+    without the +86/0086 country prefix of a mobile."""
+    digits = "".join(str(unicodedata.decimal(character)) for character in phone or "" if character.isdecimal())
     for prefix in ("0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
             return digits[len(prefix):]

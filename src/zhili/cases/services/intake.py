@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from zhili.audit.services import audit_record_new, audit_records_inserted
 from zhili.cases import policy
 from zhili.cases.classification import MatterProposal, active_matter, matter_proposals
+from zhili.cases.hot_path import case_number_counter_increment, open_cases_near
 from zhili.cases.models import (
     AppealType,
     AttachmentKind,
@@ -49,7 +50,7 @@ from zhili.cases.services.attachments import (
 from zhili.cases.services.events import case_event_for_creation
 from zhili.cases.services.lifecycle import TransitionDetails, transition_apply
 from zhili.cases.services.notifications import notifications_schedule_delivery
-from zhili.cases.states import OPEN_STATUSES, CaseAction, CaseStatus
+from zhili.cases.states import CaseAction, CaseStatus
 from zhili.cases.working_time import working_calendar_current
 from zhili.core import clock
 from zhili.core.errors import ApplicationError
@@ -58,7 +59,7 @@ from zhili.core.rows import rows_insert_linked
 from zhili.geo.coordinates import to_wgs84
 from zhili.geo.models import Address, Area, Matter, Urgency
 from zhili.geo.selectors import address_candidates, grid_for_point
-from zhili.textintel.duplicates import COMPARED_CHARACTERS, DuplicateCandidate, duplicate_scores
+from zhili.textintel.duplicates import DuplicateCandidate, duplicate_scores
 
 if TYPE_CHECKING:
     from zhili.accounts.models import User
@@ -128,10 +129,10 @@ def case_number_allocate(at: dt.datetime) -> str:
     lock is not held through the rest of intake; concurrent callers never get the same number.
     """
     day = at.astimezone(clock.CHINA_TIME_ZONE).date()
-    value = _counter_increment(day)
+    value = case_number_counter_increment(day)
     if value is None:
         CaseNumberCounter.objects.bulk_create([CaseNumberCounter(day=day, last_value=0)], ignore_conflicts=True)
-        value = _counter_increment(day)
+        value = case_number_counter_increment(day)
     if value is None:
         raise ApplicationError("case_number_unavailable", _("暂时无法分配工单编号，请稍后重试。"), status_code=503)
     return f"{day:%Y%m%d}{value:06d}"
@@ -159,34 +160,6 @@ def case_numbers_allocate(days: Mapping[dt.date, int]) -> dict[dt.date, int]:
                 raise ApplicationError("case_number_unavailable", _("暂时无法分配工单编号，请稍后重试。"), status_code=503)
             first[day] = int(row[0]) - wanted[day] + 1
     return first
-
-
-def _counter_increment(day: dt.date) -> int | None:
-    """The day's counter after adding one, or None when the day has no counter row yet."""
-    table = CaseNumberCounter._meta.db_table
-    sql = f"UPDATE {table} SET last_value = last_value + 1 WHERE day = %s RETURNING last_value"  # noqa: S608
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            # Every intake passes this one row: its lock must not wait for the commit's disk flush, or
-            # intakes queue one flush apart. The increment may commit asynchronously: the case that
-            # uses the number commits synchronously afterwards, and that flush covers this change too
-            # (a crash before it loses both, and no one has seen the number). One round trip.
-            statements = (f"BEGIN; SET LOCAL synchronous_commit TO off; "
-                          f"{sql.replace('%s', repr(day.isoformat()))}; COMMIT")
-            try:
-                cursor.execute(statements)
-                while cursor.description is None and cursor.nextset():
-                    pass
-                row = cursor.fetchone() if cursor.description is not None else None
-            except Exception:
-                cursor.execute("ROLLBACK")  # leave no failed transaction block behind on this connection
-                raise
-            return int(row[0]) if row else None
-        # Outside a transaction the single UPDATE runs in autocommit; inside one (imports, tests) it
-        # simply joins it.
-        cursor.execute(sql, [connection.ops.adapt_datefield_value(day)])
-        row = cursor.fetchone()
-        return int(row[0]) if row else None
 
 
 def tracking_code_new() -> str:
@@ -306,56 +279,6 @@ def _grid_code_and_path(grid_id: int) -> tuple[str, str]:
     return (row[0], row[1]) if row else ("", "")
 
 
-# Written out as in the partial index "cases_open_point" (models.py): SQLite uses a partial index
-# only when the query repeats its condition literally (not through parameters).
-if not all(str(status).isidentifier() for status in OPEN_STATUSES):
-    raise RuntimeError("case status values must be plain identifiers to be written into SQL")
-_OPEN_STATUS_CONDITION = f"status IN ({', '.join(repr(str(status)) for status in sorted(OPEN_STATUSES))})"
-
-
-def _open_cases_near(*, location: ResolvedLocation, at: dt.datetime,
-                     intake_key: str | None) -> tuple[list[DuplicateCandidate], bool]:
-    """Open cases near the new report in place and time (the duplicate check's candidates), and
-    whether a case with ``intake_key`` exists already (a retried request) — one round trip.
-
-    One hand-written query (run on every intake; the ORM's query building cost more than the
-    query): only the columns the scorer reads, and only the first characters of the text it
-    compares. The key look-up rides along as a second branch of the same statement, so a first
-    attempt pays no extra query and a retry is answered before any classifying or numbering.
-    """
-    conditions = [_OPEN_STATUS_CONDITION, "created_at >= %s"]
-    since = at - dt.timedelta(days=policy.duplicate_window_days())
-    parameters: list[Any] = [connection.ops.adapt_datetimefield_value(since)]
-    table = Case._meta.db_table
-    if location.longitude is not None and location.latitude is not None:
-        radius = policy.duplicate_radius_degrees()
-        conditions += ["longitude IS NOT NULL", "longitude BETWEEN %s AND %s", "latitude BETWEEN %s AND %s"]
-        if connection.vendor == "sqlite":
-            # without ANALYZE statistics SQLite would rather scan every open case of the window
-            table += " INDEXED BY cases_open_point"
-        parameters += [location.longitude - radius, location.longitude + radius,
-                       location.latitude - radius, location.latitude + radius]
-    elif location.grid_id is not None:
-        conditions.append("grid_id = %s")
-        parameters.append(location.grid_id)
-    else:
-        return [], intake_key is not None and Case.objects.filter(intake_key=intake_key).exists()
-    sql = (f"SELECT id, substr(description, 1, {int(COMPARED_CHARACTERS)}), longitude, latitude, "  # noqa: S608
-           f"category_id, created_at, 0 AS replay FROM {table} WHERE {' AND '.join(conditions)} "
-           f"ORDER BY created_at DESC LIMIT {int(policy.DUPLICATE_CANDIDATE_LIMIT)}")
-    if intake_key is not None:
-        sql = (f"SELECT * FROM ({sql}) AS nearby UNION ALL "  # noqa: S608
-               f"SELECT id, NULL, NULL, NULL, NULL, NULL, 1 FROM {Case._meta.db_table} WHERE intake_key = %s")
-        parameters.append(intake_key)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, parameters)
-        rows = cursor.fetchall()
-    candidates = [DuplicateCandidate(case_id=row[0], text=row[1], longitude=row[2], latitude=row[3],
-                                     category_code=str(row[4]) if row[4] is not None else None,
-                                     created_at=_database_datetime(row[5])) for row in rows if not row[6]]
-    return candidates, any(row[6] for row in rows)
-
-
 def _duplicates_scored(*, candidates: Sequence[DuplicateCandidate], description: str,
                        location: ResolvedLocation, category_id: int | None,
                        at: dt.datetime) -> list[tuple[int, float]]:
@@ -366,14 +289,6 @@ def _duplicates_scored(*, candidates: Sequence[DuplicateCandidate], description:
                               category_code=str(category_id) if category_id is not None else None,
                               created_at=at, candidates=candidates)
     return [(case_id, round(score, 3)) for case_id, score in scores[:5]]
-
-
-def _database_datetime(value: dt.datetime | str) -> dt.datetime:
-    """A datetime column read by a plain cursor: PostgreSQL gives it aware, SQLite as UTC text."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def _priority(description: str, matter: Matter | None) -> int:
@@ -443,7 +358,8 @@ def case_intake(*, request: IntakeRequest, actor: User | None, client_key: str =
     created_at = request.created_at or at
     # A retry is found by the same round trip as the duplicate candidates; two racing first attempts
     # both pass here, and the second one's INSERT meets the unique key (below).
-    candidates, key_used = _open_cases_near(location=location, at=created_at, intake_key=intake_key)
+    candidates, key_used = open_cases_near(longitude=location.longitude, latitude=location.latitude,
+                                            grid_id=location.grid_id, at=created_at, intake_key=intake_key)
     if intake_key is not None and key_used:
         replay = _replay(intake_key, request_hash)
         if replay is not None:

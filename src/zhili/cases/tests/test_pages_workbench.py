@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from zhili.cases.models import Case, CaseChannel, SlaState
+from zhili.cases.personal_data import phone_lookup_hash
 from zhili.cases.services.lifecycle import TransitionDetails, case_transition
 from zhili.cases.states import CaseAction, CaseStatus
 from zhili.cases.tests.factories import POINT_IN_GRID_A, POINT_IN_GRID_B, People, World, case_create
@@ -50,6 +51,23 @@ def test_intake_assist_proposes_grid_matter_department_duplicates_and_history(
     assert html.count(earlier.number) == 5
     assert f'name="urge_case" value="{earlier.number}"' in html
     assert "来电历史（同一号码）" in html
+
+
+def test_a_phone_typed_in_full_width_or_other_scripts_digits_finds_the_same_caller(
+        client: Client, world: World, people: People) -> None:
+    """Chinese input methods type full-width digits; the lookup hash reads them as the digits they are
+    (bench/fuzz_routes.py found Arabic-Indic digits answered with a 500)."""
+    earlier = case_create(description=GARBAGE, phone="13700001111", point=(119.9212, 31.7211))
+    client.force_login(people.operator)
+    for typed in ("１３７００００１１１１", "١٣٧٠٠٠٠١١١١"):
+        response = client.post(reverse("cases:intake_assist"), {
+            "description": GARBAGE, "address_text": "青年路88号阳光花园3幢", "reporter_phone": typed,
+        }, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        assert "来电历史（同一号码）" in response.content.decode()
+        assert earlier.number in response.content.decode()
+    assert phone_lookup_hash("１３７００００１１１１") == phone_lookup_hash("137 0000 1111")
+    assert phone_lookup_hash("١٢") == phone_lookup_hash("12")
 
 
 def test_intake_assist_with_coordinates_and_nothing_typed(client: Client, world: World, people: People) -> None:
