@@ -1,4 +1,5 @@
-"""The full-element grid (全要素网格): areas, departments, matters, addresses, components."""
+"""The full-element grid (全要素网格): areas and their levels, standard addresses, city components, and
+the version counter caches watch."""
 
 from __future__ import annotations
 
@@ -70,76 +71,6 @@ class GeoDataVersion(models.Model):
         return f"geo data version {self.counter}"
 
 
-class Department(models.Model):
-    """A responsible department (职能部门) or street office that receives dispatched cases."""
-
-    code = models.CharField(_("代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    area = models.ForeignKey(Area, verbose_name=_("所属区域"), null=True, blank=True, on_delete=models.PROTECT)
-    is_active = models.BooleanField(_("启用"), default=True)
-    webhook_url = models.URLField(_("回调地址"), blank=True)
-
-    class Meta:
-        verbose_name = _("部门")
-        verbose_name_plural = _("部门")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class MatterCategory(models.Model):
-    """A case category (诉求分类), e.g. 市容环境; matters belong to one."""
-
-    code = models.CharField(_("代码"), max_length=32, unique=True)
-    name = models.CharField(_("名称"), max_length=100, unique=True)
-
-    class Meta:
-        verbose_name = _("诉求分类")
-        verbose_name_plural = _("诉求分类")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Urgency(models.TextChoices):
-    NORMAL = "normal", _("一般")
-    URGENT = "urgent", _("紧急")
-    EMERGENCY = "emergency", _("特急")
-
-
-class Matter(models.Model):
-    """A line of the responsibility list (权责清单): matter → department, time limits, urgency."""
-
-    code = models.CharField(_("事项编码"), max_length=32, unique=True)
-    name = models.CharField(_("事项名称"), max_length=120)
-    category = models.ForeignKey(MatterCategory, verbose_name=_("分类"), on_delete=models.PROTECT,
-                                 related_name="matters")
-    department = models.ForeignKey(Department, verbose_name=_("责任部门"), on_delete=models.PROTECT,
-                                   related_name="matters")
-    keywords = models.TextField(_("关键词"), blank=True, help_text=_("以逗号分隔"))
-    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
-    accept_limit_hours = models.PositiveIntegerField(_("签收时限(工作小时)"), default=2)
-    handle_limit_days = models.PositiveIntegerField(_("办理时限(工作日)"), default=5)
-    reply_limit_days = models.PositiveIntegerField(_("答复时限(工作日)"), default=1)
-    urgent_limit_hours = models.PositiveIntegerField(_("紧急办理时限(自然小时)"), default=24)
-    grid_self_handling_allowed = models.BooleanField(_("可网格自处置"), default=False)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
-        verbose_name = _("权责事项")
-        verbose_name_plural = _("权责清单")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.category.name}/{self.name}"
-
-    @property
-    def keyword_list(self) -> list[str]:
-        return [word.strip() for word in self.keywords.replace("，", ",").split(",") if word.strip()]
-
-
 class Address(models.Model):
     """One entry of the standard address base (标准地址库)."""
 
@@ -180,7 +111,7 @@ class Component(models.Model):
     component_class = models.CharField(_("大类"), max_length=32, choices=ComponentClass.choices)
     kind = models.CharField(_("小类"), max_length=60)
     grid = models.ForeignKey(Area, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="components")
-    owner_department = models.ForeignKey(Department, verbose_name=_("权属部门"), null=True, blank=True,
+    owner_department = models.ForeignKey("geo.Department", verbose_name=_("权属部门"), null=True, blank=True,
                                          on_delete=models.SET_NULL)
     longitude = models.FloatField(_("经度"))
     latitude = models.FloatField(_("纬度"))
