@@ -21,9 +21,9 @@ from zhili.accounts.models import User
 from zhili.audit.services import audit_record_append
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.core import clock
+from zhili.core.credit_code import credit_code_check
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import engine, selectors
-from zhili.enterprises.credit_code import credit_code_check
 from zhili.enterprises.files import SourceTable, source_table_read
 from zhili.enterprises.industry import PUBLIC_UTILITY_DIVISIONS, industry_for_code
 from zhili.enterprises.models import (
