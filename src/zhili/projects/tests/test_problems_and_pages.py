@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -14,6 +15,7 @@ from zhili.cases.services.lifecycle import case_transition
 from zhili.cases.services.transition_handlers import TransitionDetails
 from zhili.cases.states import CaseAction, CaseStatus
 from zhili.core import clock
+from zhili.core.errors import ApplicationError
 from zhili.projects import services
 from zhili.projects.models import Light, ProblemKind, ProjectKind
 from zhili.projects.tests.factories import ProjectWorld, project_create
@@ -25,7 +27,8 @@ def test_a_problem_becomes_a_case_routed_to_the_unit_with_a_working_day_deadline
                                              description="施工用电增容未批复")
     case = problem.case
     assert (case.status, case.department_id) == (CaseStatus.DISPATCHED, project_world.world.department_cg.pk)
-    assert case.matter is not None and case.matter.code == "XMWT-POWER"
+    assert case.matter is not None
+    assert case.matter.code == "XMWT-POWER"
     # dispatched Tuesday 15 July 2025 10:00; 5 working days → Tuesday 22 July, same hour
     assert case.handle_due_at is not None
     assert case.handle_due_at.astimezone(clock.CHINA_TIME_ZONE).date() == dt.date(2025, 7, 22)
@@ -46,25 +49,23 @@ def test_the_project_page_shows_the_problem_and_its_state(project_world: Project
     html = client.get(reverse("projects:project", args=[project.code])).content.decode()
     assert problem.case.number in html
     assert "已派单" in html
-    assert "138****5678" in html and "13812345678" not in html  # a leader sees the contact masked
+    assert "138****5678" in html
+    assert "13812345678" not in html
     client.force_login(project_world.unit)
     assert "13812345678" in client.get(reverse("projects:project", args=[project.code])).content.decode()
 
 
 def test_a_project_without_a_location_cannot_become_a_case(project_world: ProjectWorld) -> None:
     project = project_create(project_world, longitude=None, latitude=None)
-    try:
+    with pytest.raises(ApplicationError, match="项目未标注位置"):
         services.project_problem_raise(actor=project_world.unit, project_id=project.pk, kind="land", description="x")
-    except Exception as error:  # noqa: BLE001 - the message is what is asserted
-        assert "项目未标注位置" in str(error)
-    else:
-        raise AssertionError("a problem without a location was accepted")
 
 
 def test_staff_pages_need_sign_in_and_permission(project_world: ProjectWorld, client: Client) -> None:
     project = project_create(project_world)
     response = client.get(reverse("projects:dispatch"))
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
     client.force_login(project_world.dispatcher)  # a case dispatcher has no project permission
     assert client.get(reverse("projects:dispatch")).status_code == 403
     client.force_login(project_world.other_unit)  # another unit does not see the project
@@ -114,5 +115,9 @@ def test_public_livelihood_page_is_open_and_has_no_personal_data(project_world: 
     services.monthly_report_file(actor=project_world.unit, project_id=project.pk, year=2025, month=6, investment=600,
                                  progress_percent=55)
     html = client.get(reverse("projects:livelihood")).content.decode()
-    assert "常有善育工程" in html and "新增普惠托位600个" in html and "进度 55%" in html
-    assert "李工" not in html and "138" not in html and project_world.world.department_cg.name not in html
+    assert "常有善育工程" in html
+    assert "新增普惠托位600个" in html
+    assert "进度 55%" in html
+    assert "李工" not in html
+    assert "138" not in html
+    assert project_world.world.department_cg.name not in html

@@ -40,7 +40,7 @@ def test_project_started_late_in_the_year_spreads_its_plan_from_the_start_month(
 def test_revised_plan_spreads_what_is_left_over_the_remaining_months() -> None:
     # 1200 planned; 50 done each month January–June (300); from July the plan is 600:
     # the 300 left are spread over July–December (50 a month); by September 300 + 3 × 50 = 450
-    done = {month: 50.0 for month in range(1, 7)}
+    done = dict.fromkeys(range(1, 7), 50.0)
     revisions = [PlanRevision(month=7, amount=600)]
     assert expected_to_date(year=2025, month=9, original_amount=1200, revisions=revisions,
                             completed_by_month=done) == 450.0

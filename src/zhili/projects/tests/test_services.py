@@ -14,7 +14,7 @@ from zhili.core.errors import ApplicationError
 from zhili.geo.coordinates import wgs84_to_gcj02
 from zhili.projects import selectors, services
 from zhili.projects.models import Light, MonthlyReport, Project, StatisticsState
-from zhili.projects.tests.factories import ProjectWorld, owner_code, project_create, project_input
+from zhili.projects.tests.factories import ProjectWorld, owner_code, project_create
 
 
 def _months(project: Project, world: ProjectWorld, amounts: dict[int, float]) -> None:
