@@ -666,7 +666,7 @@ def light_facts_for(*, year: int, month: int, planned_start: dt.date | None, act
 
 
 def project_lights_refresh(*, as_of: tuple[int, int] | None = None, project_ids: Sequence[int] | None = None,
-                           batch_size: int = 2000) -> int:
+                           batch_size: int = 500) -> int:
     """Recompute and store the light of the given projects (all when None) as of a month.
 
     The default month is the one whose reports are due now (last month). Returns how many projects.
