@@ -72,7 +72,14 @@ def bench(*, projects: int, runs: int) -> None:
     from zhili.core import clock
     from zhili.geo.models import Department
     from zhili.projects import services
-    from zhili.projects.models import MonthlyReport, Project, ProjectKind, ProjectLevel, StatisticsState, YearPlan
+    from zhili.projects.models import (
+        MonthlyReport,
+        Project,
+        ProjectKind,
+        ProjectLevel,
+        StatisticsState,
+        YearPlan,
+    )
 
     rng = np.random.default_rng(18)
     now = dt.datetime(2026, 1, 15, 10, 0, tzinfo=clock.CHINA_TIME_ZONE)
