@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,61 @@ def projects_filtered(projects: QuerySet[Project], dispatch_filter: DispatchFilt
 
 
 @dataclass(frozen=True)
+class YearFigures:
+    """One project's year as of a month: the plan (original, current, revisions) and what was completed."""
+
+    original: float
+    plan: float
+    revisions: list[rules.PlanRevision]
+    completed: float
+    # month → investment, read only for a project whose plan was revised (序时进度 needs it then)
+    completed_by_month: dict[int, float]
+
+    def expected(self, *, year: int, month: int, start: dt.date | None) -> float:
+        return rules.expected_to_date(year=year, month=month, original_amount=self.original,
+                                      revisions=self.revisions, start=start,
+                                      completed_by_month=self.completed_by_month)
+
+
+_NO_FIGURES = YearFigures(original=0.0, plan=0.0, revisions=[], completed=0.0, completed_by_month={})
+
+
+def year_figures(*, year: int, month: int, project_ids: Sequence[int] | None = None) -> dict[int, YearFigures]:
+    """Every project's (or the given ones') plan and completion of ``year`` through ``month``.
+
+    Set-based: one read of the year's plans and one aggregate over the reports grouped by project;
+    the month-by-month reports are read only for the few projects whose plan was revised.
+    """
+    plans = YearPlan.objects.filter(year=year)
+    reports = MonthlyReport.objects.filter(year=year, month__lte=month)
+    if project_ids is not None:
+        plans = plans.filter(project_id__in=list(project_ids))
+        reports = reports.filter(project_id__in=list(project_ids))
+    completed = {project_id: float(total) for project_id, total in reports.order_by().values("project_id").annotate(
+        total=Sum("investment")).values_list("project_id", "total")}
+    read_plans = list(plans.values_list("project_id", "original_amount", "amount", "revisions"))
+    revised = [row[0] for row in read_plans if row[3]]
+    by_month: dict[int, dict[int, float]] = defaultdict(dict)
+    if revised:
+        for project_id, report_month, investment in reports.filter(project_id__in=revised).values_list(
+                "project_id", "month", "investment"):
+            by_month[project_id][report_month] = float(investment)
+    figures = {project_id: YearFigures(
+        original=float(original), plan=float(amount), completed=completed.get(project_id, 0.0),
+        revisions=[rules.PlanRevision(int(item[0]), float(item[1])) for item in revisions],
+        completed_by_month=by_month.get(project_id, {})) for project_id, original, amount, revisions in read_plans}
+    for project_id, total in completed.items():
+        if project_id not in figures:  # reports without a plan for the year: completion counts, no 序时进度
+            figures[project_id] = YearFigures(original=0.0, plan=0.0, revisions=[], completed=total,
+                                              completed_by_month={})
+    return figures
+
+
+def year_figures_of(figures: Mapping[int, YearFigures], project_id: int) -> YearFigures:
+    return figures.get(project_id, _NO_FIGURES)
+
+
+@dataclass(frozen=True)
 class DispatchRow:
     project: Project
     plan: float
@@ -87,30 +143,37 @@ class DispatchRow:
     open_problems: int
 
 
-def dispatch_rows(projects: QuerySet[Project], *, year: int, month: int, limit: int = 200) -> list[DispatchRow]:
-    """The 调度 list: worst light first, then the biggest; each with its year's plan, completion and 序时进度."""
-    chosen = list(projects.select_related("department", "leader").order_by(
-        _light_rank(), "-total_investment", "code")[:limit])
+DISPATCH_PAGE_SIZE = 50
+_NAMED_LIMIT = 500
+
+
+def dispatch_ordered(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """The 调度 order on the stored lights: worst light first, then the biggest."""
+    return projects.select_related("department", "leader").order_by(_light_rank(), "-total_investment", "code")
+
+
+def dispatch_rows(projects: Iterable[Project], *, year: int, month: int) -> list[DispatchRow]:
+    """The 调度 rows of ``projects`` (one page): each with its year's plan, completion and 序时进度.
+
+    The lights are the stored ones; the figures are one aggregate over the page's projects.
+    """
+    chosen = list(projects)
     ids = [project.pk for project in chosen]
-    plans = {row[0]: row[1:] for row in YearPlan.objects.filter(project_id__in=ids, year=year).values_list(
-        "project_id", "original_amount", "amount", "revisions")}
-    monthly: dict[int, dict[int, float]] = defaultdict(dict)
-    for project_id, report_month, investment in MonthlyReport.objects.filter(
-            project_id__in=ids, year=year, month__lte=month).values_list("project_id", "month", "investment"):
-        monthly[project_id][report_month] = float(investment)
-    problems = dict(ProjectProblem.objects.filter(project_id__in=ids, case__status__in=_OPEN).values(
+    # a page names its projects; an export of thousands reads the year once for all (no huge IN lists)
+    named = ids if len(ids) <= _NAMED_LIMIT else None
+    figures = year_figures(year=year, month=month, project_ids=named)
+    open_problems = ProjectProblem.objects.filter(case__status__in=_OPEN)
+    if named is not None:
+        open_problems = open_problems.filter(project_id__in=named)
+    problems = dict(open_problems.values(
         "project_id").annotate(count=Count("id")).values_list("project_id", "count"))
     rows = []
     for project in chosen:
-        original, amount, revisions = plans.get(project.pk, (Decimal(0), Decimal(0), []))
-        completed = sum(value for key, value in monthly[project.pk].items() if key <= month)
-        expected = rules.expected_to_date(
-            year=year, month=month, original_amount=float(original),
-            revisions=[rules.PlanRevision(int(item[0]), float(item[1])) for item in revisions],
-            start=project.actual_start or project.planned_start, completed_by_month=monthly[project.pk])
-        rows.append(DispatchRow(project=project, plan=float(amount), completed=completed, expected=expected,
-                                completion_rate=rules.rate_percent(completed, float(amount)),
-                                expected_rate=rules.rate_percent(expected, float(amount)),
+        figure = year_figures_of(figures, project.pk)
+        expected = figure.expected(year=year, month=month, start=project.actual_start or project.planned_start)
+        rows.append(DispatchRow(project=project, plan=figure.plan, completed=figure.completed, expected=expected,
+                                completion_rate=rules.rate_percent(figure.completed, figure.plan),
+                                expected_rate=rules.rate_percent(expected, figure.plan),
                                 open_problems=problems.get(project.pk, 0)))
     return rows
 
@@ -239,7 +302,7 @@ def export_rows(projects: QuerySet[Project], *, year: int, month: int) -> list[l
     """The project list for Excel (files.PROJECT_LIST_HEADERS order); no contact persons."""
     stage_names: dict[tuple[int, str], str] = {}
     rows = []
-    for row in dispatch_rows(projects, year=year, month=month, limit=100_000):
+    for row in dispatch_rows(dispatch_ordered(projects), year=year, month=month):
         project = row.project
         if (project.chain_id, project.stage) not in stage_names:
             stage_names.update({(project.chain_id, code): name for code, name in project.chain.nodes})

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -81,13 +82,19 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     year, month = _month(request)
     dispatch_filter = _dispatch_filter(request)
     projects = selectors.projects_filtered(selectors.projects_visible_to(request.user), dispatch_filter)
+    summary = selectors.dispatch_summary(projects)
+    paginator = Paginator(selectors.dispatch_ordered(projects), selectors.DISPATCH_PAGE_SIZE)
+    paginator.count = summary["count"]  # the summary counted them already: no second COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "projects/dispatch.html", {
-        "rows": selectors.dispatch_rows(projects, year=year, month=month), "summary": selectors.dispatch_summary(projects),
+        "rows": selectors.dispatch_rows(page, year=year, month=month), "page": page, "summary": summary,
         "filter": dispatch_filter, "month": f"{year}-{month:02d}", "levels": ProjectLevel.choices,
         "kinds": ProjectKind.choices, "lights": Light.choices, "departments": Department.objects.filter(
             projects__isnull=False).distinct().order_by("code"), "leaders": selectors.leader_choices(),
         "stages": [("preparing", _("未开工")), ("building", _("在建")), ("finished", _("已竣工"))],
-        "query": request.GET.urlencode(), "can_manage": user_can(request.user, Action.PROJECT_MANAGE)})
+        "query": query.urlencode(), "can_manage": user_can(request.user, Action.PROJECT_MANAGE)})
 
 
 @staff_page(Action.PROJECT_VIEW)

@@ -99,6 +99,30 @@ def test_a_revised_plan_rebases_the_light(project_world: ProjectWorld) -> None:
     assert (row.plan, row.expected, row.completion_rate) == (600.0, 300.0, 50.0)
 
 
+def test_refreshing_every_light_at_once_matches_each_project_and_rewrites_only_changes(
+        project_world: ProjectWorld, django_assert_num_queries: Any) -> None:
+    on_pace = project_create(project_world)
+    behind = project_create(project_world)
+    revised = project_create(project_world)
+    unstarted = project_create(project_world, node_actual_dates={}, planned_start=dt.date(2025, 2, 1))
+    _months(on_pace, project_world, dict.fromkeys(range(1, 7), 100))  # 600 of 600
+    _months(behind, project_world, dict.fromkeys(range(1, 7), 60))  # 360 of 600: 20 points → yellow
+    _months(revised, project_world, dict.fromkeys(range(1, 7), 50))
+    services.year_plan_revise(actor=project_world.office, project_id=revised.pk, year=2025, amount=600, from_month=6)
+    Project.objects.update(light=Light.GREEN, light_reasons=[], light_month="")  # forget what the services stored
+    assert services.project_lights_refresh(as_of=(2025, 6)) == 4
+    lights = dict(Project.objects.values_list("code", "light"))
+    assert lights == {on_pace.code: Light.GREEN, behind.code: Light.YELLOW, revised.code: Light.GREEN,
+                      unstarted.code: Light.RED}  # planned February, not started by June: 4 months late
+    behind.refresh_from_db()
+    assert (behind.light_month, behind.light_reasons[0]["rule"]) == ("2025-06", "progress")
+    assert "落后20.0个百分点" in behind.light_reasons[0]["message"]
+    # nothing changed: the second refresh reads (thresholds, plans, the reports' sums, the revised plan's
+    # months, the projects) and writes nothing
+    with django_assert_num_queries(5):
+        assert services.project_lights_refresh(as_of=(2025, 6)) == 4
+
+
 @pytest.mark.parametrize(("project_overrides", "month", "investment", "words"), [
     ({"node_actual_dates": {}, "planned_start": dt.date(2025, 9, 1)}, 6, 10.0, "尚未开工"),
     ({}, 8, 10.0, "晚于本月"),
