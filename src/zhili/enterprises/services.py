@@ -525,7 +525,8 @@ def evaluation_run_execute(*, actor: User | None, year: int, scheme: EvaluationS
                      "value": benchmark.value, "source": benchmark.source, "average": benchmark.average}
                     for benchmark in outcome.benchmarks],
         summary={"classes": class_counts, "enterprises": len(enterprise_ids),
-                 "rated": int((outcome.not_rated_reason == 0).sum()), "vetoed": int(outcome.vetoed.sum())},
+                 "rated": int((outcome.not_rated_reason == 0).sum()), "vetoed": int(outcome.vetoed.sum()),
+                 "sources": selectors.credit_code_sources_seen(enterprise_ids)},
     )
     results = []
     for index, enterprise_id in enumerate(enterprise_ids):

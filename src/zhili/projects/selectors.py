@@ -362,6 +362,21 @@ def owner_credit_codes_of_finished_industrial_projects() -> list[str]:
         owner_credit_code="").values_list("owner_credit_code", flat=True)))
 
 
+def investment_of_year(*, year: int, industrial_only: bool = False) -> float | None:
+    """The investment the projects reported for ``year`` (sum of the monthly reports), in 亿元.
+
+    The platform metrics 固定资产投资 and 工业投资 (industrial projects only) feed plan indicators from
+    it; None when no project reported that year (the indicator then keeps its typed value).
+    """
+    reports = MonthlyReport.objects.filter(year=year)
+    if industrial_only:
+        reports = reports.filter(project__is_industrial=True)
+    total = reports.aggregate(total=Sum("investment"), count=Count("id"))
+    if not total["count"]:
+        return None
+    return round(float(total["total"]) / 10000, 2)  # 万元 → 亿元
+
+
 def leader_choices() -> QuerySet[User]:
     return User.objects.filter(role=Role.LEADER, is_active=True).order_by("display_name", "username")
 
