@@ -30,6 +30,15 @@ STATISTICS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("entered_on", "入库日期"),
 )
 STATISTICS_REQUIRED = ("code", "month", "investment_to_date")
+LIBRARY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "项目编码"), ("name", "项目名称"), ("level", "项目级别"), ("kind", "项目类别"), ("department", "责任单位"),
+    ("total_investment", "总投资(万元)"), ("plan_year", "计划年度"), ("year_plan", "年度计划投资(万元)"),
+    ("industry", "所属行业"), ("is_industrial", "工业项目"), ("owner_name", "业主单位"),
+    ("owner_credit_code", "统一社会信用代码"), ("longitude", "经度"), ("latitude", "纬度"), ("coordinate_system", "坐标系"),
+    ("planned_start", "计划开工"), ("planned_finish", "计划竣工"), ("contact_name", "联系人"),
+    ("contact_phone", "联系电话"),
+)
+LIBRARY_REQUIRED = ("code", "name", "level", "kind", "department", "total_investment")
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,16 @@ def monthly_report_template(*, year: int, month: int, projects: Iterable[tuple[s
     workbook["月报"].add_data_validation(validation)
     validation.add("E2:E20000")
     return xlsx_bytes(workbook)
+
+
+def project_library_template() -> bytes:
+    """The project-library template (项目库导入): the headers, and the rules and an example in the note sheet."""
+    note = _("每个项目一行；项目编码不能与库中已有项目重复。\n"
+             "项目级别：省级/市级/区级/街道级；项目类别：重大项目/重点项目/招引项目/民生实事；责任单位填部门名称或代码。\n"
+             "金额以万元计；日期为 YYYY-MM-DD；工业项目填“是”或“否”；坐标系为 WGS-84、GCJ-02 或 BD-09（默认 WGS-84）。\n"
+             "整个文件全部校验通过才会导入；有任何一行出错，将列出行号和字段，一行也不导入。\n"
+             "示例：XM2026001 | 智能装备产业园 | 区级 | 重点项目 | 区发改局 | 10000 | 2026 | 3000 | 汽车零部件 | 是 | …")
+    return xlsx_bytes(_template(LIBRARY_COLUMNS, [], title="项目库", note=note))
 
 
 def statistics_list_template(*, year: int, month: int, projects: Iterable[tuple[str, str]]) -> bytes:

@@ -587,6 +587,122 @@ def monthly_reports_import(*, actor: User | None, content: bytes, file_name: str
     return ImportReport(rows=len(rows), imported=len(accepted))
 
 
+_LEVEL_NAMES = {str(label): value for value, label in ProjectLevel.choices} | {
+    "省": ProjectLevel.PROVINCE, "市": ProjectLevel.CITY, "区": ProjectLevel.DISTRICT, "街道": ProjectLevel.STREET}
+_KIND_NAMES = {str(label): value for value, label in ProjectKind.choices} | {
+    "重大": ProjectKind.MAJOR, "重点": ProjectKind.KEY, "招引": ProjectKind.ATTRACTION}
+_COORDINATE_NAMES = {"": "wgs84", "WGS-84": "wgs84", "WGS84": "wgs84", "GCJ-02": "gcj02", "GCJ02": "gcj02",
+                     "BD-09": "bd09", "BD09": "bd09"}
+_YES_NO = {"": False, "否": False, "是": True}
+# ProjectInput problem fields → the template's columns
+_LIBRARY_FIELD_COLUMNS = {"location": "longitude", "leader": "code", "chain": "code", "signed_amount": "code",
+                          "statistics_date": "code"}
+
+
+def _choice(names: Mapping[str, str], message: str) -> Callable[[object], str]:
+    def convert(value: object) -> str:
+        text = _cell_text(value).upper() if names is _COORDINATE_NAMES else _cell_text(value)
+        if text not in names:
+            raise _CellError(message % {"value": text[:30]})
+        return names[text]
+
+    return convert
+
+
+def _department(departments: Mapping[str, int]) -> Callable[[object], int]:
+    def convert(value: object) -> int:
+        text = _cell_text(value)
+        if text not in departments:
+            raise _CellError(_("责任单位“%(value)s”不在部门清单中，请填写部门名称或代码。") % {"value": text[:30]})
+        return departments[text]
+
+    return convert
+
+
+def _library_row(row: SheetRow, labels: Mapping[str, str], problems: list[RowProblem],
+                 departments: Mapping[str, int]) -> ProjectInput | None:
+    before = len(problems)
+    values = {
+        "level": _read(row, "level", labels, problems, _choice(_LEVEL_NAMES, _(
+            "项目级别应为省级、市级、区级或街道级，收到的是“%(value)s”。"))),
+        "kind": _read(row, "kind", labels, problems, _choice(_KIND_NAMES, _(
+            "项目类别应为重大项目、重点项目、招引项目或民生实事，收到的是“%(value)s”。"))),
+        "department_id": _read(row, "department", labels, problems, _department(departments)),
+        "total_investment": _read(row, "total_investment", labels, problems, _cell_number),
+        "plan_year": _read(row, "plan_year", labels, problems, _cell_number),
+        "year_plan": _read(row, "year_plan", labels, problems, _cell_number),
+        "is_industrial": _read(row, "is_industrial", labels, problems, _choice(_YES_NO, _(
+            "“工业项目”应填“是”或“否”，收到的是“%(value)s”。"))),
+        "longitude": _read(row, "longitude", labels, problems, _cell_number),
+        "latitude": _read(row, "latitude", labels, problems, _cell_number),
+        "coordinate_system": _read(row, "coordinate_system", labels, problems, _choice(_COORDINATE_NAMES, _(
+            "坐标系应为 WGS-84、GCJ-02 或 BD-09，收到的是“%(value)s”。"))),
+        "planned_start": _read(row, "planned_start", labels, problems, _cell_date),
+        "planned_finish": _read(row, "planned_finish", labels, problems, _cell_date),
+    }
+    if values["total_investment"] is None and len(problems) == before:
+        problems.append(RowProblem(row.number, labels["total_investment"], _("请填写总投资（万元）。")))
+    year_plans: dict[int, float] = {}
+    if values["year_plan"] is not None:
+        year = values["plan_year"]
+        if year is None or not float(year).is_integer() or not 2000 <= year <= 2100:
+            problems.append(RowProblem(row.number, labels["plan_year"], _("填写了年度计划投资时，请填写计划年度（如2026）。")))
+        else:
+            year_plans[int(year)] = float(values["year_plan"])
+    if len(problems) > before:
+        return None
+    return ProjectInput(
+        code=_cell_text(row.cells.get("code")), name=_cell_text(row.cells.get("name"))[:200], level=values["level"],
+        kind=values["kind"], department_id=values["department_id"], total_investment=float(values["total_investment"]),
+        year_plans=year_plans, industry=_cell_text(row.cells.get("industry"))[:60],
+        is_industrial=bool(values["is_industrial"]), owner_name=_cell_text(row.cells.get("owner_name"))[:200],
+        owner_credit_code=_cell_text(row.cells.get("owner_credit_code")), longitude=values["longitude"],
+        latitude=values["latitude"], coordinate_system=values["coordinate_system"] or "wgs84",
+        planned_start=values["planned_start"], planned_finish=values["planned_finish"],
+        contact_name=_cell_text(row.cells.get("contact_name")), contact_phone=_cell_text(row.cells.get("contact_phone")))
+
+
+def project_library_import(*, actor: User | None, content: bytes, file_name: str) -> ImportReport:
+    """Import the project-library template: every row registered, or none (the report names row and field).
+
+    Each row gets the checks of :func:`project_register` (a duplicated code — in the library or
+    earlier in the file —, a credit code failing its check character, a yearly plan above the total, …).
+    """
+    labels = dict(files.LIBRARY_COLUMNS)
+    rows = _sheet_rows(content, file_name, files.LIBRARY_COLUMNS, files.LIBRARY_REQUIRED)
+    if not rows:
+        raise ApplicationError("import_empty", _("文件中没有数据行，请在模板中填写后上传。"))
+    departments: dict[str, int] = {}
+    for department_id, code, name in Department.objects.filter(is_active=True).values_list("pk", "code", "name"):
+        departments[code] = department_id
+        departments[name] = department_id
+    today = clock.today()
+    problems: list[RowProblem] = []
+    accepted: list[ProjectInput] = []
+    codes_in_file: list[str] = []
+    for row in rows:
+        item = _library_row(row, labels, problems, departments)
+        if item is None:
+            continue
+        for name, message in project_input_problems(item, today=today, codes_taken=codes_in_file):
+            column = _LIBRARY_FIELD_COLUMNS.get(name, name)
+            problems.append(RowProblem(row.number, labels.get(column, FIELD_LABELS.get(name, name)), message))
+        codes_in_file.append(item.code.strip())
+        accepted.append(item)
+    if problems:
+        return ImportReport(rows=len(rows), imported=0, problems=tuple(problems))
+    with transaction.atomic():
+        at = clock.now()
+        created = []
+        for item in accepted:
+            project, nodes, plans = _project_build(item, at=at)
+            _project_save(project, nodes, plans)
+            created.append(project.pk)
+        project_lights_refresh(project_ids=created)
+        _audit(actor, "projects.project_library_import", "projects.Project", file_name[:120], {"rows": len(created)})
+    return ImportReport(rows=len(rows), imported=len(created))
+
+
 def statistics_list_import(*, actor: User | None, content: bytes, file_name: str, year: int,
                            month: int) -> ImportReport:
     """Import the statistics bureau's 入库 list for (year, month): all rows or none.

@@ -239,6 +239,27 @@ def statistics_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@staff_page(Action.PROJECT_MANAGE)
+def library(request: HttpRequest) -> HttpResponse:
+    """The project office's library import: the template and the upload (all rows or none)."""
+    return render(request, "projects/library.html", {})
+
+
+@staff_page(Action.PROJECT_MANAGE)
+def library_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(files.project_library_template(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="project-library.xlsx"'
+    return response
+
+
+@require_POST
+@staff_page(Action.PROJECT_MANAGE)
+def library_import(request: HttpRequest) -> HttpResponse:
+    content, name = _upload(request)
+    report = services.project_library_import(actor=_user(request), content=content, file_name=name)
+    return _import_page(request, report, title=_("项目库导入"), back=reverse("projects:library"))
+
+
 @staff_page(Action.PROJECT_VIEW)
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     year, month = _month(request)
