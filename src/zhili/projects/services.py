@@ -599,8 +599,8 @@ _LIBRARY_FIELD_COLUMNS = {"location": "longitude", "leader": "code", "chain": "c
                           "statistics_date": "code"}
 
 
-def _choice(names: Mapping[str, str], message: str) -> Callable[[object], str]:
-    def convert(value: object) -> str:
+def _choice[Choice](names: Mapping[str, Choice], message: str) -> Callable[[object], Choice]:
+    def convert(value: object) -> Choice:
         text = _cell_text(value).upper() if names is _COORDINATE_NAMES else _cell_text(value)
         if text not in names:
             raise _CellError(message % {"value": text[:30]})
