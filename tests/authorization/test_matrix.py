@@ -173,7 +173,8 @@ def test_case_lists_show_each_role_only_its_scope() -> None:
     inside, outside = world.case_in.number, world.case_out.number
     assert visible == {
         Role.OPERATOR: [inside], Role.DISPATCHER: [inside], Role.HANDLER: [inside], Role.GRID_WORKER: [inside],
-        Role.LEADER: [inside], Role.PLANNER: 403, Role.ANALYST: 403, Role.ADMIN: sorted([inside, outside]),
+        Role.LEADER: [inside], Role.PLANNER: 403, Role.ANALYST: 403, Role.PROJECT_OFFICE: [inside],
+        Role.ADMIN: sorted([inside, outside]),
         Role.CITIZEN: [inside],
     }
 

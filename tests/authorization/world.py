@@ -84,6 +84,7 @@ def world_create() -> World:
         Role.LEADER: user(Role.LEADER, scope_area=street_west),
         Role.PLANNER: user(Role.PLANNER),
         Role.ANALYST: user(Role.ANALYST),
+        Role.PROJECT_OFFICE: user(Role.PROJECT_OFFICE, scope_area=street_west),
         Role.ADMIN: user(Role.ADMIN),
         Role.CITIZEN: user(Role.CITIZEN),
     }

@@ -83,7 +83,7 @@ def _clients(world: FuzzWorld) -> dict[str, Client]:
 
 def test_every_page_route_is_fuzzed() -> None:
     assert APPS == ["accounts", "cases", "core", "dashboard", "enterprises", "geo", "healthz", "i18n", "indicators",
-                    "metrics", "readyz", "textintel"]
+                    "metrics", "projects", "readyz", "textintel"]
     assert len(ROUTES) >= 90
     assert all(route.kind == "page" for route in ROUTES)
 

@@ -23,6 +23,7 @@ NAVIGATION: tuple[tuple[Any, str, Action], ...] = (
     (_("网格地图"), "geo:map", Action.GEO_VIEW),
     (_("规划指标"), "indicators:plan_list", Action.INDICATOR_VIEW),
     (_("亩均评价"), "enterprises:home", Action.ENTERPRISE_VIEW),
+    (_("重大项目"), "projects:dispatch", Action.PROJECT_VIEW),
     (_("分类模型"), "textintel:models", Action.CLASSIFIER_MANAGE),
     (_("工作日历"), "cases:calendar", Action.USER_MANAGE),
     (_("系统管理"), "admin:index", Action.USER_MANAGE),

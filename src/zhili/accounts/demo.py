@@ -24,6 +24,9 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("planner", Role.PLANNER, "规划科·赵磊", None),
     ("analyst", Role.ANALYST, "经发局·孙丽", None),
     ("reviewer", Role.ANALYST, "经发局·钱军（审核签发）", None),
+    ("projectoffice", Role.PROJECT_OFFICE, "发改局项目办·何平", None),
+    ("leader2", Role.LEADER, "领导·郑华", None),
+    ("zjhandler", Role.HANDLER, "住建局·吴刚", "ZJ"),
     ("admin", Role.ADMIN, "管理员·周涛", None),
     ("citizen", Role.CITIZEN, "市民·吴芳", None),
 )

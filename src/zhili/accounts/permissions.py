@@ -71,6 +71,10 @@ class Action(StrEnum):
     ENTERPRISE_IMPORT = "enterprise.import"
     ENTERPRISE_EVALUATE = "enterprise.evaluate"
     ENTERPRISE_PUBLISH = "enterprise.publish"
+    # major and livelihood projects
+    PROJECT_VIEW = "project.view"
+    PROJECT_MANAGE = "project.manage"  # the library, nodes, plans, the 入库 list (项目办)
+    PROJECT_REPORT = "project.report"  # a responsible unit's monthly report and its problems
     # administration
     USER_MANAGE = "user.manage"
     AUDIT_VIEW = "audit.view"
@@ -92,6 +96,7 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
     Role.HANDLER: frozenset({
         Action.CASE_VIEW, Action.CASE_VIEW_PERSONAL, Action.CASE_ACCEPT, Action.CASE_HANDLE,
         Action.CASE_RETURN, Action.CASE_EXTENSION_REQUEST, Action.CASE_EXPORT, Action.GEO_VIEW,
+        Action.PROJECT_VIEW, Action.PROJECT_REPORT,
     }),
     Role.GRID_WORKER: frozenset({
         # no CASE_HANDLE: a grid worker closes only what the matter lets the grid handle itself (自处置),
@@ -100,7 +105,7 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
     }),
     Role.LEADER: frozenset(_READ_CASES | {
         Action.DASHBOARD_COMMAND_CENTER, Action.DASHBOARD_LEADER, Action.CASE_EXPORT, Action.INDICATOR_VIEW,
-        Action.ENTERPRISE_VIEW,
+        Action.ENTERPRISE_VIEW, Action.PROJECT_VIEW,
     }),
     Role.PLANNER: frozenset({
         Action.INDICATOR_VIEW, Action.INDICATOR_EDIT, Action.INDICATOR_REPORT, Action.GEO_VIEW,
@@ -108,6 +113,11 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
     Role.ANALYST: frozenset({
         Action.ENTERPRISE_VIEW, Action.ENTERPRISE_IMPORT, Action.ENTERPRISE_EVALUATE,
         Action.ENTERPRISE_PUBLISH, Action.GEO_VIEW,
+    }),
+    Role.PROJECT_OFFICE: frozenset({
+        # supervises (督办) the problem cases it raised; the responsible unit signs for and closes them
+        Action.PROJECT_VIEW, Action.PROJECT_MANAGE, Action.PROJECT_REPORT, Action.CASE_VIEW, Action.CASE_SUPERVISE,
+        Action.GEO_VIEW,
     }),
     Role.ADMIN: frozenset(Action),
     Role.CITIZEN: frozenset({Action.CASE_RATE_OWN, Action.CASE_VIEW}),

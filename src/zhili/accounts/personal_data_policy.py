@@ -41,6 +41,7 @@ class PersonalField(StrEnum):
     TRACKING_CODE = "tracking_code"
     EXACT_LOCATION = "exact_location"
     PHOTO_METADATA = "photo_metadata"
+    PROJECT_CONTACT = "project_contact"  # a project's contact person and phone (项目联系人)
 
 
 class Disclosure(StrEnum):
@@ -68,6 +69,11 @@ def personal_disclosure(viewer: User | AnonymousUser | None, field: PersonalFiel
         if field == PersonalField.FREE_TEXT or field == PersonalField.EXACT_LOCATION:
             return Disclosure.MASK
         return Disclosure.WITHHOLD
+    if field == PersonalField.PROJECT_CONTACT:
+        # the project office and the project's own unit call the contact; everyone else sees a mask
+        if user_can(viewer, Action.PROJECT_MANAGE) or user_can(viewer, Action.PROJECT_REPORT, target):
+            return Disclosure.SHOW
+        return Disclosure.MASK
     is_reporter = scope is not None and scope.owner_user_id is not None and scope.owner_user_id == viewer.pk
     if is_reporter and field in (PersonalField.TRACKING_CODE, PersonalField.EXACT_LOCATION,
                                  PersonalField.PHOTO_METADATA):

@@ -12,5 +12,6 @@ class Role(models.TextChoices):
     LEADER = "leader", _("领导")
     PLANNER = "planner", _("规划科")
     ANALYST = "analyst", _("经发局分析员")
+    PROJECT_OFFICE = "project_office", _("发改局项目办")
     ADMIN = "admin", _("系统管理员")
     CITIZEN = "citizen", _("市民")

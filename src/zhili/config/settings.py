@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "zhili.textintel",
     "zhili.indicators",
     "zhili.enterprises",
+    "zhili.projects",
     "zhili.dashboard",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("textintel/", include("zhili.textintel.urls")),
     path("indicators/", include("zhili.indicators.urls")),
     path("enterprises/", include("zhili.enterprises.urls")),
+    path("projects/", include("zhili.projects.urls")),
     path("dashboard/", include("zhili.dashboard.urls")),
     path("open311/v2/", include("zhili.cases.open311_urls")),
     path("api/v1/", api.urls),

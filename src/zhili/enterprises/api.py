@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from zhili.accounts.permissions import Action, require
+from zhili.core.credit_code import credit_code_check
 from zhili.core.parameters import ApiIdentifier
 from zhili.enterprises import selectors
-from zhili.enterprises.credit_code import credit_code_check
 from zhili.enterprises.models import EvaluationRun
 
 router = Router(tags=["enterprises"])

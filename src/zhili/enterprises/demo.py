@@ -20,9 +20,9 @@ from openpyxl import Workbook
 
 from zhili.accounts.models import User
 from zhili.core import clock
+from zhili.core.credit_code import CREDIT_CODE_CHARSET, credit_code_build
 from zhili.core.spreadsheets import xlsx_bytes
 from zhili.enterprises import services
-from zhili.enterprises.credit_code import CREDIT_CODE_CHARSET, credit_code_build
 from zhili.enterprises.models import Enterprise, EnterpriseScale, EvaluationRun, RunStatus, SourceKind
 from zhili.enterprises.presets import DEFAULT_POLICY_TABLE, RANK_SHARE_THREE_INDICATORS
 from zhili.enterprises.synthetic import synthetic_columns

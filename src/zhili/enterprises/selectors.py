@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from zhili.accounts.models import User
 from zhili.accounts.permissions import user_area_paths
 from zhili.core import clock
+from zhili.core.credit_code_sources import credit_code_sources
 from zhili.enterprises import engine
 from zhili.enterprises.engine import CLASS_LABELS, FloatArray
 from zhili.enterprises.industry import industry_label
@@ -89,6 +90,25 @@ def evaluation_columns(*, year: int, area: Area | None = None) -> tuple[list[int
     if not ids:
         return [], {}
     return ids, columns
+
+
+def credit_code_sources_seen(enterprise_ids: list[int]) -> list[dict[str, Any]]:
+    """Each registered credit-code source (e.g. projects' finished industrial owners) against the run:
+    how many of its enterprises are evaluated, and the codes the run cannot see (not in the registry,
+    closed, or outside the run's area) — for the analyst to add or check."""
+    sources = credit_code_sources()
+    if not sources:
+        return []
+    evaluated_ids = set(enterprise_ids)
+    evaluated = {code for enterprise_id, code in Enterprise.objects.values_list("pk", "credit_code").iterator(
+        chunk_size=5000) if enterprise_id in evaluated_ids}
+    seen = []
+    for source in sources:
+        codes = sorted(set(source.codes()))
+        seen.append({"source": source.name, "label": source.label, "codes": len(codes),
+                     "evaluated": sum(1 for code in codes if code in evaluated),
+                     "missing": [code for code in codes if code not in evaluated][:200]})
+    return seen
 
 
 def run_published_latest(*, year: int | None = None) -> EvaluationRun | None:

@@ -21,9 +21,9 @@ from zhili.accounts.models import User
 from zhili.audit.services import audit_record_append
 from zhili.cases.services.intake import IntakeRequest, case_intake
 from zhili.core import clock
+from zhili.core.credit_code import credit_code_check
 from zhili.core.errors import ApplicationError
 from zhili.enterprises import engine, selectors
-from zhili.enterprises.credit_code import credit_code_check
 from zhili.enterprises.files import SourceTable, source_table_read
 from zhili.enterprises.industry import PUBLIC_UTILITY_DIVISIONS, industry_for_code
 from zhili.enterprises.models import (
@@ -525,7 +525,8 @@ def evaluation_run_execute(*, actor: User | None, year: int, scheme: EvaluationS
                      "value": benchmark.value, "source": benchmark.source, "average": benchmark.average}
                     for benchmark in outcome.benchmarks],
         summary={"classes": class_counts, "enterprises": len(enterprise_ids),
-                 "rated": int((outcome.not_rated_reason == 0).sum()), "vetoed": int(outcome.vetoed.sum())},
+                 "rated": int((outcome.not_rated_reason == 0).sum()), "vetoed": int(outcome.vetoed.sum()),
+                 "sources": selectors.credit_code_sources_seen(enterprise_ids)},
     )
     results = []
     for index, enterprise_id in enumerate(enterprise_ids):

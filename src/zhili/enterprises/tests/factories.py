@@ -12,8 +12,8 @@ from shapely.geometry import box
 from zhili.accounts.models import User
 from zhili.accounts.roles import Role
 from zhili.core import clock
+from zhili.core.credit_code import credit_code_build
 from zhili.enterprises import services
-from zhili.enterprises.credit_code import credit_code_build
 from zhili.enterprises.models import Enterprise, EnterpriseScale
 from zhili.geo.models import Area, AreaLevel
 

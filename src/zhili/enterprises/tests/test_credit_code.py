@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhili.enterprises.credit_code import credit_code_check, credit_code_is_valid
+from zhili.core.credit_code import credit_code_check, credit_code_is_valid
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -57,7 +57,7 @@ def test_invalid_codes_report_the_problem(code: str, problem: str) -> None:
 
 
 def test_weights_are_powers_of_three_mod_31() -> None:
-    from zhili.enterprises.credit_code import CREDIT_CODE_WEIGHTS
+    from zhili.core.credit_code import CREDIT_CODE_WEIGHTS
 
     assert tuple(pow(3, position, 31) for position in range(17)) == CREDIT_CODE_WEIGHTS
 

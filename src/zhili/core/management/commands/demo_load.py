@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 # Order matters: later apps build on the areas, departments and users of earlier ones.
-DEMO_APPS = ("geo", "accounts", "cases", "textintel", "indicators", "enterprises", "dashboard")
+DEMO_APPS = ("geo", "accounts", "cases", "textintel", "indicators", "enterprises", "projects", "dashboard")
 
 
 class Command(BaseCommand):
