@@ -80,6 +80,8 @@ DJANGO_ROUTES: dict[str, Rule] = {
     "metrics": Rule((_get("/metrics"),), token_only=True),
     "set_language": Rule((Variant("post", lambda world: "/i18n/setlang/", data={"language": "en"}),),
                          method="POST", **PUBLIC),
+    # the interface's JavaScript strings in the chosen language (no data: the public pages need them too)
+    "javascript-catalog": Rule((_get("/i18n/js/"),), **PUBLIC),
     "accounts:login": Rule((_get("/accounts/login/"),), **PUBLIC),
     "accounts:logout": Rule((_get("/accounts/logout/"),), method="POST", **PUBLIC),
     # /admin/login/: anonymous to the one sign-in form, staff on to the admin, everyone else 403
