@@ -7,13 +7,10 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhili.accounts.models import User
-from zhili.accounts.permissions import Action, require, user_can
+from zhili.accounts.pages import permission_page
+from zhili.accounts.permissions import Action, user_can
 from zhili.core import clock
 from zhili.core.errors import ApplicationError, PermissionDeniedError
 from zhili.core.parameters import (
@@ -59,26 +57,9 @@ from zhili.enterprises.rules import RESOURCES, policy_table_parse
 from zhili.enterprises.scheme import DATA_FIELDS, INDICATOR_CATALOGUE
 from zhili.geo.selectors import area_by_code, areas_for_map
 
-View = Callable[..., HttpResponse]
 _RESULT_KEY = re.compile(r"category-[0-9]{1,18}")  # a D-list row's form field: category-<result id>
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def guarded(action: Action) -> Callable[[View], View]:
-    """Signed in, and the role grants ``action``; otherwise the platform's refusal page (403, rendered
-    by ``core.middleware.ApplicationErrorPageMiddleware`` like every other refusal)."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            require(request.user, action)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _user(request: HttpRequest) -> User:
@@ -103,7 +84,7 @@ def _published_or_latest(year: int | None = None) -> EvaluationRun | None:
 # ---------------------------------------------------------------- home
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     run = _published_or_latest()
@@ -123,7 +104,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- registry and profile
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     enterprises = selectors.enterprises_in_scope(_user(request)).select_related("grid", "zone")
@@ -145,7 +126,7 @@ def _enterprise_for(request: HttpRequest, credit_code: str) -> Enterprise:
     return get_object_or_404(selectors.enterprises_in_scope(_user(request)), credit_code=credit_code)
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def enterprise_profile(request: HttpRequest, credit_code: str) -> HttpResponse:
     enterprise = _enterprise_for(request, credit_code)
     if not user_can(request.user, Action.ENTERPRISE_VIEW, enterprise):
@@ -191,7 +172,7 @@ def figure_display(field_name: str, value: float) -> str:
     return text or "0"
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def enterprise_sheet(request: HttpRequest, result_id: int, file_format: str) -> HttpResponse:
     result = get_object_or_404(EvaluationResult.objects.select_related("enterprise", "run", "run__scheme"),
                                pk=result_id)
@@ -206,7 +187,7 @@ def enterprise_sheet(request: HttpRequest, result_id: int, file_format: str) -> 
 # ---------------------------------------------------------------- import
 
 
-@guarded(Action.ENTERPRISE_IMPORT)
+@permission_page(Action.ENTERPRISE_IMPORT)
 def import_page(request: HttpRequest) -> HttpResponse:
     slots = range(3)
     if request.method == "POST":
@@ -246,7 +227,7 @@ _PROBLEM_LABELS = {
 }
 
 
-@guarded(Action.ENTERPRISE_IMPORT)
+@permission_page(Action.ENTERPRISE_IMPORT)
 def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("created_by", "decided_by"), pk=batch_id)
     problem_filter = request.GET.get("problem", "")
@@ -276,7 +257,7 @@ def import_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_IMPORT)
+@permission_page(Action.ENTERPRISE_IMPORT)
 def import_batch_decide(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch, pk=batch_id)
     try:
@@ -292,7 +273,7 @@ def import_batch_decide(request: HttpRequest, batch_id: int) -> HttpResponse:
     return redirect("enterprises:import_batch", batch_id=batch.pk)
 
 
-@guarded(Action.ENTERPRISE_IMPORT)
+@permission_page(Action.ENTERPRISE_IMPORT)
 def demo_files(request: HttpRequest) -> HttpResponse:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -304,7 +285,7 @@ def demo_files(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- schemes and runs
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def scheme_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user_can(request.user, Action.ENTERPRISE_EVALUATE):
@@ -336,7 +317,7 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def run_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         content = table_xlsx(_("评价批次"), [_("年度"), _("版次"), _("方案"), "A", "B", "C", "D", "T", _("状态"),
@@ -354,7 +335,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_EVALUATE)
+@permission_page(Action.ENTERPRISE_EVALUATE)
 def run_execute(request: HttpRequest) -> HttpResponse:
     scheme = get_object_or_404(EvaluationScheme, pk=identifier_parameter(request.POST, "scheme", label=_("评价方案")) or 0)
     year = year_parameter(request.POST, "year", label=_("评价年度"))
@@ -376,7 +357,7 @@ def _run_or_404(run_id: int) -> EvaluationRun:
                              pk=run_id)
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     results = selectors.results_for_user(run, _user(request))
@@ -397,7 +378,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_PUBLISH)
+@permission_page(Action.ENTERPRISE_PUBLISH)
 def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     try:
@@ -414,7 +395,7 @@ def run_publish(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_EVALUATE)
+@permission_page(Action.ENTERPRISE_EVALUATE)
 def run_discard(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     try:
@@ -426,14 +407,14 @@ def run_discard(request: HttpRequest, run_id: int) -> HttpResponse:
     return redirect("enterprises:runs")
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     content = exports.run_results_xlsx(run, selectors.results_for_user(run, _user(request)))
     return _download(content, f"{run.year}年度亩均评价结果-第{run.version}版.xlsx", XLSX)
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def run_map(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     results = selectors.results_for_user(run, _user(request))
@@ -443,7 +424,7 @@ def run_map(request: HttpRequest, run_id: int) -> HttpResponse:
     })
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def d_list(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     results = selectors.d_class_results(run, _user(request))
@@ -472,7 +453,7 @@ def d_list(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_EVALUATE)
+@permission_page(Action.ENTERPRISE_EVALUATE)
 def d_list_tasks(request: HttpRequest, run_id: int) -> HttpResponse:
     """Turn the chosen D-class enterprises into follow-up cases on the case engine."""
     run = _run_or_404(run_id)
@@ -491,7 +472,7 @@ def d_list_tasks(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_EVALUATE)
+@permission_page(Action.ENTERPRISE_EVALUATE)
 def measure_create(request: HttpRequest, result_id: int) -> HttpResponse:
     result = get_object_or_404(EvaluationResult.objects.select_related("run", "enterprise"), pk=result_id)
     try:
@@ -508,7 +489,7 @@ def measure_create(request: HttpRequest, result_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_EVALUATE)
+@permission_page(Action.ENTERPRISE_EVALUATE)
 def measure_follow_up(request: HttpRequest, measure_id: int) -> HttpResponse:
     measure = get_object_or_404(PolicyMeasure, pk=measure_id)
     try:
@@ -524,7 +505,7 @@ def measure_follow_up(request: HttpRequest, measure_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_EVALUATE)
+@permission_page(Action.ENTERPRISE_EVALUATE)
 def objection_create(request: HttpRequest, result_id: int) -> HttpResponse:
     result = get_object_or_404(EvaluationResult.objects.select_related("run", "enterprise"), pk=result_id)
     try:
@@ -545,7 +526,7 @@ def objection_create(request: HttpRequest, result_id: int) -> HttpResponse:
 
 
 @require_POST
-@guarded(Action.ENTERPRISE_PUBLISH)
+@permission_page(Action.ENTERPRISE_PUBLISH)
 def objection_resolve(request: HttpRequest, objection_id: int) -> HttpResponse:
     objection = get_object_or_404(Objection.objects.select_related("result__enterprise", "result__run"),
                                   pk=objection_id)
@@ -573,7 +554,7 @@ def objection_resolve(request: HttpRequest, objection_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- objections, policy, simulation, migration, sites
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def objection_list(request: HttpRequest) -> HttpResponse:
     objections = list(selectors.objections_recent())
     if request.GET.get("format") == "xlsx":
@@ -588,7 +569,7 @@ def objection_list(request: HttpRequest) -> HttpResponse:
     return render(request, "enterprises/objections.html", {"objections": objections})
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def policy_tables(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user_can(request.user, Action.ENTERPRISE_EVALUATE):
@@ -623,7 +604,7 @@ def policy_tables(request: HttpRequest) -> HttpResponse:
     })
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def run_policy(request: HttpRequest, run_id: int) -> HttpResponse:
     """What each enterprise's class means in money under the year's policy table."""
     run = _run_or_404(run_id)
@@ -663,7 +644,7 @@ def _simulation_inputs(request: HttpRequest, run: EvaluationRun) -> tuple[dict[s
     return weights, limits, {}
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def run_simulate(request: HttpRequest, run_id: int) -> HttpResponse:
     """Change weights or class limits and see every enterprise that would move class, with the money."""
     run = _run_or_404(run_id)
@@ -702,7 +683,7 @@ def run_simulate(request: HttpRequest, run_id: int) -> HttpResponse:
     return render(request, "enterprises/run_simulate.html", context)
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def run_migration(request: HttpRequest, run_id: int) -> HttpResponse:
     """Year-over-year class migration: last year's class × this run's class, and who moved."""
     run = _run_or_404(run_id)
@@ -723,7 +704,7 @@ def run_migration(request: HttpRequest, run_id: int) -> HttpResponse:
     })
 
 
-@guarded(Action.ENTERPRISE_VIEW)
+@permission_page(Action.ENTERPRISE_VIEW)
 def site_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not user_can(request.user, Action.ENTERPRISE_EVALUATE):

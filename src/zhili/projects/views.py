@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhili.accounts.models import User
+from zhili.accounts.pages import permission_page
 from zhili.accounts.permissions import Action, require, user_can
 from zhili.accounts.personal_data_policy import Disclosure, PersonalField, personal_disclosure
 from zhili.core import clock
@@ -36,24 +32,7 @@ from zhili.projects import files, rules, selectors, services
 from zhili.projects.contracts import DispatchFilter, ImportReport
 from zhili.projects.models import Light, ProblemKind, ProjectKind, ProjectLevel
 
-View = Callable[..., HttpResponse]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def staff_page(action: Action) -> Callable[[View], View]:
-    """Signed in and the role grants ``action``; refusals and bad parameters are the one guard's page."""
-
-    def decorator(view: View) -> View:
-        @login_required
-        @page_guard
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            require(request.user, action)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _user(request: HttpRequest) -> User:
@@ -76,7 +55,7 @@ def _dispatch_filter(request: HttpRequest) -> DispatchFilter:
         leader_id=identifier_parameter(params, "leader", label=_("挂钩领导")))
 
 
-@staff_page(Action.PROJECT_VIEW)
+@permission_page(Action.PROJECT_VIEW)
 def dispatch(request: HttpRequest) -> HttpResponse:
     """The leader's 调度 page: lights first, by level, unit, light, stage and leader."""
     year, month = _month(request)
@@ -97,12 +76,12 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(), "can_manage": user_can(request.user, Action.PROJECT_MANAGE)})
 
 
-@staff_page(Action.PROJECT_VIEW)
+@permission_page(Action.PROJECT_VIEW)
 def leaders(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/leaders.html", {"leaders": selectors.leaders_with_projects()})
 
 
-@staff_page(Action.PROJECT_VIEW)
+@permission_page(Action.PROJECT_VIEW)
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = selectors.project_visible_or_404(user=request.user, code=code)
     contact = personal_disclosure(request.user, PersonalField.PROJECT_CONTACT, project)
@@ -117,7 +96,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@staff_page(Action.PROJECT_REPORT)
+@permission_page(Action.PROJECT_REPORT)
 def report_file(request: HttpRequest, code: str) -> HttpResponse:
     project = selectors.project_visible_or_404(user=request.user, code=code)
     require(request.user, Action.PROJECT_REPORT, project)
@@ -140,7 +119,7 @@ def report_file(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@staff_page(Action.PROJECT_REPORT)
+@permission_page(Action.PROJECT_REPORT)
 def problem_raise(request: HttpRequest, code: str) -> HttpResponse:
     project = selectors.project_visible_or_404(user=request.user, code=code)
     require(request.user, Action.PROJECT_REPORT, project)
@@ -153,7 +132,7 @@ def problem_raise(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
-@staff_page(Action.PROJECT_MANAGE)
+@permission_page(Action.PROJECT_MANAGE)
 def node_record(request: HttpRequest, code: str) -> HttpResponse:
     project = selectors.project_visible_or_404(user=request.user, code=code)
     node_code = request.POST.get("node", "")[:32]
@@ -165,7 +144,7 @@ def node_record(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("projects:project", code=project.code)
 
 
-@staff_page(Action.PROJECT_REPORT)
+@permission_page(Action.PROJECT_REPORT)
 def reports(request: HttpRequest) -> HttpResponse:
     """The unit's monthly-report page: its projects for the month, one form each, and the Excel route."""
     year, month = _month(request)
@@ -175,7 +154,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "rows": [(project, filed.get(project.pk)) for project in projects[:500]], "month": f"{year}-{month:02d}"})
 
 
-@staff_page(Action.PROJECT_REPORT)
+@permission_page(Action.PROJECT_REPORT)
 def report_template(request: HttpRequest) -> HttpResponse:
     year, month = _month(request)
     projects = selectors.projects_visible_to(request.user).filter(actual_start__isnull=False).order_by("code")
@@ -198,7 +177,7 @@ def _import_page(request: HttpRequest, report: ImportReport, *, title: str, back
 
 
 @require_POST
-@staff_page(Action.PROJECT_REPORT)
+@permission_page(Action.PROJECT_REPORT)
 def report_import(request: HttpRequest) -> HttpResponse:
     year, month = month_parameter(request.POST, "month", label=_("月份")) or rules.previous_month(clock.today())
     content, name = _upload(request)
@@ -209,7 +188,7 @@ def report_import(request: HttpRequest) -> HttpResponse:
     return _import_page(request, report, title=_("月报导入"), back=reverse("projects:reports"))
 
 
-@staff_page(Action.PROJECT_MANAGE)
+@permission_page(Action.PROJECT_MANAGE)
 def statistics(request: HttpRequest) -> HttpResponse:
     """The 入库 list: import it for a month, and see each project's gap against the monthly reports."""
     year, month = _month(request)
@@ -220,7 +199,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_page(Action.PROJECT_MANAGE)
+@permission_page(Action.PROJECT_MANAGE)
 def statistics_import(request: HttpRequest) -> HttpResponse:
     year, month = month_parameter(request.POST, "month", label=_("月份")) or rules.previous_month(clock.today())
     content, name = _upload(request)
@@ -229,7 +208,7 @@ def statistics_import(request: HttpRequest) -> HttpResponse:
     return _import_page(request, report, title=_("入库清单导入"), back=reverse("projects:statistics"))
 
 
-@staff_page(Action.PROJECT_MANAGE)
+@permission_page(Action.PROJECT_MANAGE)
 def statistics_template(request: HttpRequest) -> HttpResponse:
     year, month = _month(request)
     projects = selectors.projects_visible_to(request.user).filter(actual_start__isnull=False).order_by("code")
@@ -239,13 +218,13 @@ def statistics_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@staff_page(Action.PROJECT_MANAGE)
+@permission_page(Action.PROJECT_MANAGE)
 def library(request: HttpRequest) -> HttpResponse:
     """The project office's library import: the template and the upload (all rows or none)."""
     return render(request, "projects/library.html", {})
 
 
-@staff_page(Action.PROJECT_MANAGE)
+@permission_page(Action.PROJECT_MANAGE)
 def library_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(files.project_library_template(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="project-library.xlsx"'
@@ -253,14 +232,14 @@ def library_template(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_page(Action.PROJECT_MANAGE)
+@permission_page(Action.PROJECT_MANAGE)
 def library_import(request: HttpRequest) -> HttpResponse:
     content, name = _upload(request)
     report = services.project_library_import(actor=_user(request), content=content, file_name=name)
     return _import_page(request, report, title=_("项目库导入"), back=reverse("projects:library"))
 
 
-@staff_page(Action.PROJECT_VIEW)
+@permission_page(Action.PROJECT_VIEW)
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     year, month = _month(request)
     projects = selectors.projects_filtered(selectors.projects_visible_to(request.user), _dispatch_filter(request))
@@ -270,7 +249,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@staff_page(Action.PROJECT_VIEW)
+@permission_page(Action.PROJECT_VIEW)
 def export_oc4ids(request: HttpRequest) -> HttpResponse:
     projects = selectors.projects_filtered(selectors.projects_visible_to(request.user), _dispatch_filter(request))
     package = selectors.oc4ids_package(projects, uri=request.build_absolute_uri())
