@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_environment import bench_environment_set
+from bench_environment import bench_environment_set, bench_static_collect
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/zhili_bench_dashboard"
@@ -57,6 +57,7 @@ def _setup_django(url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    bench_static_collect()  # pages render with the hashed names production serves
 
 
 def _build_district() -> dict[str, Any]:
