@@ -19,6 +19,8 @@ import polib
 from django.apps import apps
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from tests.browser.conftest import sign_in
+
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -109,14 +111,6 @@ def context_for(browser: Browser, base_url: str) -> BrowserContext:
     context.set_default_timeout(30_000)
     context.set_default_navigation_timeout(60_000)
     return context
-
-
-def sign_in(page: Page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def language_set(context: BrowserContext, base_url: str, language: str) -> None:
